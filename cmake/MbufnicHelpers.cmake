@@ -1,0 +1,32 @@
+# Helpers shared by every folder: warnings, sanitizers, libraries and tests.
+
+# Warnings for the project's own code (never for third-party headers).
+set(MBUFNIC_WARNINGS -Wall -Wextra -Wno-missing-field-initializers)
+
+if(MBUFNIC_SANITIZE)
+  add_compile_options(-fsanitize=${MBUFNIC_SANITIZE} -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${MBUFNIC_SANITIZE})
+  add_compile_definitions(MBUFNIC_SANITIZED=1)
+endif()
+
+# mbufnic_library(name SOURCES ...): a library target with the project's warnings.
+function(mbufnic_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  add_library(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${MBUFNIC_WARNINGS})
+endfunction()
+
+# mbufnic_test(name SOURCES ... LIBS ... LABELS ...): a GoogleTest executable registered with
+# CTest, one CTest test per GoogleTest case.
+function(mbufnic_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${MBUFNIC_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()

@@ -1,0 +1,263 @@
+// The Internet checksum with run-time dispatch to the widest vector unit the CPU has.
+//
+// Every kernel adds the buffer's 16-bit words (in memory order) into wide accumulators and folds
+// at the end; the ones'-complement sum is byte-order independent (RFC 1071 section 2), so no
+// byte swapping happens in the loop.  The vector kernels split each 32-bit lane into its two
+// 16-bit halves (mask and shift, which run on several ports, unlike shuffles) and add them into
+// 32-bit lanes, spilling to 64-bit totals before a lane could overflow.
+#include <sys/param.h>
+#include <sys/systm.h>
+#include <sys/mbuf.h>
+#include <machine/in_cksum.h>
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <immintrin.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "mbufnic/cksum.h"
+
+// GCC 12's AVX-512 headers build vectors from _mm512_undefined_*, which it then reports as
+// "maybe uninitialized" at every use: a known false positive of the compiler's own headers.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace {
+
+// Fold a 64-bit partial sum to 16 bits with end-around carries.
+inline uint16_t Fold(uint64_t s) {
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffffffffu) + (s >> 32);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return static_cast<uint16_t>(s);
+}
+
+// Sum of the bytes [p, p + n) as 16-bit memory-order words (a last odd byte is padded with a
+// zero after it, in memory), unfolded.
+uint64_t SumTail(const uint8_t *p, size_t n) {
+  uint64_t s = 0;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    s += (w & 0xffffffffu) + (w >> 32);
+    p += 8;
+    n -= 8;
+  }
+  if (n >= 4) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    s += w;
+    p += 4;
+    n -= 4;
+  }
+  if (n >= 2) {
+    uint16_t w;
+    std::memcpy(&w, p, 2);
+    s += w;
+    p += 2;
+    n -= 2;
+  }
+  if (n) {
+    uint8_t last[2] = {*p, 0};
+    uint16_t w;
+    std::memcpy(&w, last, 2);
+    s += w;
+  }
+  return s;
+}
+
+uint64_t SumScalar(const uint8_t *p, size_t n) {
+  // Four independent accumulators of 32-bit words; each may take 2^32 additions.
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  while (n >= 32) {
+    uint32_t w[8];
+    std::memcpy(w, p, 32);
+    a += static_cast<uint64_t>(w[0]) + w[4];
+    b += static_cast<uint64_t>(w[1]) + w[5];
+    c += static_cast<uint64_t>(w[2]) + w[6];
+    d += static_cast<uint64_t>(w[3]) + w[7];
+    p += 32;
+    n -= 32;
+  }
+  const uint64_t s = Fold(a) + static_cast<uint64_t>(Fold(b)) + Fold(c) + Fold(d);
+  return s + SumTail(p, n);
+}
+
+__attribute__((target("sse2"))) uint64_t SumSse2(const uint8_t *p, size_t n) {
+  const __m128i mask = _mm_set1_epi32(0xffff);
+  uint64_t total = 0;
+  while (n >= 64) {
+    // Each 32-bit lane gains at most 2 * 4 * 0xffff per iteration: spill before 2^32.
+    size_t blocks = std::min<size_t>(n / 64, 8000);
+    __m128i acc0 = _mm_setzero_si128(), acc1 = _mm_setzero_si128();
+    n -= blocks * 64;
+    while (blocks--) {
+      for (int i = 0; i < 4; i += 2) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p) + i);
+        const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p) + i + 1);
+        acc0 = _mm_add_epi32(acc0, _mm_add_epi32(_mm_and_si128(x, mask), _mm_srli_epi32(x, 16)));
+        acc1 = _mm_add_epi32(acc1, _mm_add_epi32(_mm_and_si128(y, mask), _mm_srli_epi32(y, 16)));
+      }
+      p += 64;
+    }
+    alignas(16) uint32_t lanes[8];
+    _mm_store_si128(reinterpret_cast<__m128i *>(lanes), acc0);
+    _mm_store_si128(reinterpret_cast<__m128i *>(lanes) + 1, acc1);
+    for (uint32_t l : lanes) total += l;
+  }
+  return total + SumTail(p, n);
+}
+
+__attribute__((target("avx2"))) uint64_t SumAvx2(const uint8_t *p, size_t n) {
+  const __m256i mask = _mm256_set1_epi32(0xffff);
+  uint64_t total = 0;
+  while (n >= 128) {
+    size_t blocks = std::min<size_t>(n / 128, 8000);
+    __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+    n -= blocks * 128;
+    while (blocks--) {
+      for (int i = 0; i < 4; i += 2) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p) + i);
+        const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p) + i + 1);
+        acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_and_si256(x, mask),
+                                                       _mm256_srli_epi32(x, 16)));
+        acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_and_si256(y, mask),
+                                                       _mm256_srli_epi32(y, 16)));
+      }
+      p += 128;
+    }
+    alignas(32) uint32_t lanes[16];
+    _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), acc0);
+    _mm256_store_si256(reinterpret_cast<__m256i *>(lanes) + 1, acc1);
+    for (uint32_t l : lanes) total += l;
+  }
+  return total + SumTail(p, n);
+}
+
+__attribute__((target("avx512f,avx512bw"))) uint64_t SumAvx512(const uint8_t *p, size_t n) {
+  const __m512i mask = _mm512_set1_epi32(0xffff);
+  uint64_t total = 0;
+  while (n >= 256) {
+    size_t blocks = std::min<size_t>(n / 256, 8000);
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+    n -= blocks * 256;
+    while (blocks--) {
+      for (int i = 0; i < 4; i += 2) {
+        const __m512i x = _mm512_loadu_si512(p + 64 * i);
+        const __m512i y = _mm512_loadu_si512(p + 64 * (i + 1));
+        acc0 = _mm512_add_epi32(acc0, _mm512_add_epi32(_mm512_and_si512(x, mask),
+                                                       _mm512_srli_epi32(x, 16)));
+        acc1 = _mm512_add_epi32(acc1, _mm512_add_epi32(_mm512_and_si512(y, mask),
+                                                       _mm512_srli_epi32(y, 16)));
+      }
+      p += 256;
+    }
+    // Widen the 32-bit lanes to 64 bits before adding them up.
+    const __m512i lo = _mm512_add_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(acc0)),
+                                        _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(acc0, 1)));
+    const __m512i hi = _mm512_add_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(acc1)),
+                                        _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(acc1, 1)));
+    total += _mm512_reduce_add_epi64(_mm512_add_epi64(lo, hi));
+  }
+  return total + SumAvx2(p, n);
+}
+
+using SumFn = uint64_t (*)(const uint8_t *, size_t);
+struct Impl {
+  const char *name;
+  SumFn fn;
+  bool (*supported)();
+};
+const Impl kImpls[] = {
+    {"avx512bw", SumAvx512,
+     [] { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }},
+    {"avx2", SumAvx2, [] { return static_cast<bool>(__builtin_cpu_supports("avx2")); }},
+    {"sse2", SumSse2, [] { return static_cast<bool>(__builtin_cpu_supports("sse2")); }},
+    {"scalar", SumScalar, [] { return true; }},
+};
+
+const Impl *Choose() {
+  __builtin_cpu_init();
+  if (const char *want = std::getenv("MBUFNIC_CKSUM_IMPL"))
+    for (const Impl &i : kImpls)
+      if (std::strcmp(i.name, want) == 0 && i.supported()) return &i;
+  for (const Impl &i : kImpls)
+    if (i.supported()) return &i;
+  return &kImpls[3];
+}
+
+std::atomic<const Impl *> g_impl{nullptr};
+
+inline const Impl *Current() {
+  const Impl *i = g_impl.load(std::memory_order_acquire);
+  if (__predict_false(i == nullptr)) {
+    i = Choose();
+    g_impl.store(i, std::memory_order_release);
+  }
+  return i;
+}
+
+inline uint16_t Swap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v << 8)); }
+
+// Raw sum over bytes [off, off + len) of a chain.  A piece that starts at an odd offset of the
+// range contributes its sum byte-swapped, since its bytes sit in the other half of each word.
+uint64_t SumChain(const struct mbuf *m, int off, int len) {
+  KASSERT(off >= 0 && len >= 0, ("%s: off %d len %d", __func__, off, len));
+  while (off > 0) {
+    KASSERT(m != nullptr, ("%s: offset > size of mbuf chain", __func__));
+    if (off < m->m_len) break;
+    off -= m->m_len;
+    m = m->m_next;
+  }
+  const SumFn fn = Current()->fn;
+  uint64_t total = 0;
+  bool odd = false;
+  while (len > 0) {
+    KASSERT(m != nullptr, ("%s: length > size of mbuf chain", __func__));
+    const int n = std::min(len, m->m_len - off);
+    const uint16_t s = Fold(fn(reinterpret_cast<const uint8_t *>(m->m_data) + off, n));
+    total += odd ? Swap16(s) : s;
+    odd ^= (n & 1);
+    len -= n;
+    off = 0;
+    m = m->m_next;
+  }
+  return total;
+}
+
+}  // namespace
+
+extern "C" {
+
+uint16_t mbufnic_cksum_raw(const void *buf, size_t len, uint32_t initial) {
+  return Fold(Current()->fn(static_cast<const uint8_t *>(buf), len) + initial);
+}
+
+uint16_t mbufnic_cksum_mbuf(const struct mbuf *m, int off, int len, uint32_t initial) {
+  return Fold(SumChain(m, off, len) + initial);
+}
+
+const char *mbufnic_cksum_impl(void) { return Current()->name; }
+
+int mbufnic_cksum_select(const char *name) {
+  for (const Impl &i : kImpls)
+    if (std::strcmp(i.name, name) == 0) {
+      if (!i.supported()) return -1;
+      g_impl.store(&i, std::memory_order_release);
+      return 0;
+    }
+  return -1;
+}
+
+u_short in_cksum_skip(struct mbuf *m, int len, int skip) {
+  return static_cast<u_short>(~Fold(SumChain(m, skip, len - skip)) & 0xffff);
+}
+
+u_int in_cksum_hdr(const struct ip *ip) {
+  return ~mbufnic_cksum_raw(ip, static_cast<size_t>(ip->ip_hl) << 2, 0) & 0xffff;
+}
+
+}  // extern "C"

@@ -1,0 +1,37 @@
+// Internal interfaces between the parts of libmbufnic: the allocator (zone.cc, alloc.cc), the
+// chain operations (chain.cc, copy.cc, contig.cc, pkthdr.cc, tags.cc) and fault injection
+// (fault.cc).  Not installed.
+#ifndef MBUFNIC_HOST_MBUF_MBUF_INTERNAL_H_
+#define MBUFNIC_HOST_MBUF_MBUF_INTERNAL_H_
+
+#include <sys/mbuf.h>
+#include <sys/systm.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "mbufnic/runtime.h"
+
+namespace mbufnic::internal {
+
+// Share m's external storage with n (which must have no storage of its own): copies the
+// m_ext prefix, ORs in M_EXT|M_RDONLY from m, points n at m's reference count and
+// increments it.  FreeBSD's mb_dupcl().
+void mb_dupcl(struct mbuf *n, struct mbuf *m);
+
+// Fault injection: true when this M_NOWAIT allocation must fail.  Counts every M_NOWAIT
+// allocation attempt (mbuf, cluster, jumbo, packet, tag).  Always false for M_WAITOK.
+bool fault_should_fail(int how);
+// The next number of the seeded fault-injection random stream (m_fragment's random sizes).
+uint64_t fault_random();
+// True when m_defrag must fail at random (kern.ipc.m_defragrandomfailures).
+bool fault_defrag_should_fail();
+// m_defrag statistics.
+void defrag_count(bool useless, bool failed, uint64_t bytes);
+
+// Tag accounting, for netstat -m's byte count.
+void tags_account(int64_t count_delta, int64_t bytes_delta);
+
+}  // namespace mbufnic::internal
+
+#endif  // MBUFNIC_HOST_MBUF_MBUF_INTERNAL_H_

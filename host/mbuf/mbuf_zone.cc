@@ -1,0 +1,493 @@
+// The DMA arena and the zones carved from it.
+//
+// Memory: one range of address space is reserved at first use (2 MiB hugepages when the system
+// has them) and handed out to zones in slabs by a bump pointer; nothing is returned to the
+// system, as UMA keeps its kegs.  Every byte has a bus address in an IOVA space of its own.
+//
+// Zones: each keeps a shared free list under a mutex, and every thread keeps a small cache per
+// zone so that the common allocation and free touch no lock and no shared cache line.  Caches
+// move items to and from the shared list in half-cache batches.  The packet zone caches
+// assembled mbuf+cluster pairs built from the mbuf and cluster zones' items.
+//
+// Accounting: a zone counts the items that exist for it (`created`); the items it caches are
+// its shared list plus every thread's cache; "used" is the difference.  The mbufs and clusters
+// that make up packet pairs count in the packet zone only.  Limits cap mbufs (mbuf zone + pairs)
+// and clusters (cluster zone + pairs) as FreeBSD's nmbufs and nmbclusters do.
+#include "mbuf_zone.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "mbuf_internal.h"
+
+namespace mbufnic::internal {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Arena
+// ---------------------------------------------------------------------------------------------
+
+constexpr mbufnic_busaddr_t kBusBase = 0x10'0000'0000ull;  // 64 GiB: never a user-space VA here
+constexpr size_t kHugePage = 2u << 20;
+
+struct Arena {
+  std::once_flag once;
+  std::mutex mu;
+  char *base = nullptr;
+  size_t reserved = 0;
+  size_t committed = 0;  // guarded by mu; read racily only by statistics
+  bool hugepages = false;
+};
+Arena g_arena;
+
+void ArenaInit() {
+  size_t mib = 4096;
+  if (const char *e = std::getenv("MBUFNIC_ARENA_MB"); e && std::atoi(e) > 0) mib = std::atoi(e);
+  const size_t bytes = (mib << 20) + kHugePage;
+  const char *hp = std::getenv("MBUFNIC_HUGEPAGES");
+  void *p = MAP_FAILED;
+  if (!(hp && hp[0] == '0')) {
+    // Reserved hugetlb pages only when the pool can back the whole arena: the kernel reserves
+    // them at mmap time (no MAP_NORESERVE), so a shortage fails here, not as SIGBUS later.
+    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+             -1, 0);
+    g_arena.hugepages = (p != MAP_FAILED);
+  }
+  if (p == MAP_FAILED) {
+    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+             -1, 0);
+    if (p == MAP_FAILED) panic("mbufnic: cannot reserve a %zu MiB DMA arena", mib);
+    // Otherwise ask for transparent huge pages, which the kernel gives where it can.
+    madvise(p, bytes, MADV_HUGEPAGE);
+  }
+  // Align the usable base to 2 MiB so that slabs and clusters never straddle a large page.
+  char *b = static_cast<char *>(p);
+  b += (kHugePage - reinterpret_cast<uintptr_t>(b) % kHugePage) % kHugePage;
+  g_arena.base = b;
+  g_arena.reserved = mib << 20;
+}
+
+Arena &arena() {
+  std::call_once(g_arena.once, ArenaInit);
+  return g_arena;
+}
+
+// A slab of `bytes`, aligned to `align` (a power of two), or NULL when the arena is full.
+char *ArenaCarve(size_t bytes, size_t align) {
+  Arena &a = arena();
+  std::lock_guard<std::mutex> lock(a.mu);
+  size_t off = (a.committed + align - 1) & ~(align - 1);
+  if (off + bytes > a.reserved) return nullptr;
+  a.committed = off + bytes;
+  return a.base + off;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zones
+// ---------------------------------------------------------------------------------------------
+
+struct ZoneDesc {
+  const char *name;
+  uint32_t size;
+  uint32_t cache_cap;  // per-thread cache capacity
+};
+constexpr ZoneDesc kZones[MBUFNIC_ZONE_COUNT] = {
+    {"mbuf", MSIZE, 512},
+    {"mbuf_cluster", MCLBYTES, 256},
+    {"mbuf_packet", MSIZE, 256},
+    {"mbuf_jumbo_page", MJUMPAGESIZE, 64},
+    {"mbuf_jumbo_9k", MJUM9BYTES, 16},
+    {"mbuf_jumbo_16k", MJUM16BYTES, 16},
+};
+constexpr uint32_t kMaxCacheCap = 512;
+
+struct Zone {
+  std::mutex mu;
+  std::vector<void *> shared;  // guarded by mu
+  std::atomic<uint64_t> created{0};
+  std::atomic<uint64_t> limit{0};
+  std::atomic<uint64_t> requests_dead{0};  // requests of threads that have exited
+  std::atomic<uint64_t> failures{0};
+  std::atomic<uint64_t> sleeps{0};
+  std::atomic<size_t> shared_count{0};  // mirror of shared.size() for statistics
+};
+Zone g_zone[MBUFNIC_ZONE_COUNT];
+
+// Waiting for memory: one mutex and condition for every zone.  Frees go to the shared lists
+// while anyone waits, so the waiter can see them.
+std::mutex g_wait_mu;
+std::condition_variable g_wait_cv;
+std::atomic<int> g_waiters{0};
+
+// Per-thread caches.  The item count is an atomic written only by its thread (plain loads and
+// stores, no read-modify-write), so statistics may read it from anywhere.
+struct Bucket {
+  std::atomic<uint32_t> n{0};
+  std::atomic<uint64_t> requests{0};
+  void *items[kMaxCacheCap];
+};
+struct ThreadCache;
+std::mutex g_registry_mu;
+std::vector<ThreadCache *> *g_registry = nullptr;  // guarded by g_registry_mu
+
+void FlushToShared(mbufnic_zone_id z, void *const *items, uint32_t n);
+
+struct ThreadCache {
+  Bucket b[MBUFNIC_ZONE_COUNT];
+  bool alive = true;
+  ThreadCache() {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    if (g_registry == nullptr) g_registry = new std::vector<ThreadCache *>();
+    g_registry->push_back(this);
+  }
+  ~ThreadCache();
+  void Drain() {
+    for (int z = 0; z < MBUFNIC_ZONE_COUNT; ++z) {
+      const uint32_t n = b[z].n.load(std::memory_order_relaxed);
+      if (n) FlushToShared(static_cast<mbufnic_zone_id>(z), b[z].items, n);
+      b[z].n.store(0, std::memory_order_relaxed);
+    }
+  }
+};
+
+thread_local ThreadCache t_cache;
+// Set once this thread's cache is destroyed: frees during later thread-exit destructors go
+// straight to the shared lists.
+thread_local bool t_cache_gone = false;
+
+ThreadCache::~ThreadCache() {
+  Drain();
+  alive = false;
+  t_cache_gone = true;
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  std::erase(*g_registry, this);
+  for (int z = 0; z < MBUFNIC_ZONE_COUNT; ++z)
+    g_zone[z].requests_dead.fetch_add(b[z].requests.load(std::memory_order_relaxed));
+}
+
+// The calling thread's cache, or NULL during and after its destruction at thread exit.
+ThreadCache *Cache() {
+  if (t_cache_gone) return nullptr;
+  ThreadCache *c = &t_cache;
+  return c->alive ? c : nullptr;
+}
+
+uint64_t Count(mbufnic_zone_id z) { return g_zone[z].created.load(std::memory_order_relaxed); }
+
+// Items that exist for the mbuf limit, or the cluster limit, of zone z.
+bool UnderLimit(mbufnic_zone_id z, uint64_t extra) {
+  const uint64_t lim = g_zone[z].limit.load(std::memory_order_relaxed);
+  uint64_t total = Count(z) + extra;
+  if (z == MBUFNIC_ZONE_MBUF || z == MBUFNIC_ZONE_CLUSTER) total += Count(MBUFNIC_ZONE_PACKET);
+  return total <= lim;
+}
+
+void FlushToShared(mbufnic_zone_id z, void *const *items, uint32_t n) {
+  Zone &zn = g_zone[z];
+  {
+    std::lock_guard<std::mutex> lock(zn.mu);
+    zn.shared.insert(zn.shared.end(), items, items + n);
+    zn.shared_count.store(zn.shared.size(), std::memory_order_relaxed);
+  }
+  if (g_waiters.load(std::memory_order_acquire) > 0) {
+    std::lock_guard<std::mutex> lock(g_wait_mu);
+    g_wait_cv.notify_all();
+  }
+}
+
+// Carve up to `want` new items for raw zone z (never the packet zone) within its limit; returns
+// how many were written to out.  Caller holds the zone lock.
+uint32_t CarveLocked(mbufnic_zone_id z, void **out, uint32_t want) {
+  const uint64_t lim = g_zone[z].limit.load(std::memory_order_relaxed);
+  uint64_t total = Count(z);
+  if (z == MBUFNIC_ZONE_MBUF || z == MBUFNIC_ZONE_CLUSTER) total += Count(MBUFNIC_ZONE_PACKET);
+  if (total >= lim) return 0;
+  want = static_cast<uint32_t>(std::min<uint64_t>(want, lim - total));
+  const size_t size = kZones[z].size;
+  const size_t align = std::min<size_t>(size & (size - 1) ? 4096 : size, 4096);
+  char *slab = ArenaCarve(size * want, align);
+  if (slab == nullptr) return 0;
+  for (uint32_t i = 0; i < want; ++i) out[i] = slab + i * size;
+  g_zone[z].created.fetch_add(want, std::memory_order_relaxed);
+  return want;
+}
+
+// Take a cached pair out of the packet zone and give its parts back to the mbuf and cluster
+// zones: what FreeBSD does when the cluster zone runs dry (mb_zfini_pack).
+bool StealPacketPair() {
+  Zone &pz = g_zone[MBUFNIC_ZONE_PACKET];
+  struct mbuf *m;
+  {
+    std::lock_guard<std::mutex> lock(pz.mu);
+    if (pz.shared.empty()) return false;
+    m = static_cast<struct mbuf *>(pz.shared.back());
+    pz.shared.pop_back();
+    pz.shared_count.store(pz.shared.size(), std::memory_order_relaxed);
+  }
+  void *cl = m->m_ext.ext_buf;
+  PacketDisown();
+  FlushToShared(MBUFNIC_ZONE_MBUF, reinterpret_cast<void *const *>(&m), 1);
+  FlushToShared(MBUFNIC_ZONE_CLUSTER, &cl, 1);
+  return true;
+}
+
+// Fill `out` with up to `want` items of raw zone z from its shared list or fresh slabs.
+uint32_t RefillRaw(mbufnic_zone_id z, void **out, uint32_t want) {
+  Zone &zn = g_zone[z];
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    {
+      std::lock_guard<std::mutex> lock(zn.mu);
+      uint32_t got = 0;
+      while (got < want && !zn.shared.empty()) {
+        out[got++] = zn.shared.back();
+        zn.shared.pop_back();
+      }
+      zn.shared_count.store(zn.shared.size(), std::memory_order_relaxed);
+      if (got == 0) got = CarveLocked(z, out, want);
+      if (got) return got;
+    }
+    if (!((z == MBUFNIC_ZONE_MBUF || z == MBUFNIC_ZONE_CLUSTER) && StealPacketPair())) break;
+  }
+  return 0;
+}
+
+// Build one packet pair from a raw mbuf and a raw cluster, or take one from the shared list.
+uint32_t RefillPacket(void **out, uint32_t want) {
+  Zone &pz = g_zone[MBUFNIC_ZONE_PACKET];
+  {
+    std::lock_guard<std::mutex> lock(pz.mu);
+    uint32_t got = 0;
+    while (got < want && !pz.shared.empty()) {
+      out[got++] = pz.shared.back();
+      pz.shared.pop_back();
+    }
+    pz.shared_count.store(pz.shared.size(), std::memory_order_relaxed);
+    if (got) return got;
+  }
+  void *mb = nullptr, *cl = nullptr;
+  if (RefillRaw(MBUFNIC_ZONE_MBUF, &mb, 1) == 0) return 0;
+  if (RefillRaw(MBUFNIC_ZONE_CLUSTER, &cl, 1) == 0) {
+    FlushToShared(MBUFNIC_ZONE_MBUF, &mb, 1);
+    return 0;
+  }
+  // The two items move from their zones into the packet zone.
+  g_zone[MBUFNIC_ZONE_MBUF].created.fetch_sub(1, std::memory_order_relaxed);
+  g_zone[MBUFNIC_ZONE_CLUSTER].created.fetch_sub(1, std::memory_order_relaxed);
+  pz.created.fetch_add(1, std::memory_order_relaxed);
+  auto *m = static_cast<struct mbuf *>(mb);
+  m->m_ext.ext_buf = static_cast<char *>(cl);
+  m->m_ext.ext_size = MCLBYTES;
+  m->m_ext.ext_type = EXT_PACKET;
+  m->m_ext.ext_flags = EXT_FLAG_EMBREF;
+  m->m_ext.ext_count = 1;
+  m->m_ext.ext_free = nullptr;
+  m->m_ext.ext_arg1 = nullptr;
+  m->m_ext.ext_arg2 = nullptr;
+  out[0] = m;
+  return 1;
+}
+
+uint32_t Refill(mbufnic_zone_id z, void **out, uint32_t want) {
+  return z == MBUFNIC_ZONE_PACKET ? RefillPacket(out, want) : RefillRaw(z, out, want);
+}
+
+void *AllocSlow(mbufnic_zone_id z, int how) {
+  ThreadCache *c = Cache();
+  void *one = nullptr;
+  bool slept = false;
+  for (;;) {
+    if (c != nullptr) {
+      Bucket &b = c->b[z];
+      const uint32_t got = Refill(z, b.items, kZones[z].cache_cap / 2);
+      if (got) {
+        b.n.store(got - 1, std::memory_order_relaxed);
+        return b.items[got - 1];
+      }
+    } else if (Refill(z, &one, 1)) {
+      return one;
+    }
+    if (!(how & M_WAITOK)) {
+      g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    // Wait until something is freed.  Re-check under the wait lock after announcing ourselves,
+    // so that a free between the failed refill and the wait is not missed.
+    if (!slept) g_zone[z].sleeps.fetch_add(1, std::memory_order_relaxed);
+    slept = true;
+    std::unique_lock<std::mutex> lock(g_wait_mu);
+    g_waiters.fetch_add(1, std::memory_order_acq_rel);
+    const bool has = g_zone[z].shared_count.load(std::memory_order_relaxed) > 0 ||
+                     (z != MBUFNIC_ZONE_PACKET && UnderLimit(z, 1)) ||
+                     ((z == MBUFNIC_ZONE_MBUF || z == MBUFNIC_ZONE_CLUSTER) &&
+                      g_zone[MBUFNIC_ZONE_PACKET].shared_count.load(std::memory_order_relaxed));
+    if (!has) g_wait_cv.wait_for(lock, std::chrono::milliseconds(50));
+    g_waiters.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+inline void *AllocFast(mbufnic_zone_id z, int how) {
+  if (__predict_false(!(how & M_WAITOK)) && fault_should_fail(how)) {
+    g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  ThreadCache *c = Cache();
+  void *item;
+  if (__predict_true(c != nullptr)) {
+    Bucket &b = c->b[z];
+    const uint32_t n = b.n.load(std::memory_order_relaxed);
+    if (__predict_true(n != 0)) {
+      b.n.store(n - 1, std::memory_order_relaxed);
+      item = b.items[n - 1];
+    } else {
+      item = AllocSlow(z, how);
+    }
+    if (item) b.requests.store(b.requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  } else {
+    item = AllocSlow(z, how);
+    if (item) g_zone[z].requests_dead.fetch_add(1, std::memory_order_relaxed);
+  }
+  return item;
+}
+
+inline void FreeFast(mbufnic_zone_id z, void *item) {
+  ThreadCache *c = Cache();
+  if (__predict_false(c == nullptr || g_waiters.load(std::memory_order_relaxed) > 0)) {
+    FlushToShared(z, &item, 1);
+    return;
+  }
+  Bucket &b = c->b[z];
+  uint32_t n = b.n.load(std::memory_order_relaxed);
+  const uint32_t cap = kZones[z].cache_cap;
+  if (__predict_false(n == cap)) {
+    // Keep the most recently freed (cache-warm) half, give the older half to everyone.
+    FlushToShared(z, b.items, cap / 2);
+    std::memmove(b.items, b.items + cap / 2, (cap - cap / 2) * sizeof(void *));
+    n = cap - cap / 2;
+  }
+  b.items[n] = item;
+  b.n.store(n + 1, std::memory_order_relaxed);
+}
+
+// Default limits from FreeBSD's formulas, with maxmbufmem half the arena.
+struct LimitInit {
+  LimitInit() {
+    const uint64_t mem = (uint64_t{4096} << 20) / 2;
+    const uint64_t clusters = mem / MCLBYTES / 4, jumbop = mem / MJUMPAGESIZE / 4,
+                   jumbo9 = mem / MJUM9BYTES / 6, jumbo16 = mem / MJUM16BYTES / 6;
+    g_zone[MBUFNIC_ZONE_MBUF].limit = std::max(mem / MSIZE / 5, clusters + jumbop + jumbo9 + jumbo16);
+    g_zone[MBUFNIC_ZONE_CLUSTER].limit = clusters;
+    g_zone[MBUFNIC_ZONE_PACKET].limit = 0;  // bounded by the two above
+    g_zone[MBUFNIC_ZONE_JUMBOP].limit = jumbop;
+    g_zone[MBUFNIC_ZONE_JUMBO9].limit = jumbo9;
+    g_zone[MBUFNIC_ZONE_JUMBO16].limit = jumbo16;
+  }
+} g_limit_init;
+
+}  // namespace
+
+void *ZoneAlloc(mbufnic_zone_id z, int how) { return AllocFast(z, how); }
+void ZoneFree(mbufnic_zone_id z, void *item) { FreeFast(z, item); }
+struct mbuf *PacketAlloc(int how) {
+  return static_cast<struct mbuf *>(AllocFast(MBUFNIC_ZONE_PACKET, how));
+}
+void PacketFree(struct mbuf *m) { FreeFast(MBUFNIC_ZONE_PACKET, m); }
+void PacketDisown() {
+  g_zone[MBUFNIC_ZONE_PACKET].created.fetch_sub(1, std::memory_order_relaxed);
+  g_zone[MBUFNIC_ZONE_MBUF].created.fetch_add(1, std::memory_order_relaxed);
+  g_zone[MBUFNIC_ZONE_CLUSTER].created.fetch_add(1, std::memory_order_relaxed);
+}
+
+mbufnic_zone_id ZoneForSize(int size) {
+  switch (size) {
+    case MCLBYTES: return MBUFNIC_ZONE_CLUSTER;
+    case MJUMPAGESIZE: return MBUFNIC_ZONE_JUMBOP;
+    case MJUM9BYTES: return MBUFNIC_ZONE_JUMBO9;
+    case MJUM16BYTES: return MBUFNIC_ZONE_JUMBO16;
+    default: return MBUFNIC_ZONE_COUNT;
+  }
+}
+
+uint32_t ZoneItemSize(mbufnic_zone_id z) { return kZones[z].size; }
+
+}  // namespace mbufnic::internal
+
+using namespace mbufnic::internal;
+
+extern "C" {
+
+mbufnic_busaddr_t mbufnic_vtobus(const void *va) {
+  Arena &a = arena();
+  const char *p = static_cast<const char *>(va);
+  if (p < a.base || p >= a.base + a.reserved) return MBUFNIC_BUSADDR_INVALID;
+  return kBusBase + static_cast<mbufnic_busaddr_t>(p - a.base);
+}
+
+void *mbufnic_bustov(mbufnic_busaddr_t bus) {
+  Arena &a = arena();
+  if (bus < kBusBase || bus - kBusBase >= a.reserved) return nullptr;
+  return a.base + (bus - kBusBase);
+}
+
+int mbufnic_in_arena(const void *va, size_t len) {
+  Arena &a = arena();
+  const char *p = static_cast<const char *>(va);
+  return p >= a.base && len <= a.reserved && p - a.base <= static_cast<ptrdiff_t>(a.reserved - len);
+}
+
+void mbufnic_arena_get_info(struct mbufnic_arena_info *info) {
+  Arena &a = arena();
+  std::lock_guard<std::mutex> lock(a.mu);
+  info->base = a.base;
+  info->reserved = a.reserved;
+  info->committed = a.committed;
+  info->bus_base = kBusBase;
+  info->hugepages = a.hugepages;
+}
+
+int mbufnic_zone_get_stats(enum mbufnic_zone_id z, struct mbufnic_zone_stats *st) {
+  if (z < 0 || z >= MBUFNIC_ZONE_COUNT || st == nullptr) return EINVAL;
+  Zone &zn = g_zone[z];
+  uint64_t cached = zn.shared_count.load(std::memory_order_relaxed);
+  uint64_t requests = zn.requests_dead.load(std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    if (g_registry)
+      for (ThreadCache *c : *g_registry) {
+        cached += c->b[z].n.load(std::memory_order_relaxed);
+        requests += c->b[z].requests.load(std::memory_order_relaxed);
+      }
+  }
+  const uint64_t created = zn.created.load(std::memory_order_relaxed);
+  st->name = kZones[z].name;
+  st->size = kZones[z].size;
+  st->limit = zn.limit.load(std::memory_order_relaxed);
+  st->free = cached;
+  st->used = created >= cached ? created - cached : 0;
+  st->requests = requests;
+  st->failures = zn.failures.load(std::memory_order_relaxed);
+  st->sleeps = zn.sleeps.load(std::memory_order_relaxed);
+  return 0;
+}
+
+int mbufnic_zone_set_limit(enum mbufnic_zone_id z, uint64_t limit) {
+  if (z < 0 || z >= MBUFNIC_ZONE_COUNT || z == MBUFNIC_ZONE_PACKET) return EINVAL;
+  g_zone[z].limit.store(limit, std::memory_order_relaxed);
+  // A raised limit may let a waiter through.
+  std::lock_guard<std::mutex> lock(g_wait_mu);
+  g_wait_cv.notify_all();
+  return 0;
+}
+
+void mbufnic_thread_cache_drain(void) {
+  if (ThreadCache *c = Cache()) c->Drain();
+}
+
+}  // extern "C"
