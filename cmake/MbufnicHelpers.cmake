@@ -27,6 +27,8 @@ function(mbufnic_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  # RapidCheck properties run 500 cases each (its default is 100).
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+                       PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+                                  ENVIRONMENT "RC_PARAMS=max_success=500")
 endfunction()

@@ -90,38 +90,33 @@ struct mbuf *BuildTcpPacket(const std::vector<uint8_t> &payload, uint32_t seq, i
 }
 
 // What ip_output/in_delayed_cksum do when the interface cannot: finish the TCP checksum from the
-// seed and fill the IP header checksum.  The headers are made contiguous first.
+// seed and fill the IP header checksum.  The headers are made contiguous first; the IP header
+// is worked on through a local copy because after the 14-byte Ethernet header it is not
+// 4-byte aligned (a real driver would reserve ETHER_ALIGN bytes in front).
 struct mbuf *SoftwareChecksum(struct mbuf *m) {
   if (m->m_len < kHdrs && (m = m_pullup(m, kHdrs)) == nullptr) return nullptr;
-  auto *ip = reinterpret_cast<struct ip *>(mtod(m, char *) + kEtherHdr);
   const int l4off = kEtherHdr + kIpHdr;
   uint16_t sum = in_cksum_skip(m, m->m_pkthdr.len, l4off);
   m_copyback(m, l4off + static_cast<int>(m->m_pkthdr.csum_data), 2,
              reinterpret_cast<c_caddr_t>(&sum));
-  ip->ip_sum = 0;
-  ip->ip_sum = in_cksum_hdr(ip);
+  struct ip ip;
+  m_copydata(m, kEtherHdr, kIpHdr, reinterpret_cast<caddr_t>(&ip));
+  ip.ip_sum = 0;
+  ip.ip_sum = static_cast<uint16_t>(in_cksum_hdr(&ip));
+  m_copyback(m, kEtherHdr, kIpHdr, reinterpret_cast<c_caddr_t>(&ip));
   m->m_pkthdr.csum_flags &= ~(CSUM_IP | CSUM_TCP);
   return m;
 }
 
 // The receive side's check: IP header sums to 0xffff; TCP with the pseudo header sums to 0xffff.
 bool ChecksumsValid(struct mbuf *m) {
-  std::vector<uint8_t> f(m->m_pkthdr.len);
-  m_copydata(m, 0, m->m_pkthdr.len, reinterpret_cast<caddr_t>(f.data()));
-  const auto *ip = reinterpret_cast<const struct ip *>(f.data() + kEtherHdr);
-  if (in_cksum_hdr(ip) != 0) return false;
-  const int tcplen = ntohs(ip->ip_len) - kIpHdr;
-  // Complemented sum over pseudo header + segment must be zero for a valid segment.
-  uint16_t seed = in_pseudo(ip->ip_src.s_addr, ip->ip_dst.s_addr, htons(tcplen + IPPROTO_TCP));
-  struct mbuf *seg = m_devget(reinterpret_cast<char *>(f.data()) + kEtherHdr + kIpHdr, tcplen, 0,
-                              nullptr, nullptr);
-  if (seg == nullptr) return false;
-  M_PREPEND(seg, 2, M_NOWAIT);
-  if (seg == nullptr) return false;
-  std::memcpy(mtod(seg, void *), &seed, 2);
-  const bool ok = in_cksum(seg, seg->m_pkthdr.len) == 0;
-  m_freem(seg);
-  return ok;
+  struct ip ip;
+  m_copydata(m, kEtherHdr, kIpHdr, reinterpret_cast<caddr_t>(&ip));
+  if (in_cksum_hdr(&ip) != 0) return false;
+  const int tcplen = ntohs(ip.ip_len) - kIpHdr;
+  // The complemented sum over pseudo header + segment is zero for a valid segment.
+  const uint16_t seed = in_pseudo(ip.ip_src.s_addr, ip.ip_dst.s_addr, htons(tcplen + IPPROTO_TCP));
+  return static_cast<uint16_t>(~mbufnic_cksum_mbuf(m, kEtherHdr + kIpHdr, tcplen, seed)) == 0;
 }
 
 int RunDemo(int npackets, uint32_t seed, int max_segments) {
@@ -164,10 +159,12 @@ int RunDemo(int npackets, uint32_t seed, int max_segments) {
     std::vector<struct mbuf *> segs;
     if (m->m_pkthdr.csum_flags & CSUM_IP_TSO) {
       const int mss = m->m_pkthdr.tso_segsz;
-      std::vector<uint8_t> hdr(kHdrs);
-      m_copydata(m, 0, kHdrs, reinterpret_cast<caddr_t>(hdr.data()));
+      // Two bytes in front keep the IP header 4-byte aligned after the Ethernet header.
+      alignas(8) uint8_t hdrbuf[2 + kHdrs];
+      uint8_t *const hdr = hdrbuf + 2;
+      m_copydata(m, 0, kHdrs, reinterpret_cast<caddr_t>(hdr));
       m_adj(m, kHdrs);
-      uint32_t sseq = ntohl(reinterpret_cast<struct tcphdr *>(hdr.data() + kEtherHdr + kIpHdr)->th_seq);
+      uint32_t sseq = ntohl(reinterpret_cast<struct tcphdr *>(hdr + kEtherHdr + kIpHdr)->th_seq);
       while (m != nullptr) {
         struct mbuf *rest = nullptr;
         if (m->m_pkthdr.len > mss && (rest = m_split(m, mss, M_NOWAIT)) == nullptr) {
@@ -176,7 +173,7 @@ int RunDemo(int npackets, uint32_t seed, int max_segments) {
           return 1;
         }
         const int plen = m->m_pkthdr.len;
-        auto *ip = reinterpret_cast<struct ip *>(hdr.data() + kEtherHdr);
+        auto *ip = reinterpret_cast<struct ip *>(hdr + kEtherHdr);
         auto *th = reinterpret_cast<struct tcphdr *>(ip + 1);
         ip->ip_len = htons(static_cast<uint16_t>(kIpHdr + kTcpHdr + plen));
         th->th_seq = htonl(sseq);
@@ -188,7 +185,7 @@ int RunDemo(int npackets, uint32_t seed, int max_segments) {
           m_freem(rest);
           return 1;
         }
-        m_copyback(m, 0, kHdrs, reinterpret_cast<c_caddr_t>(hdr.data()));
+        m_copyback(m, 0, kHdrs, reinterpret_cast<c_caddr_t>(hdr));
         m->m_pkthdr.csum_flags = CSUM_IP | CSUM_TCP;
         m->m_pkthdr.csum_data = offsetof(struct tcphdr, th_sum);
         segs.push_back(m);

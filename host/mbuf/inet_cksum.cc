@@ -257,7 +257,10 @@ u_short in_cksum_skip(struct mbuf *m, int len, int skip) {
 }
 
 u_int in_cksum_hdr(const struct ip *ip) {
-  return ~mbufnic_cksum_raw(ip, static_cast<size_t>(ip->ip_hl) << 2, 0) & 0xffff;
+  // The header length is the low nibble of the first byte; read it as a byte so that a header
+  // at any alignment works.
+  const uint8_t vhl = *reinterpret_cast<const uint8_t *>(ip);
+  return ~mbufnic_cksum_raw(ip, static_cast<size_t>(vhl & 0x0f) << 2, 0) & 0xffff;
 }
 
 }  // extern "C"

@@ -94,7 +94,7 @@ int m_append(struct mbuf *m0, int len, c_caddr_t cp) {
   for (m = m0; m->m_next != nullptr; m = m->m_next) {
   }
   int space = M_TRAILINGSPACE(m);
-  if (space > 0) {
+  if (space > 0 && remainder > 0) {  // (cp may be NULL when len is 0)
     const int n = std::min(space, remainder);
     std::memcpy(mtod(m, caddr_t) + m->m_len, cp, n);
     m->m_len += n;

@@ -42,7 +42,7 @@ struct mbuf *MakeChain(const std::vector<uint8_t> &bytes, const std::vector<int>
     // A size that does not fit is a broken test: report it and truncate rather than overrun.
     const int fit = std::min(sizes[i], static_cast<int>(M_TRAILINGSPACE(m)));
     EXPECT_EQ(fit, sizes[i]) << "segment " << i << " does not fit";
-    memcpy(mtod(m, char *), bytes.data() + off, fit);
+    if (fit > 0) memcpy(mtod(m, char *), bytes.data() + off, fit);
     m->m_len = fit;
     off += sizes[i];
     if (tail)

@@ -15,7 +15,7 @@ using test::Pattern;
 
 std::vector<std::byte> Bytes(const std::vector<uint8_t> &v) {
   std::vector<std::byte> b(v.size());
-  std::memcpy(b.data(), v.data(), v.size());
+  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size());
   return b;
 }
 
