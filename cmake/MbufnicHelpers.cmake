@@ -17,8 +17,9 @@ function(mbufnic_library name)
   target_compile_options(${name} PRIVATE ${MBUFNIC_WARNINGS})
 endfunction()
 
-# mbufnic_test(name SOURCES ... LIBS ... LABELS ...): a GoogleTest executable registered with
-# CTest, one CTest test per GoogleTest case.
+# mbufnic_test(name SOURCES ... LIBS ... LABELS label): a GoogleTest executable registered with
+# CTest, one CTest test per GoogleTest case.  One label only: gtest_discover_tests flattens a
+# list-valued property into separate arguments.
 function(mbufnic_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
