@@ -120,7 +120,9 @@ void mb_dupcl(struct mbuf *n, struct mbuf *m) {
     // Any copy may be the one that frees: each carries the whole descriptor.
     std::memcpy(&n->m_ext, &m->m_ext, sizeof(struct m_ext));
   } else {
-    std::memcpy(&n->m_ext, &m->m_ext, offsetof(struct m_ext, ext_free));
+    // Only the mbuf holding the count carries ext_free and its arguments (FreeBSD's
+    // m_ext_copylen): a copy needs the count pointer, size, type, flags and buffer.
+    std::memcpy(&n->m_ext, &m->m_ext, offsetof(struct m_ext, ext_arg2));
   }
   n->m_flags |= M_EXT | (m->m_flags & (M_RDONLY | M_EXTPG));
   volatile u_int *cnt;
@@ -340,6 +342,21 @@ void m_extfree(struct mbuf *m) {
 
 struct mbuf *m_free(struct mbuf *m) {
   struct mbuf *n = m->m_next;
+  // Fast paths for the two common cases: an unshared packet-zone pair and a plain mbuf, with no
+  // tags.  Everything else takes FreeBSD's general route below.
+  const uint32_t flags = m->m_flags;
+  const bool no_tags = !(flags & M_PKTHDR) || SLIST_EMPTY(&m->m_pkthdr.tags);
+  if (__predict_true(no_tags)) {
+    if ((flags & (M_EXT | M_NOFREE)) == M_EXT && m->m_ext.ext_type == EXT_PACKET &&
+        (m->m_ext.ext_flags & EXT_FLAG_EMBREF) && m->m_ext.ext_count == 1) {
+      PacketFree(m);
+      return n;
+    }
+    if ((flags & (M_EXT | M_NOFREE)) == 0) {
+      ZoneFree(MBUFNIC_ZONE_MBUF, m);
+      return n;
+    }
+  }
   if ((m->m_flags & (M_PKTHDR | M_NOFREE)) == (M_PKTHDR | M_NOFREE)) m_tag_delete_chain(m, nullptr);
   if (m->m_flags & M_EXT)
     FreeExt(m);

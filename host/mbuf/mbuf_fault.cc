@@ -32,10 +32,12 @@ extern "C" void panic(const char *fmt, ...) {
 }
 
 namespace mbufnic::internal {
+
+std::atomic<bool> g_fault_active{false};
+
 namespace {
 
-// Fault state.  `active` is the only thing the allocation fast path reads.
-std::atomic<bool> g_active{false};
+// Fault state.
 std::atomic<uint32_t> g_ppm{0};
 std::atomic<uint64_t> g_nth{0};
 std::atomic<uint64_t> g_count{0};
@@ -48,7 +50,7 @@ std::atomic<uint64_t> g_defrag_packets{0}, g_defrag_bytes{0}, g_defrag_useless{0
 std::atomic<int64_t> g_tags{0}, g_tag_bytes{0};
 
 void UpdateActive() {
-  g_active.store(g_ppm.load() != 0 || g_nth.load() != 0, std::memory_order_release);
+  g_fault_active.store(g_ppm.load() != 0 || g_nth.load() != 0, std::memory_order_release);
 }
 
 // splitmix64 over a shared atomic state: reproducible for a given seed in a single thread,
@@ -65,7 +67,7 @@ uint64_t NextRandom() {
 
 bool fault_should_fail(int how) {
   if (how & M_WAITOK) return false;
-  if (!g_active.load(std::memory_order_relaxed)) return false;
+  if (!fault_active()) return false;
   const uint64_t n = g_count.fetch_add(1, std::memory_order_relaxed) + 1;
   const uint64_t nth = g_nth.load(std::memory_order_relaxed);
   if (nth != 0 && n == nth) return true;

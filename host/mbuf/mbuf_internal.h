@@ -7,6 +7,7 @@
 #include <sys/mbuf.h>
 #include <sys/systm.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -19,6 +20,9 @@ namespace mbufnic::internal {
 // increments it.  FreeBSD's mb_dupcl().
 void mb_dupcl(struct mbuf *n, struct mbuf *m);
 
+// True while any allocation-failure knob is on: the one thing allocation fast paths check.
+extern std::atomic<bool> g_fault_active;
+inline bool fault_active() { return g_fault_active.load(std::memory_order_relaxed); }
 // Fault injection: true when this M_NOWAIT allocation must fail.  Counts every M_NOWAIT
 // allocation attempt (mbuf, cluster, jumbo, packet, tag).  Always false for M_WAITOK.
 bool fault_should_fail(int how);

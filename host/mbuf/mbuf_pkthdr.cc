@@ -114,6 +114,7 @@ int m_dup_pkthdr(struct mbuf *to, const struct mbuf *from, int how) {
   if (!(to->m_flags & M_EXT)) to->m_data = to->m_pktdat;
   to->m_pkthdr = from->m_pkthdr;
   SLIST_INIT(&to->m_pkthdr.tags);
+  if (SLIST_EMPTY(&from->m_pkthdr.tags)) return 1;  // the common case: nothing to copy
   return m_tag_copy_chain(to, from, how);
 }
 

@@ -97,17 +97,15 @@ char *ArenaCarve(size_t bytes, size_t align) {
 struct ZoneDesc {
   const char *name;
   uint32_t size;
-  uint32_t cache_cap;  // per-thread cache capacity
 };
 constexpr ZoneDesc kZones[MBUFNIC_ZONE_COUNT] = {
-    {"mbuf", MSIZE, 512},
-    {"mbuf_cluster", MCLBYTES, 256},
-    {"mbuf_packet", MSIZE, 256},
-    {"mbuf_jumbo_page", MJUMPAGESIZE, 64},
-    {"mbuf_jumbo_9k", MJUM9BYTES, 16},
-    {"mbuf_jumbo_16k", MJUM16BYTES, 16},
+    {"mbuf", MSIZE},
+    {"mbuf_cluster", MCLBYTES},
+    {"mbuf_packet", MSIZE},
+    {"mbuf_jumbo_page", MJUMPAGESIZE},
+    {"mbuf_jumbo_9k", MJUM9BYTES},
+    {"mbuf_jumbo_16k", MJUM16BYTES},
 };
-constexpr uint32_t kMaxCacheCap = 512;
 
 struct Zone {
   std::mutex mu;
@@ -125,47 +123,43 @@ Zone g_zone[MBUFNIC_ZONE_COUNT];
 // while anyone waits, so the waiter can see them.
 std::mutex g_wait_mu;
 std::condition_variable g_wait_cv;
+}  // namespace
 std::atomic<int> g_waiters{0};
+namespace {
 
-// Per-thread caches.  The item count is an atomic written only by its thread (plain loads and
-// stores, no read-modify-write), so statistics may read it from anywhere.
-struct Bucket {
-  std::atomic<uint32_t> n{0};
-  std::atomic<uint64_t> requests{0};
-  void *items[kMaxCacheCap];
-};
-struct ThreadCache;
 std::mutex g_registry_mu;
 std::vector<ThreadCache *> *g_registry = nullptr;  // guarded by g_registry_mu
 
 void FlushToShared(mbufnic_zone_id z, void *const *items, uint32_t n);
 
-struct ThreadCache {
-  Bucket b[MBUFNIC_ZONE_COUNT];
-  bool alive = true;
-  ThreadCache() {
-    std::lock_guard<std::mutex> lock(g_registry_mu);
-    if (g_registry == nullptr) g_registry = new std::vector<ThreadCache *>();
-    g_registry->push_back(this);
-  }
-  ~ThreadCache();
-  void Drain() {
-    for (int z = 0; z < MBUFNIC_ZONE_COUNT; ++z) {
-      const uint32_t n = b[z].n.load(std::memory_order_relaxed);
-      if (n) FlushToShared(static_cast<mbufnic_zone_id>(z), b[z].items, n);
-      b[z].n.store(0, std::memory_order_relaxed);
-    }
-  }
-};
+}  // namespace
 
-thread_local ThreadCache t_cache;
+ThreadCache::ThreadCache() {
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  if (g_registry == nullptr) g_registry = new std::vector<ThreadCache *>();
+  g_registry->push_back(this);
+}
+
+void ThreadCache::Drain() {
+  for (int z = 0; z < MBUFNIC_ZONE_COUNT; ++z) {
+    const uint32_t n = b[z].n.load(std::memory_order_relaxed);
+    if (n) FlushToShared(static_cast<mbufnic_zone_id>(z), b[z].items, n);
+    b[z].n.store(0, std::memory_order_relaxed);
+  }
+}
+
+namespace {
+
+}  // namespace
+
+__thread ThreadCache *t_cache __attribute__((tls_model("initial-exec"))) = nullptr;
 // Set once this thread's cache is destroyed: frees during later thread-exit destructors go
 // straight to the shared lists.
-thread_local bool t_cache_gone = false;
+__thread bool t_cache_gone __attribute__((tls_model("initial-exec"))) = false;
 
 ThreadCache::~ThreadCache() {
   Drain();
-  alive = false;
+  t_cache = nullptr;
   t_cache_gone = true;
   std::lock_guard<std::mutex> lock(g_registry_mu);
   std::erase(*g_registry, this);
@@ -173,11 +167,19 @@ ThreadCache::~ThreadCache() {
     g_zone[z].requests_dead.fetch_add(b[z].requests.load(std::memory_order_relaxed));
 }
 
-// The calling thread's cache, or NULL during and after its destruction at thread exit.
-ThreadCache *Cache() {
+ThreadCache *CacheSlow() {
   if (t_cache_gone) return nullptr;
-  ThreadCache *c = &t_cache;
-  return c->alive ? c : nullptr;
+  static thread_local ThreadCache cache;
+  t_cache = &cache;
+  return t_cache;
+}
+
+namespace {
+
+// The calling thread's cache, or NULL during and after its destruction at thread exit.
+inline ThreadCache *Cache() {
+  ThreadCache *c = t_cache;
+  return __predict_true(c != nullptr) ? c : CacheSlow();
 }
 
 uint64_t Count(mbufnic_zone_id z) { return g_zone[z].created.load(std::memory_order_relaxed); }
@@ -299,14 +301,14 @@ uint32_t Refill(mbufnic_zone_id z, void **out, uint32_t want) {
   return z == MBUFNIC_ZONE_PACKET ? RefillPacket(out, want) : RefillRaw(z, out, want);
 }
 
-void *AllocSlow(mbufnic_zone_id z, int how) {
+void *AllocFromShared(mbufnic_zone_id z, int how) {
   ThreadCache *c = Cache();
   void *one = nullptr;
   bool slept = false;
   for (;;) {
     if (c != nullptr) {
       Bucket &b = c->b[z];
-      const uint32_t got = Refill(z, b.items, kZones[z].cache_cap / 2);
+      const uint32_t got = Refill(z, b.items, kCacheCap[z] / 2);
       if (got) {
         b.n.store(got - 1, std::memory_order_relaxed);
         return b.items[got - 1];
@@ -333,49 +335,6 @@ void *AllocSlow(mbufnic_zone_id z, int how) {
   }
 }
 
-inline void *AllocFast(mbufnic_zone_id z, int how) {
-  if (__predict_false(!(how & M_WAITOK)) && fault_should_fail(how)) {
-    g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
-    return nullptr;
-  }
-  ThreadCache *c = Cache();
-  void *item;
-  if (__predict_true(c != nullptr)) {
-    Bucket &b = c->b[z];
-    const uint32_t n = b.n.load(std::memory_order_relaxed);
-    if (__predict_true(n != 0)) {
-      b.n.store(n - 1, std::memory_order_relaxed);
-      item = b.items[n - 1];
-    } else {
-      item = AllocSlow(z, how);
-    }
-    if (item) b.requests.store(b.requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  } else {
-    item = AllocSlow(z, how);
-    if (item) g_zone[z].requests_dead.fetch_add(1, std::memory_order_relaxed);
-  }
-  return item;
-}
-
-inline void FreeFast(mbufnic_zone_id z, void *item) {
-  ThreadCache *c = Cache();
-  if (__predict_false(c == nullptr || g_waiters.load(std::memory_order_relaxed) > 0)) {
-    FlushToShared(z, &item, 1);
-    return;
-  }
-  Bucket &b = c->b[z];
-  uint32_t n = b.n.load(std::memory_order_relaxed);
-  const uint32_t cap = kZones[z].cache_cap;
-  if (__predict_false(n == cap)) {
-    // Keep the most recently freed (cache-warm) half, give the older half to everyone.
-    FlushToShared(z, b.items, cap / 2);
-    std::memmove(b.items, b.items + cap / 2, (cap - cap / 2) * sizeof(void *));
-    n = cap - cap / 2;
-  }
-  b.items[n] = item;
-  b.n.store(n + 1, std::memory_order_relaxed);
-}
-
 // Default limits from FreeBSD's formulas, with maxmbufmem half the arena.
 struct LimitInit {
   LimitInit() {
@@ -393,12 +352,52 @@ struct LimitInit {
 
 }  // namespace
 
-void *ZoneAlloc(mbufnic_zone_id z, int how) { return AllocFast(z, how); }
-void ZoneFree(mbufnic_zone_id z, void *item) { FreeFast(z, item); }
-struct mbuf *PacketAlloc(int how) {
-  return static_cast<struct mbuf *>(AllocFast(MBUFNIC_ZONE_PACKET, how));
+void *ZoneAllocSlow(mbufnic_zone_id z, int how) {
+  if (fault_active() && fault_should_fail(how)) {
+    g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  ThreadCache *c = Cache();
+  if (c != nullptr) {
+    // Here when fault injection is on, or on the first use of the cache: the cache may hold
+    // items, and a refill would overwrite them.
+    Bucket &b = c->b[z];
+    const uint32_t n = b.n.load(std::memory_order_relaxed);
+    if (n != 0) {
+      b.n.store(n - 1, std::memory_order_relaxed);
+      b.requests.store(b.requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      return b.items[n - 1];
+    }
+  }
+  void *item = AllocFromShared(z, how);
+  if (item == nullptr) return nullptr;
+  if (c != nullptr)
+    c->b[z].requests.store(c->b[z].requests.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+  else
+    g_zone[z].requests_dead.fetch_add(1, std::memory_order_relaxed);
+  return item;
 }
-void PacketFree(struct mbuf *m) { FreeFast(MBUFNIC_ZONE_PACKET, m); }
+
+void ZoneFreeSlow(mbufnic_zone_id z, void *item) {
+  ThreadCache *c = Cache();
+  if (c == nullptr || g_waiters.load(std::memory_order_relaxed) > 0) {
+    FlushToShared(z, &item, 1);
+    return;
+  }
+  Bucket &b = c->b[z];
+  uint32_t n = b.n.load(std::memory_order_relaxed);
+  const uint32_t cap = kCacheCap[z];
+  if (n == cap) {
+    // Keep the most recently freed (cache-warm) half, give the older half to everyone.
+    FlushToShared(z, b.items, cap / 2);
+    std::memmove(b.items, b.items + cap / 2, (cap - cap / 2) * sizeof(void *));
+    n = cap - cap / 2;
+  }
+  b.items[n] = item;
+  b.n.store(n + 1, std::memory_order_relaxed);
+}
+
 void PacketDisown() {
   g_zone[MBUFNIC_ZONE_PACKET].created.fetch_sub(1, std::memory_order_relaxed);
   g_zone[MBUFNIC_ZONE_MBUF].created.fetch_add(1, std::memory_order_relaxed);
