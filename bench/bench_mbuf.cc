@@ -8,8 +8,8 @@
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
 #include <sched.h>
-#include <sys/param.h>
 #include <sys/mbuf.h>
+#include <sys/param.h>
 
 #include <cstdio>
 #include <cstring>
@@ -246,7 +246,8 @@ void Register() {
     const std::string s = std::to_string(size);
     benchmark::RegisterBenchmark(("cksum/" + s + "/contig/mbufnic").c_str(), CksumContigMbufnic)
         ->Arg(size);
-    benchmark::RegisterBenchmark(("cksum/" + s + "/contig/dpdk").c_str(), CksumContigDpdk)->Arg(size);
+    benchmark::RegisterBenchmark(("cksum/" + s + "/contig/dpdk").c_str(), CksumContigDpdk)
+        ->Arg(size);
     benchmark::RegisterBenchmark(("cksum/" + s + "/chain/mbufnic").c_str(), CksumChainMbufnic)
         ->Arg(size);
     benchmark::RegisterBenchmark(("cksum/" + s + "/chain/dpdk").c_str(), CksumChainDpdk)->Arg(size);

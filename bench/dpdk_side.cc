@@ -14,8 +14,8 @@ struct rte_mempool *g_pool = nullptr;
 }
 
 bool Init(std::string *error) {
-  static const char *args[] = {"bench_mbuf", "--no-huge", "--no-pci", "-l", "0",
-                               "--log-level=error", "--no-shconf", "-m", "512"};
+  static const char *args[] = {"bench_mbuf",        "--no-huge",   "--no-pci", "-l", "0",
+                               "--log-level=error", "--no-shconf", "-m",       "512"};
   if (rte_eal_init(static_cast<int>(sizeof args / sizeof args[0]), const_cast<char **>(args)) < 0) {
     *error = std::string("rte_eal_init: ") + rte_strerror(rte_errno);
     return false;

@@ -18,15 +18,15 @@ std::string Flags();  // the compile flags this file was built with
 
 using Packet = void;  // an rte_mbuf chain, opaque here
 
-void AllocFree();                                     // rte_pktmbuf_alloc + rte_pktmbuf_free
-void Bulk32();                                        // alloc_bulk 32 + free_bulk 32
+void AllocFree();  // rte_pktmbuf_alloc + rte_pktmbuf_free
+void Bulk32();     // alloc_bulk 32 + free_bulk 32
 Packet *MakePacket(const uint8_t *data, int len, int seg_size);  // chain of seg_size pieces
 void FreePacket(Packet *p);
-void PrependAdj(Packet *p);                           // prepend 14, adj 14
-void Chain9000(const uint8_t *data);                  // 9000 bytes into chained mbufs, freed
-void CloneFree(Packet *p);                            // rte_pktmbuf_clone + free
-void CopyFree(Packet *p);                             // rte_pktmbuf_copy + free
-uint16_t RawCksum(const void *buf, size_t len);       // rte_raw_cksum
+void PrependAdj(Packet *p);                      // prepend 14, adj 14
+void Chain9000(const uint8_t *data);             // 9000 bytes into chained mbufs, freed
+void CloneFree(Packet *p);                       // rte_pktmbuf_clone + free
+void CopyFree(Packet *p);                        // rte_pktmbuf_copy + free
+uint16_t RawCksum(const void *buf, size_t len);  // rte_raw_cksum
 uint16_t RawCksumMbuf(Packet *p, uint32_t off, uint32_t len);  // rte_raw_cksum_mbuf
 
 }  // namespace dpdk_side

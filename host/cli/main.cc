@@ -4,18 +4,16 @@
 // the way FreeBSD's tcp_output and ip_output do (payload in clusters, headers prepended,
 // checksums left to "hardware" with csum_flags), keeps a retransmission copy, does the work a
 // driver without offload would do in software, checks every packet, and prints netstat -m.
-#include <sys/param.h>
-#include <sys/systm.h>
-#include <sys/mbuf.h>
+#include <fmt/core.h>
 #include <machine/in_cksum.h>
-
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <sys/mbuf.h>
+#include <sys/param.h>
+#include <sys/systm.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -126,7 +124,8 @@ int RunDemo(int npackets, uint32_t seed, int max_segments) {
   mbufnic_arena_get_info(&ai);
   fmt::print("mbufnic demo: host runtime (the card is not built yet)\n");
   fmt::print("  DMA arena: {} MiB reserved at bus {:#x}, {}\n", ai.reserved >> 20, ai.bus_base,
-             ai.hugepages ? "reserved 2 MiB hugepages" : "ordinary pages, transparent huge pages requested");
+             ai.hugepages ? "reserved 2 MiB hugepages"
+                          : "ordinary pages, transparent huge pages requested");
 
   DemoResult r;
   struct mbufq sendq, retransq;
@@ -136,8 +135,9 @@ int RunDemo(int npackets, uint32_t seed, int max_segments) {
   for (int i = 0; i < npackets; ++i) {
     // Mostly full-size segments, some small, some TSO-sized sends.
     const int kind = static_cast<int>(rng() % 10);
-    const int len = kind < 6 ? 1448 : kind < 9 ? 1 + static_cast<int>(rng() % 600)
-                                               : 8000 + static_cast<int>(rng() % 56000);
+    const int len = kind < 6   ? 1448
+                    : kind < 9 ? 1 + static_cast<int>(rng() % 600)
+                               : 8000 + static_cast<int>(rng() % 56000);
     std::vector<uint8_t> payload(len);
     for (auto &b : payload) b = static_cast<uint8_t>(rng());
     struct mbuf *m = BuildTcpPacket(payload, seq, 1448);
@@ -247,7 +247,8 @@ int main(int argc, char **argv) {
   int npackets = 200;
   uint32_t seed = 1;
   int max_segments = 8;
-  CLI::App *demo = app.add_subcommand("demo", "Build packets the FreeBSD way and run them through the runtime");
+  CLI::App *demo =
+      app.add_subcommand("demo", "Build packets the FreeBSD way and run them through the runtime");
   demo->add_option("-n,--packets", npackets, "Number of TCP sends")->check(CLI::Range(1, 1000000));
   demo->add_option("--seed", seed, "Random seed (runs are reproducible)");
   demo->add_option("--max-segments", max_segments, "Per-packet DMA segment limit")

@@ -5,19 +5,19 @@
 // byte swapping happens in the loop.  The vector kernels split each 32-bit lane into its two
 // 16-bit halves (mask and shift, which run on several ports, unlike shuffles) and add them into
 // 32-bit lanes, spilling to 64-bit totals before a lane could overflow.
-#include <sys/param.h>
-#include <sys/systm.h>
-#include <sys/mbuf.h>
+#include <immintrin.h>
 #include <machine/in_cksum.h>
-
 #include <netinet/in.h>
 #include <netinet/ip.h>
-#include <immintrin.h>
+#include <sys/mbuf.h>
+#include <sys/param.h>
+#include <sys/systm.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 
+#include "mbuf_internal.h"
 #include "mbufnic/cksum.h"
 
 // GCC 12's AVX-512 headers build vectors from _mm512_undefined_*, which it then reports as
@@ -123,10 +123,10 @@ __attribute__((target("avx2"))) uint64_t SumAvx2(const uint8_t *p, size_t n) {
       for (int i = 0; i < 4; i += 2) {
         const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p) + i);
         const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p) + i + 1);
-        acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_and_si256(x, mask),
-                                                       _mm256_srli_epi32(x, 16)));
-        acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_and_si256(y, mask),
-                                                       _mm256_srli_epi32(y, 16)));
+        acc0 = _mm256_add_epi32(
+            acc0, _mm256_add_epi32(_mm256_and_si256(x, mask), _mm256_srli_epi32(x, 16)));
+        acc1 = _mm256_add_epi32(
+            acc1, _mm256_add_epi32(_mm256_and_si256(y, mask), _mm256_srli_epi32(y, 16)));
       }
       p += 128;
     }
@@ -227,27 +227,16 @@ inline uint16_t Swap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v 
 // Raw sum over bytes [off, off + len) of a chain.  A piece that starts at an odd offset of the
 // range contributes its sum byte-swapped, since its bytes sit in the other half of each word.
 uint64_t SumChain(const struct mbuf *m, int off, int len) {
-  KASSERT(off >= 0 && len >= 0, ("%s: off %d len %d", __func__, off, len));
-  while (off > 0) {
-    KASSERT(m != nullptr, ("%s: offset > size of mbuf chain", __func__));
-    if (off < m->m_len) break;
-    off -= m->m_len;
-    m = m->m_next;
-  }
   const SumFn fn = Current()->fn;
   uint64_t total = 0;
   bool odd = false;
-  while (len > 0) {
-    KASSERT(m != nullptr, ("%s: length > size of mbuf chain", __func__));
-    const int n = std::min(len, m->m_len - off);
-    const uint8_t *p = reinterpret_cast<const uint8_t *>(m->m_data) + off;
+  mbufnic::internal::ForEachPiece(m, off, len, "mbufnic_cksum_mbuf", [&](const char *data, int n) {
+    const uint8_t *p = reinterpret_cast<const uint8_t *>(data);
     const uint16_t s = Fold(n < 128 ? SumTail(p, n) : fn(p, n));
     total += odd ? Swap16(s) : s;
     odd ^= (n & 1);
-    len -= n;
-    off = 0;
-    m = m->m_next;
-  }
+    return 0;
+  });
   return total;
 }
 

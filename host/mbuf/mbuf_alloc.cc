@@ -1,9 +1,9 @@
 // mbuf(9) allocation and freeing: m_get and friends, clusters and external storage, reference
 // counts, m_free/m_freem.  Semantics are FreeBSD main's (kern_mbuf.c, mbuf.h); see
 // shared/reference/mbuf-semantics.md sections 3.1, 3.2 and 4.3.
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <cstring>
 
@@ -145,12 +145,18 @@ extern "C" {
 
 int m_gettype(int size) {
   switch (size) {
-    case MSIZE: return EXT_MBUF;
-    case MCLBYTES: return EXT_CLUSTER;
-    case MJUMPAGESIZE: return EXT_JUMBOP;
-    case MJUM9BYTES: return EXT_JUMBO9;
-    case MJUM16BYTES: return EXT_JUMBO16;
-    default: panic("%s: invalid cluster size %d", __func__, size);
+    case MSIZE:
+      return EXT_MBUF;
+    case MCLBYTES:
+      return EXT_CLUSTER;
+    case MJUMPAGESIZE:
+      return EXT_JUMBOP;
+    case MJUM9BYTES:
+      return EXT_JUMBO9;
+    case MJUM16BYTES:
+      return EXT_JUMBO16;
+    default:
+      panic("%s: invalid cluster size %d", __func__, size);
   }
 }
 
@@ -172,9 +178,13 @@ int m_init(struct mbuf *m, int how, short type, int flags) {
   return 0;
 }
 
-struct mbuf *m_get(int how, short type) { return GetMbuf(how, type, 0); }
+struct mbuf *m_get(int how, short type) {
+  return GetMbuf(how, type, 0);
+}
 
-struct mbuf *m_gethdr(int how, short type) { return GetMbuf(how, type, M_PKTHDR); }
+struct mbuf *m_gethdr(int how, short type) {
+  return GetMbuf(how, type, M_PKTHDR);
+}
 
 struct mbuf *m_getcl(int how, short type, int flags) {
   struct mbuf *m = PacketAlloc(how);
@@ -278,17 +288,26 @@ void *m_cljget(struct mbuf *m, int how, int size) {
 void m_cljset(struct mbuf *m, void *cl, int type) {
   int size;
   switch (type) {
-    case EXT_CLUSTER: size = MCLBYTES; break;
-    case EXT_JUMBOP: size = MJUMPAGESIZE; break;
-    case EXT_JUMBO9: size = MJUM9BYTES; break;
-    case EXT_JUMBO16: size = MJUM16BYTES; break;
-    default: panic("%s: unknown cluster type %d", __func__, type);
+    case EXT_CLUSTER:
+      size = MCLBYTES;
+      break;
+    case EXT_JUMBOP:
+      size = MJUMPAGESIZE;
+      break;
+    case EXT_JUMBO9:
+      size = MJUM9BYTES;
+      break;
+    case EXT_JUMBO16:
+      size = MJUM16BYTES;
+      break;
+    default:
+      panic("%s: unknown cluster type %d", __func__, type);
   }
   AttachCluster(m, cl, size);
 }
 
-void m_extadd(struct mbuf *m, char *buf, u_int size, m_ext_free_t *freef, void *arg1,
-              void *arg2, int flags, int type) {
+void m_extadd(struct mbuf *m, char *buf, u_int size, m_ext_free_t *freef, void *arg1, void *arg2,
+              int flags, int type) {
   KASSERT(type != EXT_CLUSTER, ("%s: EXT_CLUSTER not allowed", __func__));
   m->m_flags |= (M_EXT | flags);
   m->m_ext.ext_buf = buf;

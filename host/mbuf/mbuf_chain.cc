@@ -1,9 +1,9 @@
 // Chain operations: trimming, joining, splitting and copying (FreeBSD main's uipc_mbuf.c
 // semantics, mbuf-semantics.md 3.3, 3.5, 3.6).  Allocations use the public API so that fault
 // injection reaches every allocation point.
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <algorithm>
 #include <cstring>
@@ -142,8 +142,7 @@ struct mbuf *m_split(struct mbuf *m0, int len0, int how) {
   u_int remain;
   // len0 is taken as unsigned, as FreeBSD does: a negative length is "beyond the chain".
   u_int acc = static_cast<u_int>(len0);
-  for (m = m0; m != nullptr && acc > static_cast<u_int>(m->m_len); m = m->m_next)
-    acc -= m->m_len;
+  for (m = m0; m != nullptr && acc > static_cast<u_int>(m->m_len); m = m->m_next) acc -= m->m_len;
   if (m == nullptr) return nullptr;  // len0 beyond the chain, or negative
   remain = m->m_len - acc;
   if ((m0->m_flags & M_PKTHDR) && remain == 0) {
@@ -285,23 +284,11 @@ struct mbuf *m_copypacket(struct mbuf *m, int how) {
 }
 
 void m_copydata(const struct mbuf *m, int off, int len, caddr_t cp) {
-  KASSERT(off >= 0, ("%s: off %d < 0", __func__, off));
-  KASSERT(len >= 0, ("%s: len %d < 0", __func__, len));
-  while (off > 0) {
-    KASSERT(m != nullptr, ("%s: offset > size of mbuf chain", __func__));
-    if (off < m->m_len) break;
-    off -= m->m_len;
-    m = m->m_next;
-  }
-  while (len > 0) {
-    KASSERT(m != nullptr, ("%s: length > size of mbuf chain", __func__));
-    const int count = std::min(m->m_len - off, len);
-    std::memcpy(cp, mtod(m, caddr_t) + off, count);
-    len -= count;
+  ForEachPiece(m, off, len, __func__, [&](const char *data, int count) {
+    std::memcpy(cp, data, count);
     cp += count;
-    off = 0;
-    m = m->m_next;
-  }
+    return 0;
+  });
 }
 
 struct mbuf *m_dup(const struct mbuf *m, int how) {
@@ -449,24 +436,9 @@ struct mbuf *m_devget(char *buf, int totlen, int off, struct ifnet *ifp,
 }
 
 int m_apply(struct mbuf *m, int off, int len, int (*f)(void *, void *, u_int), void *arg) {
-  KASSERT(off >= 0, ("%s: off %d < 0", __func__, off));
-  KASSERT(len >= 0, ("%s: len %d < 0", __func__, len));
-  while (off > 0) {
-    KASSERT(m != nullptr, ("%s: offset > size of mbuf chain", __func__));
-    if (off < m->m_len) break;
-    off -= m->m_len;
-    m = m->m_next;
-  }
-  while (len > 0) {
-    KASSERT(m != nullptr, ("%s: length > size of mbuf chain", __func__));
-    const int count = std::min(m->m_len - off, len);
-    const int rval = f(arg, mtod(m, caddr_t) + off, static_cast<u_int>(count));
-    if (rval) return rval;
-    len -= count;
-    off = 0;
-    m = m->m_next;
-  }
-  return 0;
+  return ForEachPiece(m, off, len, __func__, [&](char *data, int count) {
+    return f(arg, data, static_cast<u_int>(count));
+  });
 }
 
 struct mbuf *m_getptr(struct mbuf *m, int loc, int *off) {

@@ -3,9 +3,9 @@
 //
 // Ownership on failure is FreeBSD's: m_pullup, m_copyup, m_pulldown and m_unshare free the
 // chain; m_collapse and m_defrag leave it with the caller; m_fragment returns the original.
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,6 +37,19 @@ struct mbuf *GatherInto(struct mbuf *m, struct mbuf *n, int *len) {
       n = m_free(n);
   } while (*len > 0 && n);
   return n;
+}
+
+// Finish m_pullup/m_copyup: gather len bytes of n into the new head m and link what is left.
+// When the chain runs out first, both are freed (FreeBSD's rule for both calls).
+struct mbuf *GatherHead(struct mbuf *m, struct mbuf *n, int len) {
+  n = GatherInto(m, n, &len);
+  if (len > 0) {
+    m_free(m);
+    m_freem(n);
+    return nullptr;
+  }
+  m->m_next = n;
+  return m;
 }
 
 // A copy of len bytes at off of the single mbuf m in a new mbuf or cluster (FreeBSD's m_dup1).
@@ -78,13 +91,7 @@ struct mbuf *m_pullup(struct mbuf *n, int len) {
     if (m == nullptr) goto bad;
     if (n->m_flags & M_PKTHDR) m_move_pkthdr(m, n);
   }
-  n = GatherInto(m, n, &len);
-  if (len > 0) {
-    m_free(m);
-    goto bad;
-  }
-  m->m_next = n;
-  return m;
+  return GatherHead(m, n, len);
 bad:
   m_freem(n);
   return nullptr;
@@ -97,13 +104,7 @@ struct mbuf *m_copyup(struct mbuf *n, int len, int dstoff) {
   if (m == nullptr) goto bad;
   if (n->m_flags & M_PKTHDR) m_move_pkthdr(m, n);
   m->m_data += dstoff;
-  n = GatherInto(m, n, &len);
-  if (len > 0) {
-    m_free(m);
-    goto bad;
-  }
-  m->m_next = n;
-  return m;
+  return GatherHead(m, n, len);
 bad:
   m_freem(n);
   return nullptr;

@@ -1,8 +1,8 @@
 // MBUF_STRESS_TEST knobs, kernel support globals (panic, max_linkhdr), and the small counters
 // other parts report into (m_defrag, packet tags).
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <atomic>
 #include <cstdarg>
@@ -11,10 +11,10 @@
 
 #include "mbuf_internal.h"
 
-int max_linkhdr = 16;                           // Ethernet header, rounded as FreeBSD does
-int max_protohdr = 40;                          // IPv4 + TCP without options
-int max_hdr = 16 + 40;                          // max_linkhdr + max_protohdr
-int max_datalen = MHLEN - (16 + 40);            // MHLEN - max_hdr
+int max_linkhdr = 16;                 // Ethernet header, rounded as FreeBSD does
+int max_protohdr = 40;                // IPv4 + TCP without options
+int max_hdr = 16 + 40;                // max_linkhdr + max_protohdr
+int max_datalen = MHLEN - (16 + 40);  // MHLEN - max_hdr
 
 extern "C" void vpanic(const char *fmt, va_list ap) {
   std::fflush(stdout);
@@ -56,8 +56,8 @@ void UpdateActive() {
 // splitmix64 over a shared atomic state: reproducible for a given seed in a single thread,
 // race-free (if not reproducible) with several.
 uint64_t NextRandom() {
-  uint64_t z = g_rng.fetch_add(0x9e3779b97f4a7c15ull, std::memory_order_relaxed) +
-               0x9e3779b97f4a7c15ull;
+  uint64_t z =
+      g_rng.fetch_add(0x9e3779b97f4a7c15ull, std::memory_order_relaxed) + 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);

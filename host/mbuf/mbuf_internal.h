@@ -33,6 +33,31 @@ bool fault_defrag_should_fail();
 // m_defrag statistics.
 void defrag_count(bool useless, bool failed, uint64_t bytes);
 
+// Visit bytes [off, off + len) of chain m piece by piece, in order: f(data, count) may return
+// non-zero to stop, and that value is returned (0 when every piece was visited).  A range that
+// runs past the chain panics, as FreeBSD's KASSERTs in m_copydata and m_apply do; `who` names
+// the caller in the message.
+template <typename F>
+int ForEachPiece(const struct mbuf *m, int off, int len, const char *who, F &&f) {
+  KASSERT(off >= 0, ("%s: off %d < 0", who, off));
+  KASSERT(len >= 0, ("%s: len %d < 0", who, len));
+  while (off > 0) {
+    KASSERT(m != nullptr, ("%s: offset > size of mbuf chain", who));
+    if (off < m->m_len) break;
+    off -= m->m_len;
+    m = m->m_next;
+  }
+  while (len > 0) {
+    KASSERT(m != nullptr, ("%s: length > size of mbuf chain", who));
+    const int count = m->m_len - off < len ? m->m_len - off : len;
+    if (const int r = f(m->m_data + off, count)) return r;
+    len -= count;
+    off = 0;
+    m = m->m_next;
+  }
+  return 0;
+}
+
 // Tag accounting, for netstat -m's byte count.
 void tags_account(int64_t count_delta, int64_t bytes_delta);
 

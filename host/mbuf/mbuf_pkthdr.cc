@@ -1,8 +1,8 @@
 // Packet headers and packet tags: m_move_pkthdr, m_dup_pkthdr, m_demote, m_fixhdr, m_length,
 // m_sanity, and mbuf_tags(9).  FreeBSD main's semantics (mbuf-semantics.md 3.4 and 3.8).
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <cstdio>
 #include <cstdlib>

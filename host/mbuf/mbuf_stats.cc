@@ -4,8 +4,8 @@
 // accounting, in which the mbufs and clusters of packet-zone pairs count in the packet zone only:
 // "mbufs in use" adds packets held to mbufs held, "clusters in use" adds the clusters of packets
 // held, and every cache figure includes the cached pairs.
-#include <sys/param.h>
 #include <sys/mbuf.h>
+#include <sys/param.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -58,7 +58,9 @@ void mbufnic_print_netstat_m(FILE *f) {
                              j9.used * MJUM9BYTES + j16.used * MJUM16BYTES + tag_bytes;
   const uint64_t cache_bytes = mb_cache * MSIZE + cl_cache * MCLBYTES + jp.free * MJUMPAGESIZE +
                                j9.free * MJUM9BYTES + j16.free * MJUM16BYTES;
-  std::fprintf(f, "%" PRIu64 "K/%" PRIu64 "K/%" PRIu64 "K bytes allocated to network (current/cache/total)\n",
+  std::fprintf(f,
+               "%" PRIu64 "K/%" PRIu64 "K/%" PRIu64
+               "K bytes allocated to network (current/cache/total)\n",
                cur_bytes / 1024, cache_bytes / 1024, (cur_bytes + cache_bytes) / 1024);
   std::fprintf(f,
                "%" PRIu64 "/%" PRIu64 "/%" PRIu64
@@ -68,14 +70,12 @@ void mbufnic_print_netstat_m(FILE *f) {
                "%" PRIu64 "/%" PRIu64 "/%" PRIu64
                " requests for mbufs delayed (mbufs/clusters/mbuf+clusters)\n",
                mb.sleeps, cl.sleeps, pk.sleeps);
-  std::fprintf(f,
-               "%" PRIu64 "/%" PRIu64 "/%" PRIu64
-               " requests for jumbo clusters delayed (4k/9k/16k)\n",
-               jp.sleeps, j9.sleeps, j16.sleeps);
-  std::fprintf(f,
-               "%" PRIu64 "/%" PRIu64 "/%" PRIu64
-               " requests for jumbo clusters denied (4k/9k/16k)\n",
-               jp.failures, j9.failures, j16.failures);
+  std::fprintf(
+      f, "%" PRIu64 "/%" PRIu64 "/%" PRIu64 " requests for jumbo clusters delayed (4k/9k/16k)\n",
+      jp.sleeps, j9.sleeps, j16.sleeps);
+  std::fprintf(
+      f, "%" PRIu64 "/%" PRIu64 "/%" PRIu64 " requests for jumbo clusters denied (4k/9k/16k)\n",
+      jp.failures, j9.failures, j16.failures);
   std::fprintf(f, "%" PRIu64 " mbuf tags in use (%" PRIu64 " bytes)\n", mbufnic_tags_in_use(),
                tag_bytes);
 }

@@ -57,8 +57,8 @@ void ArenaInit() {
   if (!(hp && hp[0] == '0')) {
     // Reserved hugetlb pages only when the pool can back the whole arena: the kernel reserves
     // them at mmap time (no MAP_NORESERVE), so a shortage fails here, not as SIGBUS later.
-    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
-             -1, 0);
+    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1,
+             0);
     g_arena.hugepages = (p != MAP_FAILED);
   }
   if (p == MAP_FAILED) {
@@ -148,9 +148,7 @@ void ThreadCache::Drain() {
   }
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 __thread ThreadCache *t_cache __attribute__((tls_model("initial-exec"))) = nullptr;
 // Set once this thread's cache is destroyed: frees during later thread-exit destructors go
@@ -341,7 +339,8 @@ struct LimitInit {
     const uint64_t mem = (uint64_t{4096} << 20) / 2;
     const uint64_t clusters = mem / MCLBYTES / 4, jumbop = mem / MJUMPAGESIZE / 4,
                    jumbo9 = mem / MJUM9BYTES / 6, jumbo16 = mem / MJUM16BYTES / 6;
-    g_zone[MBUFNIC_ZONE_MBUF].limit = std::max(mem / MSIZE / 5, clusters + jumbop + jumbo9 + jumbo16);
+    g_zone[MBUFNIC_ZONE_MBUF].limit =
+        std::max(mem / MSIZE / 5, clusters + jumbop + jumbo9 + jumbo16);
     g_zone[MBUFNIC_ZONE_CLUSTER].limit = clusters;
     g_zone[MBUFNIC_ZONE_PACKET].limit = 0;  // bounded by the two above
     g_zone[MBUFNIC_ZONE_JUMBOP].limit = jumbop;
@@ -406,11 +405,16 @@ void PacketDisown() {
 
 mbufnic_zone_id ZoneForSize(int size) {
   switch (size) {
-    case MCLBYTES: return MBUFNIC_ZONE_CLUSTER;
-    case MJUMPAGESIZE: return MBUFNIC_ZONE_JUMBOP;
-    case MJUM9BYTES: return MBUFNIC_ZONE_JUMBO9;
-    case MJUM16BYTES: return MBUFNIC_ZONE_JUMBO16;
-    default: return MBUFNIC_ZONE_COUNT;
+    case MCLBYTES:
+      return MBUFNIC_ZONE_CLUSTER;
+    case MJUMPAGESIZE:
+      return MBUFNIC_ZONE_JUMBOP;
+    case MJUM9BYTES:
+      return MBUFNIC_ZONE_JUMBO9;
+    case MJUM16BYTES:
+      return MBUFNIC_ZONE_JUMBO16;
+    default:
+      return MBUFNIC_ZONE_COUNT;
   }
 }
 

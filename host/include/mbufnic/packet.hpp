@@ -115,8 +115,8 @@ class Packet {
   // A packet holding a copy of bytes: one mbuf, one cluster or a chain of clusters as the size
   // needs (m_getm2), or nullopt when memory ran out.
   static std::optional<Packet> FromBytes(std::span<const std::byte> bytes, int how = M_NOWAIT) {
-    struct mbuf *m = m_getm2(nullptr, std::max<int>(static_cast<int>(bytes.size()), 1), how,
-                             MT_DATA, M_PKTHDR);
+    struct mbuf *m =
+        m_getm2(nullptr, std::max<int>(static_cast<int>(bytes.size()), 1), how, MT_DATA, M_PKTHDR);
     if (m == nullptr) return std::nullopt;
     Packet p(m);
     size_t off = 0;
@@ -133,7 +133,9 @@ class Packet {
   bool empty() const { return m_ == nullptr; }
   explicit operator bool() const { return m_ != nullptr; }
   // The chain, still owned by this handle.
-  struct mbuf *get() const { return m_; }
+  struct mbuf *get() const {
+    return m_;
+  }
   // Give up ownership: the caller now frees the chain.
   [[nodiscard]] struct mbuf *Release() { return std::exchange(m_, nullptr); }
 
@@ -158,7 +160,8 @@ class Packet {
   bool CopyOut(int off, std::span<std::byte> out) const {
     if (off < 0 || static_cast<size_t>(off) + out.size() > static_cast<size_t>(Length()))
       return false;
-    if (!out.empty()) m_copydata(m_, off, static_cast<int>(out.size()), reinterpret_cast<caddr_t>(out.data()));
+    if (!out.empty())
+      m_copydata(m_, off, static_cast<int>(out.size()), reinterpret_cast<caddr_t>(out.data()));
     return true;
   }
 

@@ -45,24 +45,24 @@ void mbufnic_arena_get_info(struct mbufnic_arena_info *info);
  * ------------------------------------------------------------------------------------------- */
 
 enum mbufnic_zone_id {
-  MBUFNIC_ZONE_MBUF = 0,    /* "mbuf": MSIZE items */
-  MBUFNIC_ZONE_CLUSTER,     /* "mbuf_cluster": MCLBYTES */
-  MBUFNIC_ZONE_PACKET,      /* "mbuf_packet": mbuf+cluster pairs, over the two above */
-  MBUFNIC_ZONE_JUMBOP,      /* "mbuf_jumbo_page": MJUMPAGESIZE */
-  MBUFNIC_ZONE_JUMBO9,      /* "mbuf_jumbo_9k": MJUM9BYTES */
-  MBUFNIC_ZONE_JUMBO16,     /* "mbuf_jumbo_16k": MJUM16BYTES */
+  MBUFNIC_ZONE_MBUF = 0, /* "mbuf": MSIZE items */
+  MBUFNIC_ZONE_CLUSTER,  /* "mbuf_cluster": MCLBYTES */
+  MBUFNIC_ZONE_PACKET,   /* "mbuf_packet": mbuf+cluster pairs, over the two above */
+  MBUFNIC_ZONE_JUMBOP,   /* "mbuf_jumbo_page": MJUMPAGESIZE */
+  MBUFNIC_ZONE_JUMBO9,   /* "mbuf_jumbo_9k": MJUM9BYTES */
+  MBUFNIC_ZONE_JUMBO16,  /* "mbuf_jumbo_16k": MJUM16BYTES */
   MBUFNIC_ZONE_COUNT
 };
 
 struct mbufnic_zone_stats {
-  const char *name;   /* UMA zone name, as vmstat -z prints it */
-  uint32_t size;      /* item size in bytes */
-  uint64_t limit;     /* most items that may exist at once (0: none) */
-  uint64_t used;      /* items held by callers */
-  uint64_t free;      /* items cached in the zone and per-thread caches */
-  uint64_t requests;  /* successful allocations, ever */
-  uint64_t failures;  /* allocations denied (M_NOWAIT at the limit or by fault injection) */
-  uint64_t sleeps;    /* M_WAITOK allocations that had to wait for a free item */
+  const char *name;  /* UMA zone name, as vmstat -z prints it */
+  uint32_t size;     /* item size in bytes */
+  uint64_t limit;    /* most items that may exist at once (0: none) */
+  uint64_t used;     /* items held by callers */
+  uint64_t free;     /* items cached in the zone and per-thread caches */
+  uint64_t requests; /* successful allocations, ever */
+  uint64_t failures; /* allocations denied (M_NOWAIT at the limit or by fault injection) */
+  uint64_t sleeps;   /* M_WAITOK allocations that had to wait for a free item */
 };
 
 /* Fill *st for zone z; 0 on success, EINVAL for an unknown zone. */

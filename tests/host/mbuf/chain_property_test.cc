@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <algorithm>
 #include <cstring>
@@ -115,7 +115,8 @@ void RunSequence(Faults &faults) {
       case 3: {  // m_append: partial data stays when memory runs out
         const Bytes add = Pattern(*rc::gen::inRange(0, 3000), step + 7);
         const int before = m->m_pkthdr.len;
-        const int ok = m_append(m, static_cast<int>(add.size()), reinterpret_cast<c_caddr_t>(add.data()));
+        const int ok =
+            m_append(m, static_cast<int>(add.size()), reinterpret_cast<c_caddr_t>(add.data()));
         const int got = m->m_pkthdr.len - before;
         RC_ASSERT(ok == (got == static_cast<int>(add.size())));
         model.insert(model.end(), add.begin(), add.begin() + got);
@@ -125,7 +126,8 @@ void RunSequence(Faults &faults) {
         const int off = *rc::gen::inRange(0, size + 300);
         const Bytes data = Pattern(*rc::gen::inRange(1, 600), step + 11);
         faults.Paused([&] {
-          m_copyback(m, off, static_cast<int>(data.size()), reinterpret_cast<c_caddr_t>(data.data()));
+          m_copyback(m, off, static_cast<int>(data.size()),
+                     reinterpret_cast<c_caddr_t>(data.data()));
         });
         if (off + data.size() > model.size()) model.resize(off + data.size(), 0);
         std::copy(data.begin(), data.end(), model.begin() + off);
@@ -182,7 +184,8 @@ void RunSequence(Faults &faults) {
       }
       case 9: {  // m_copym of a range: read-only shares for clusters
         const int off = *rc::gen::inRange(0, size + 1);
-        const int len = *rc::gen::arbitrary<bool>() ? M_COPYALL : *rc::gen::inRange(0, size - off + 1);
+        const int len =
+            *rc::gen::arbitrary<bool>() ? M_COPYALL : *rc::gen::inRange(0, size - off + 1);
         struct mbuf *c = m_copym(m, off, len, M_NOWAIT);
         const int want = len == M_COPYALL ? size - off : len;
         if (c != nullptr) {

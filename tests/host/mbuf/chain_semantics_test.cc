@@ -2,9 +2,9 @@
 // 3.3 to 3.8) and the two mbuf(9) pages state them.  The property test covers random
 // combinations; these pin down the exact corner behaviours a FreeBSD programmer relies on.
 #include <gtest/gtest.h>
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <cstring>
 #include <vector>
@@ -147,7 +147,7 @@ TEST_F(Sem, SplitOfInternalDataLongerThanMhlenChainsAnEmptyHeader) {
   m->m_pkthdr.len = 224;
   struct mbuf *n = m_split(m, 12, M_NOWAIT);  // 212 bytes left in an internal mbuf > MHLEN
   ASSERT_NE(n, nullptr);
-  EXPECT_EQ(n->m_len, 0);  // an empty header...
+  EXPECT_EQ(n->m_len, 0);                    // an empty header...
   EXPECT_EQ(Flatten(n), Slice(b, 12, 212));  // ...followed by the data
   m_freem(n);
   m_freem(m);
@@ -293,7 +293,7 @@ TEST_F(Sem, PullupLimitsAndReadAhead) {
   struct mbuf *m = MakeChain(b, {10, 390}, true, Storage::kCluster);
   m = m_pullup(m, 20);
   ASSERT_NE(m, nullptr);
-  EXPECT_FALSE(m->m_flags & M_EXT);  // a new head mbuf
+  EXPECT_FALSE(m->m_flags & M_EXT);   // a new head mbuf
   EXPECT_GE(m->m_len, max_protohdr);  // read-ahead beyond what was asked
   EXPECT_EQ(Flatten(m), b);
   EXPECT_EQ(m_pullup(m, MHLEN + 1), nullptr);  // too long: the chain is freed
@@ -380,7 +380,8 @@ TEST_F(Sem, CollapseAndDefrag) {
   // kern.ipc.m_defragrandomfailures: about 1 in 256 fails, leaving the packet intact.
   mbufnic_fault_seed(3);
   mbufnic_fault_set_defrag_random_failures(1);
-  struct mbufnic_defrag_stats before{}, after{};
+  struct mbufnic_defrag_stats before {
+  }, after{};
   mbufnic_defrag_get_stats(&before);
   int failed = 0;
   for (int i = 0; i < 2560; ++i) {
@@ -426,7 +427,7 @@ TEST_F(Sem, FragmentFixedAndRandomSizes) {
     m_freem(m);
   }
   struct mbuf *m = MakeChain(b, {1000}, true, Storage::kCluster);
-  EXPECT_EQ(m_fragment(m, M_NOWAIT, 0), m);   // 0 and below -2: unchanged
+  EXPECT_EQ(m_fragment(m, M_NOWAIT, 0), m);  // 0 and below -2: unchanged
   EXPECT_EQ(m_fragment(m, M_NOWAIT, -3), m);
   m_freem(m);
 }

@@ -3,9 +3,9 @@
 // no partial result leaks (LeakCheck around every case, LeakSanitizer in the ASan build) and
 // that nothing is corrupted (content compared byte for byte).
 #include <gtest/gtest.h>
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <cstring>
 #include <functional>
@@ -251,7 +251,8 @@ TEST_F(FaultEveryAlloc, CopyingCallsLeaveTheOriginalAndLeakNoPartialCopy) {
 TEST_F(FaultEveryAlloc, DupPkthdrAndTagCopies) {
   ForEachAllocationPoint([&](uint64_t, bool faulted) {
     struct mbuf *from = m_gethdr(M_WAITOK, MT_DATA);
-    for (int i = 0; i < 3; ++i) m_tag_prepend(from, m_tag_alloc(1, static_cast<uint16_t>(i), 8, M_WAITOK));
+    for (int i = 0; i < 3; ++i)
+      m_tag_prepend(from, m_tag_alloc(1, static_cast<uint16_t>(i), 8, M_WAITOK));
     struct mbuf *to = m_gethdr(M_WAITOK, MT_DATA);
     const int ok = m_dup_pkthdr(to, from, M_NOWAIT);
     EXPECT_EQ(ok == 0, faulted);
@@ -269,7 +270,8 @@ TEST_F(FaultEveryAlloc, DupPkthdrAndTagCopies) {
 TEST_F(FaultEveryAlloc, TagCopyChainDropsTheDestinationTagsFirst) {
   const int points = ForEachAllocationPoint([&](uint64_t, bool faulted) {
     struct mbuf *from = m_gethdr(M_WAITOK, MT_DATA);
-    for (int i = 0; i < 3; ++i) m_tag_prepend(from, m_tag_alloc(1, static_cast<uint16_t>(i), 8, M_WAITOK));
+    for (int i = 0; i < 3; ++i)
+      m_tag_prepend(from, m_tag_alloc(1, static_cast<uint16_t>(i), 8, M_WAITOK));
     struct mbuf *to = m_gethdr(M_WAITOK, MT_DATA);
     m_tag_prepend(to, m_tag_alloc(9, 9, 4, M_WAITOK));
     const int ok = m_tag_copy_chain(to, from, M_NOWAIT);
@@ -297,8 +299,9 @@ TEST_F(FaultEveryAlloc, CopybackPastTheEndStopsSilently) {
 
 TEST_F(FaultEveryAlloc, DevgetFragmentAndAllocators) {
   EXPECT_EQ(ForEachAllocationPoint([&](uint64_t, bool faulted) {
-              struct mbuf *m = m_devget(reinterpret_cast<char *>(const_cast<uint8_t *>(bytes_.data())),
-                                        3400, 2, nullptr, nullptr);
+              struct mbuf *m =
+                  m_devget(reinterpret_cast<char *>(const_cast<uint8_t *>(bytes_.data())), 3400, 2,
+                           nullptr, nullptr);
               EXPECT_EQ(m == nullptr, faulted);
               if (m) {
                 EXPECT_EQ(Flatten(m), bytes_);

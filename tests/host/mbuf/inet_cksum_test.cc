@@ -1,13 +1,12 @@
 // The Internet checksum: every implementation the CPU offers against a byte-at-a-time reference,
 // directed carry cases, chains with odd segments, and FreeBSD's in_cksum family on real headers.
 #include <gtest/gtest.h>
-#include <sys/param.h>
-#include <sys/systm.h>
-#include <sys/mbuf.h>
 #include <machine/in_cksum.h>
-
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <sys/mbuf.h>
+#include <sys/param.h>
+#include <sys/systm.h>
 
 #include <cstring>
 #include <random>
@@ -100,8 +99,7 @@ TEST_P(CksumImpl, ChainsWithOddAndEmptySegments) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, CksumImpl,
-                         ::testing::Values("scalar", "sse2", "avx2", "avx512bw"),
+INSTANTIATE_TEST_SUITE_P(All, CksumImpl, ::testing::Values("scalar", "sse2", "avx2", "avx512bw"),
                          [](const auto &info) { return std::string(info.param); });
 
 TEST(Cksum, Ipv4HeaderKnownValue) {

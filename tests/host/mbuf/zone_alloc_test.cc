@@ -1,9 +1,9 @@
 // Allocation, freeing, external storage and the zones behind them: sizes, placement, reference
 // counts, limits, statistics, bus addresses and fault injection, as FreeBSD documents them.
 #include <gtest/gtest.h>
+#include <sys/mbuf.h>
 #include <sys/param.h>
 #include <sys/systm.h>
-#include <sys/mbuf.h>
 
 #include <atomic>
 #include <chrono>
@@ -146,10 +146,14 @@ TEST_F(ZoneTest, MGet2PicksTheSmallestFit) {
     int size, flags;
     bool ext;
     int m_size;
-  } cases[] = {{-5, M_PKTHDR, false, MHLEN}, {0, 0, false, MLEN},
-               {MHLEN, M_PKTHDR, false, MHLEN}, {MHLEN + 1, M_PKTHDR, true, MCLBYTES},
-               {MLEN, 0, false, MLEN},          {MLEN + 1, 0, true, MCLBYTES},
-               {MCLBYTES, 0, true, MCLBYTES},   {MCLBYTES + 1, 0, true, MJUMPAGESIZE},
+  } cases[] = {{-5, M_PKTHDR, false, MHLEN},
+               {0, 0, false, MLEN},
+               {MHLEN, M_PKTHDR, false, MHLEN},
+               {MHLEN + 1, M_PKTHDR, true, MCLBYTES},
+               {MLEN, 0, false, MLEN},
+               {MLEN + 1, 0, true, MCLBYTES},
+               {MCLBYTES, 0, true, MCLBYTES},
+               {MCLBYTES + 1, 0, true, MJUMPAGESIZE},
                {MJUMPAGESIZE, M_PKTHDR, true, MJUMPAGESIZE}};
   for (auto c : cases) {
     struct mbuf *m = m_get2(c.size, M_NOWAIT, MT_DATA, c.flags);
@@ -324,7 +328,8 @@ TEST_F(ZoneTest, MextfreeDropsStorage) {
 }
 
 TEST_F(ZoneTest, BusAddressesRoundTripForEveryKindOfBuffer) {
-  std::vector<struct mbuf *> ms = {m_get(M_NOWAIT, MT_DATA), m_gethdr(M_NOWAIT, MT_DATA),
+  std::vector<struct mbuf *> ms = {m_get(M_NOWAIT, MT_DATA),
+                                   m_gethdr(M_NOWAIT, MT_DATA),
                                    m_getcl(M_NOWAIT, MT_DATA, 0),
                                    m_getjcl(M_NOWAIT, MT_DATA, 0, MJUMPAGESIZE),
                                    m_getjcl(M_NOWAIT, MT_DATA, 0, MJUM9BYTES),

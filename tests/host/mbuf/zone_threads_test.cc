@@ -1,8 +1,8 @@
 // Allocation on one thread, freeing on another, with statistics read concurrently: the pattern of
 // a driver's receive path (the interrupt thread allocates, the stack frees).  Clean under TSan.
 #include <gtest/gtest.h>
-#include <sys/param.h>
 #include <sys/mbuf.h>
+#include <sys/param.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -49,10 +49,14 @@ class Channel {
 // One packet of a kind chosen by i: plain, header, packet pair, jumbo, or a copy sharing storage.
 struct mbuf *MakeOne(int i) {
   switch (i % 5) {
-    case 0: return m_get(M_WAITOK, MT_DATA);
-    case 1: return m_gethdr(M_WAITOK, MT_DATA);
-    case 2: return m_getcl(M_WAITOK, MT_DATA, M_PKTHDR);
-    case 3: return m_getjcl(M_WAITOK, MT_DATA, M_PKTHDR, (i % 3) ? MJUMPAGESIZE : MJUM9BYTES);
+    case 0:
+      return m_get(M_WAITOK, MT_DATA);
+    case 1:
+      return m_gethdr(M_WAITOK, MT_DATA);
+    case 2:
+      return m_getcl(M_WAITOK, MT_DATA, M_PKTHDR);
+    case 3:
+      return m_getjcl(M_WAITOK, MT_DATA, M_PKTHDR, (i % 3) ? MJUMPAGESIZE : MJUM9BYTES);
     default: {
       struct mbuf *m = m_getcl(M_WAITOK, MT_DATA, M_PKTHDR);
       m->m_len = m->m_pkthdr.len = 64;

@@ -1,8 +1,8 @@
 // New C++ code on the installed package: the owning Packet handle.
-#include <mbufnic/packet.hpp>
 #include <mbufnic/runtime.h>
 
 #include <cstdio>
+#include <mbufnic/packet.hpp>
 #include <vector>
 
 int main() {

@@ -661,7 +661,9 @@ static inline void mbufq_drain(struct mbufq *mq) {
     m = n;
   }
 }
-static inline struct mbuf *mbufq_first(const struct mbufq *mq) { return STAILQ_FIRST(&mq->mq_head); }
+static inline struct mbuf *mbufq_first(const struct mbufq *mq) {
+  return STAILQ_FIRST(&mq->mq_head);
+}
 static inline struct mbuf *mbufq_last(const struct mbufq *mq) {
   return STAILQ_LAST(&mq->mq_head, mbuf, m_stailqpkt);
 }
