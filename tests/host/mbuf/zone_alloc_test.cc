@@ -401,6 +401,37 @@ TEST_F(ZoneTest, NetstatMReportsWhatIsInUse) {
   m_freem(j);
 }
 
+TEST_F(ZoneTest, VmstatZListsEveryZone) {
+  char *buf = nullptr;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  mbufnic_print_vmstat_z(f);
+  std::fclose(f);
+  const std::string out(buf, len);
+  std::free(buf);
+  for (const char *name : {"mbuf ", "mbuf_cluster", "mbuf_packet", "mbuf_jumbo_page",
+                           "mbuf_jumbo_9k", "mbuf_jumbo_16k"})
+    EXPECT_NE(out.find(name), std::string::npos) << name;
+  EXPECT_NE(out.find("LIMIT"), std::string::npos);
+}
+
+TEST_F(ZoneTest, SmallMacros) {
+  struct mbuf *m = m_get(M_NOWAIT, MT_DATA);
+  MCHTYPE(m, MT_OOBDATA);
+  EXPECT_EQ(m->m_type, MT_OOBDATA);
+  EXPECT_EQ(M_START(m), m->m_dat);
+  m->m_len = 10;
+  EXPECT_EQ(mtodo(m, 4), static_cast<void *>(m->m_data + 4));
+  m->m_flags |= M_PROTO2 | M_PROTO7;
+  m_clrprotoflags(m);
+  EXPECT_FALSE(m->m_flags & M_PROTOFLAGS);
+  // The 2012 page's fragment flags are protocol bits and go the same way.
+  m->m_flags |= M_FRAG | M_LASTFRAG;
+  m_clrprotoflags(m);
+  EXPECT_EQ(m->m_flags & (M_FRAG | M_FIRSTFRAG | M_LASTFRAG), 0u);
+  m_free(m);
+}
+
 TEST_F(ZoneTest, NowaitFailsAtTheLimitAndCountsADenial) {
   const auto st = Stats(MBUFNIC_ZONE_JUMBO16);
   ASSERT_EQ(mbufnic_zone_set_limit(MBUFNIC_ZONE_JUMBO16, st.used + st.free + 2), 0);
