@@ -14,6 +14,7 @@
 #include <sys/systm.h>
 
 #include <atomic>
+#include <iterator>
 #include <cstdlib>
 #include <cstring>
 
@@ -186,6 +187,49 @@ __attribute__((target("avx512f,avx512bw"))) uint64_t SumAvx512(const uint8_t *p,
   return static_cast<uint64_t>(total + static_cast<int64_t>(vectors) * 32 * 32768);
 }
 
+// AVX-512 VNNI: the same sign-flipped word sums, with vpdpwssd doing the multiply-add and the
+// accumulate in one instruction, four accumulators of 64 bytes each per 256-byte step.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) uint64_t SumAvx512Vnni(const uint8_t *p,
+                                                                             size_t n) {
+  const __m512i flip = _mm512_set1_epi16(static_cast<short>(0x8000));
+  const __m512i ones = _mm512_set1_epi16(1);
+  int64_t total = 0;
+  uint64_t vectors = 0;
+  while (n > 0) {
+    // A lane gains at most 65536 in magnitude per vector: 4096 steps keep each accumulator under
+    // 2^28 and their sum under 2^31.
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < 4096 && n >= 256; ++i) {
+      a0 = _mm512_dpwssd_epi32(a0, _mm512_xor_si512(_mm512_loadu_si512(p), flip), ones);
+      a1 = _mm512_dpwssd_epi32(a1, _mm512_xor_si512(_mm512_loadu_si512(p + 64), flip), ones);
+      a2 = _mm512_dpwssd_epi32(a2, _mm512_xor_si512(_mm512_loadu_si512(p + 128), flip), ones);
+      a3 = _mm512_dpwssd_epi32(a3, _mm512_xor_si512(_mm512_loadu_si512(p + 192), flip), ones);
+      p += 256;
+      n -= 256;
+      vectors += 4;
+    }
+    if (n < 256) {
+      while (n >= 64) {
+        a0 = _mm512_dpwssd_epi32(a0, _mm512_xor_si512(_mm512_loadu_si512(p), flip), ones);
+        p += 64;
+        n -= 64;
+        ++vectors;
+      }
+      if (n > 0) {
+        const __mmask64 m = (__mmask64{1} << n) - 1;
+        a1 = _mm512_dpwssd_epi32(a1, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, p), flip), ones);
+        n = 0;
+        ++vectors;
+      }
+    }
+    const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
+    total += _mm512_reduce_add_epi64(
+        _mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(sum)),
+                         _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(sum, 1))));
+  }
+  return static_cast<uint64_t>(total + static_cast<int64_t>(vectors) * 32 * 32768);
+}
+
 using SumFn = uint64_t (*)(const uint8_t *, size_t);
 struct Impl {
   const char *name;
@@ -193,6 +237,11 @@ struct Impl {
   bool (*supported)();
 };
 const Impl kImpls[] = {
+    {"avx512vnni", SumAvx512Vnni,
+     [] {
+       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vnni");
+     }},
     {"avx512bw", SumAvx512,
      [] { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }},
     {"avx2", SumAvx2, [] { return static_cast<bool>(__builtin_cpu_supports("avx2")); }},
@@ -208,7 +257,7 @@ __attribute__((noinline, cold)) const Impl *Choose() {
       if (std::strcmp(i.name, want) == 0 && i.supported()) return &i;
   for (const Impl &i : kImpls)
     if (i.supported()) return &i;
-  return &kImpls[3];
+  return &kImpls[std::size(kImpls) - 1];
 }
 
 std::atomic<const Impl *> g_impl{nullptr};

@@ -23,7 +23,7 @@ uint16_t mbufnic_cksum_raw(const void *buf, size_t len, uint32_t initial);
 /* Folded raw sum of bytes [off, off + len) of a chain, plus `initial`.  The range must lie inside
  * the chain (it panics otherwise, like m_copydata). */
 uint16_t mbufnic_cksum_mbuf(const struct mbuf *m, int off, int len, uint32_t initial);
-/* Name of the implementation in use: "avx512bw", "avx2", "sse2" or "scalar".  The environment
+/* Name of the implementation in use: "avx512vnni", "avx512bw", "avx2", "sse2" or "scalar".  The environment
  * variable MBUFNIC_CKSUM_IMPL (same names) forces one, if the CPU has it, at first use. */
 const char *mbufnic_cksum_impl(void);
 /* Select an implementation by name for the rest of the process; 0 on success, -1 when the name

@@ -99,7 +99,7 @@ TEST_P(CksumImpl, ChainsWithOddAndEmptySegments) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, CksumImpl, ::testing::Values("scalar", "sse2", "avx2", "avx512bw"),
+INSTANTIATE_TEST_SUITE_P(All, CksumImpl, ::testing::Values("scalar", "sse2", "avx2", "avx512bw", "avx512vnni"),
                          [](const auto &info) { return std::string(info.param); });
 
 TEST(Cksum, Ipv4HeaderKnownValue) {
