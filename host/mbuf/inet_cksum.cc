@@ -293,13 +293,13 @@ uint64_t SumChain(const struct mbuf *m, int off, int len) {
 
 extern "C" {
 
-uint16_t mbufnic_cksum_raw(const void *buf, size_t len, uint32_t initial) {
+uint16_t mbufnic_cksum_raw_ool(const void *buf, size_t len, uint32_t initial) {
   // Headers and small packets: no vector set-up to amortise, so skip the dispatch.
   if (len < 128) return Fold(SumTail(static_cast<const uint8_t *>(buf), len) + initial);
   return Fold(Current()->fn(static_cast<const uint8_t *>(buf), len) + initial);
 }
 
-uint16_t mbufnic_cksum_mbuf(const struct mbuf *m, int off, int len, uint32_t initial) {
+uint16_t mbufnic_cksum_mbuf_ool(const struct mbuf *m, int off, int len, uint32_t initial) {
   // The common case, a range inside the first mbuf, is a flat sum.
   if (off >= 0 && len >= 0 && off + len <= m->m_len)
     return mbufnic_cksum_raw(m->m_data + off, static_cast<size_t>(len), initial);
