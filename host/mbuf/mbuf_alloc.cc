@@ -47,9 +47,12 @@ volatile u_int *RefCount(struct mbuf *m, struct mbuf **mref) {
   return cnt;
 }
 
-// Drop one reference; true when it was the last.  The common unshared case needs no atomic.
+// Drop one reference; true when it was the last.  A count of 1 means no other reference exists,
+// so the common unshared case skips the atomic decrement, as FreeBSD does.  The test itself is an
+// atomic load (a plain load on x86): other references may be dropped on other threads meanwhile,
+// and acquire makes their last writes to the storage visible before we free it for reuse.
 bool DropRef(volatile u_int *cnt) {
-  if (*cnt == 1) return true;
+  if (__atomic_load_n(cnt, __ATOMIC_ACQUIRE) == 1) return true;
   return __atomic_fetch_sub(cnt, 1, __ATOMIC_ACQ_REL) == 1;
 }
 
@@ -116,25 +119,28 @@ namespace mbufnic::internal {
 void mb_dupcl(struct mbuf *n, struct mbuf *m) {
   KASSERT(m->m_flags & M_EXT, ("%s: M_EXT not set on %p", __func__, static_cast<void *>(m)));
   KASSERT(!(n->m_flags & M_EXT), ("%s: M_EXT set on %p", __func__, static_cast<void *>(n)));
-  if (m->m_ext.ext_type == EXT_EXTREF) {
-    // Any copy may be the one that frees: each carries the whole descriptor.
-    std::memcpy(&n->m_ext, &m->m_ext, sizeof(struct m_ext));
-  } else {
-    // Only the mbuf holding the count carries ext_free and its arguments (FreeBSD's
-    // m_ext_copylen): a copy needs the count pointer, size, type, flags and buffer.
-    std::memcpy(&n->m_ext, &m->m_ext, offsetof(struct m_ext, ext_arg2));
-  }
+  // Copy the descriptor after its first word: that word is the embedded count, which other
+  // holders may be changing on other threads, and the copy gets a pointer to it instead.  Only
+  // the mbuf holding the count carries ext_free and its arguments (FreeBSD's m_ext_copylen),
+  // except for EXT_EXTREF, where any copy may be the one that frees.
+  constexpr size_t kFrom = offsetof(struct m_ext, ext_size);
+  const size_t to = m->m_ext.ext_type == EXT_EXTREF ? sizeof(struct m_ext)
+                                                    : offsetof(struct m_ext, ext_arg2);
+  std::memcpy(reinterpret_cast<char *>(&n->m_ext) + kFrom,
+              reinterpret_cast<const char *>(&m->m_ext) + kFrom, to - kFrom);
   n->m_flags |= M_EXT | (m->m_flags & (M_RDONLY | M_EXTPG));
   volatile u_int *cnt;
   if (m->m_ext.ext_flags & EXT_FLAG_EMBREF) {
     cnt = &m->m_ext.ext_count;
-    n->m_ext.ext_cnt = cnt;
     n->m_ext.ext_flags &= ~EXT_FLAG_EMBREF;
   } else {
-    cnt = m->m_ext.ext_cnt;
+    cnt = m->m_ext.ext_cnt;  // already a pointer, which never changes
   }
-  if (*cnt == 1)
-    *cnt = 2;  // the count was 1: nobody else holds it, so no other thread can race with us
+  n->m_ext.ext_cnt = cnt;
+  // A count of 1: nobody else holds the storage, so no other thread can change the count and a
+  // plain increment will do.  Otherwise another holder may drop its reference concurrently.
+  if (__atomic_load_n(cnt, __ATOMIC_RELAXED) == 1)
+    __atomic_store_n(cnt, 2, __ATOMIC_RELAXED);
   else
     __atomic_fetch_add(cnt, 1, __ATOMIC_RELAXED);
 }
@@ -333,7 +339,8 @@ void m_extfree(struct mbuf *m) {
     if (DropRef(cnt)) m->m_ext.ext_free(m);
   } else if (m == mref) {
     // Copies point at the count inside m: m cannot give up its storage while they exist.
-    KASSERT(*cnt == 1, ("%s: storage of %p is still shared", __func__, static_cast<void *>(m)));
+    KASSERT(__atomic_load_n(cnt, __ATOMIC_RELAXED) == 1,
+            ("%s: storage of %p is still shared", __func__, static_cast<void *>(m)));
     switch (m->m_ext.ext_type) {
       case EXT_PACKET:
         PacketDisown();  // m becomes a plain mbuf; its cluster goes to the cluster zone
@@ -367,7 +374,8 @@ struct mbuf *m_free(struct mbuf *m) {
   const bool no_tags = !(flags & M_PKTHDR) || SLIST_EMPTY(&m->m_pkthdr.tags);
   if (__predict_true(no_tags)) {
     if ((flags & (M_EXT | M_NOFREE)) == M_EXT && m->m_ext.ext_type == EXT_PACKET &&
-        (m->m_ext.ext_flags & EXT_FLAG_EMBREF) && m->m_ext.ext_count == 1) {
+        (m->m_ext.ext_flags & EXT_FLAG_EMBREF) &&
+        __atomic_load_n(&m->m_ext.ext_count, __ATOMIC_ACQUIRE) == 1) {  // as in DropRef
       PacketFree(m);
       return n;
     }

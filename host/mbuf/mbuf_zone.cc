@@ -20,9 +20,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <vector>
 
@@ -47,6 +49,8 @@ struct Arena {
   bool hugepages = false;
 };
 Arena g_arena;
+
+void SetDefaultLimits(uint64_t arena_bytes);
 
 void ArenaInit() {
   size_t mib = 4096;
@@ -73,6 +77,7 @@ void ArenaInit() {
   b += (kHugePage - reinterpret_cast<uintptr_t>(b) % kHugePage) % kHugePage;
   g_arena.base = b;
   g_arena.reserved = mib << 20;
+  SetDefaultLimits(g_arena.reserved);
 }
 
 Arena &arena() {
@@ -117,12 +122,28 @@ struct Zone {
   std::atomic<uint64_t> sleeps{0};
   std::atomic<size_t> shared_count{0};  // mirror of shared.size() for statistics
 };
-Zone g_zone[MBUFNIC_ZONE_COUNT];
+
+// Storage whose destructor never runs.  Frees may arrive after this file's static destructors
+// would have run: from a global object's destructor (a packet handle kept in a global), or from
+// a thread still running at exit.  constinit keeps the zones usable from other files' static
+// constructors as well, whatever the initialisation order.
+template <typename T>
+union NoDestroy {
+  constexpr NoDestroy() : value() {}
+  ~NoDestroy() {}
+  T value;
+};
+constinit NoDestroy<Zone[MBUFNIC_ZONE_COUNT]> g_zones;
+constinit Zone (&g_zone)[MBUFNIC_ZONE_COUNT] = g_zones.value;
 
 // Waiting for memory: one mutex and condition for every zone.  Frees go to the shared lists
-// while anyone waits, so the waiter can see them.
+// while anyone waits, so the waiter can see them.  (std::mutex has a trivial destructor; the
+// condition variable is leaked for the same reason as the zones.)
 std::mutex g_wait_mu;
-std::condition_variable g_wait_cv;
+std::condition_variable &WaitCv() {
+  static auto *cv = new std::condition_variable();
+  return *cv;
+}
 }  // namespace
 std::atomic<int> g_waiters{0};
 namespace {
@@ -195,11 +216,13 @@ void FlushToShared(mbufnic_zone_id z, void *const *items, uint32_t n) {
   {
     std::lock_guard<std::mutex> lock(zn.mu);
     zn.shared.insert(zn.shared.end(), items, items + n);
-    zn.shared_count.store(zn.shared.size(), std::memory_order_relaxed);
+    zn.shared_count.store(zn.shared.size(), std::memory_order_seq_cst);
   }
-  if (g_waiters.load(std::memory_order_acquire) > 0) {
+  // Publish-then-check here and announce-then-check in AllocFromShared, both sequentially
+  // consistent: either the waiter sees these items or we see the waiter and wake it.
+  if (g_waiters.load(std::memory_order_seq_cst) > 0) {
     std::lock_guard<std::mutex> lock(g_wait_mu);
-    g_wait_cv.notify_all();
+    WaitCv().notify_all();
   }
 }
 
@@ -221,11 +244,21 @@ uint32_t CarveLocked(mbufnic_zone_id z, void **out, uint32_t want) {
 }
 
 // Take a cached pair out of the packet zone and give its parts back to the mbuf and cluster
-// zones: what FreeBSD does when the cluster zone runs dry (mb_zfini_pack).
+// zones: what FreeBSD does when the cluster zone runs dry (mb_zfini_pack, and m_clget draining
+// zone_pack).  This thread's own cached pairs go first, so that a thread that frees m_getcl
+// packets and then asks for a plain cluster at the limit gets one; only the owner touches its
+// cache, so that needs no lock.
 bool StealPacketPair() {
   Zone &pz = g_zone[MBUFNIC_ZONE_PACKET];
-  struct mbuf *m;
-  {
+  struct mbuf *m = nullptr;
+  if (ThreadCache *c = t_cache) {
+    Bucket &b = c->b[MBUFNIC_ZONE_PACKET];
+    if (const uint32_t n = b.n.load(std::memory_order_relaxed); n != 0) {
+      m = static_cast<struct mbuf *>(b.items[n - 1]);
+      b.n.store(n - 1, std::memory_order_relaxed);
+    }
+  }
+  if (m == nullptr) {
     std::lock_guard<std::mutex> lock(pz.mu);
     if (pz.shared.empty()) return false;
     m = static_cast<struct mbuf *>(pz.shared.back());
@@ -259,7 +292,9 @@ uint32_t RefillRaw(mbufnic_zone_id z, void **out, uint32_t want) {
   return 0;
 }
 
-// Build one packet pair from a raw mbuf and a raw cluster, or take one from the shared list.
+// Take up to `want` pairs from the packet zone's shared list, or else build them from raw mbufs
+// and clusters.  Building in batches carves mbufs and clusters in slabs of their own: carving
+// them one by one alternates 256- and 2048-byte alignment and wastes 1792 bytes per pair.
 uint32_t RefillPacket(void **out, uint32_t want) {
   Zone &pz = g_zone[MBUFNIC_ZONE_PACKET];
   {
@@ -272,86 +307,106 @@ uint32_t RefillPacket(void **out, uint32_t want) {
     pz.shared_count.store(pz.shared.size(), std::memory_order_relaxed);
     if (got) return got;
   }
-  void *mb = nullptr, *cl = nullptr;
-  if (RefillRaw(MBUFNIC_ZONE_MBUF, &mb, 1) == 0) return 0;
-  if (RefillRaw(MBUFNIC_ZONE_CLUSTER, &cl, 1) == 0) {
-    FlushToShared(MBUFNIC_ZONE_MBUF, &mb, 1);
-    return 0;
+  void *clusters[kCacheCap[MBUFNIC_ZONE_PACKET] / 2];
+  want = std::min<uint32_t>(want, std::size(clusters));
+  const uint32_t nm = RefillRaw(MBUFNIC_ZONE_MBUF, out, want);
+  if (nm == 0) return 0;
+  const uint32_t n = RefillRaw(MBUFNIC_ZONE_CLUSTER, clusters, nm);
+  if (n < nm) FlushToShared(MBUFNIC_ZONE_MBUF, out + n, nm - n);  // mbufs without a partner
+  if (n == 0) return 0;
+  // The items move from their zones into the packet zone.
+  g_zone[MBUFNIC_ZONE_MBUF].created.fetch_sub(n, std::memory_order_relaxed);
+  g_zone[MBUFNIC_ZONE_CLUSTER].created.fetch_sub(n, std::memory_order_relaxed);
+  pz.created.fetch_add(n, std::memory_order_relaxed);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto *m = static_cast<struct mbuf *>(out[i]);
+    m->m_ext.ext_buf = static_cast<char *>(clusters[i]);
+    m->m_ext.ext_size = MCLBYTES;
+    m->m_ext.ext_type = EXT_PACKET;
+    m->m_ext.ext_flags = EXT_FLAG_EMBREF;
+    m->m_ext.ext_count = 1;
+    m->m_ext.ext_free = nullptr;
+    m->m_ext.ext_arg1 = nullptr;
+    m->m_ext.ext_arg2 = nullptr;
   }
-  // The two items move from their zones into the packet zone.
-  g_zone[MBUFNIC_ZONE_MBUF].created.fetch_sub(1, std::memory_order_relaxed);
-  g_zone[MBUFNIC_ZONE_CLUSTER].created.fetch_sub(1, std::memory_order_relaxed);
-  pz.created.fetch_add(1, std::memory_order_relaxed);
-  auto *m = static_cast<struct mbuf *>(mb);
-  m->m_ext.ext_buf = static_cast<char *>(cl);
-  m->m_ext.ext_size = MCLBYTES;
-  m->m_ext.ext_type = EXT_PACKET;
-  m->m_ext.ext_flags = EXT_FLAG_EMBREF;
-  m->m_ext.ext_count = 1;
-  m->m_ext.ext_free = nullptr;
-  m->m_ext.ext_arg1 = nullptr;
-  m->m_ext.ext_arg2 = nullptr;
-  out[0] = m;
-  return 1;
+  return n;
 }
 
 uint32_t Refill(mbufnic_zone_id z, void **out, uint32_t want) {
   return z == MBUFNIC_ZONE_PACKET ? RefillPacket(out, want) : RefillRaw(z, out, want);
 }
 
-void *AllocFromShared(mbufnic_zone_id z, int how) {
-  ThreadCache *c = Cache();
-  void *one = nullptr;
-  bool slept = false;
-  for (;;) {
-    if (c != nullptr) {
-      Bucket &b = c->b[z];
-      const uint32_t got = Refill(z, b.items, kCacheCap[z] / 2);
-      if (got) {
-        b.n.store(got - 1, std::memory_order_relaxed);
-        return b.items[got - 1];
-      }
-    } else if (Refill(z, &one, 1)) {
-      return one;
-    }
-    if (!(how & M_WAITOK)) {
-      g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
-      return nullptr;
-    }
-    // Wait until something is freed.  Re-check under the wait lock after announcing ourselves,
-    // so that a free between the failed refill and the wait is not missed.
-    if (!slept) g_zone[z].sleeps.fetch_add(1, std::memory_order_relaxed);
-    slept = true;
-    std::unique_lock<std::mutex> lock(g_wait_mu);
-    g_waiters.fetch_add(1, std::memory_order_acq_rel);
-    const bool has = g_zone[z].shared_count.load(std::memory_order_relaxed) > 0 ||
-                     (z != MBUFNIC_ZONE_PACKET && UnderLimit(z, 1)) ||
-                     ((z == MBUFNIC_ZONE_MBUF || z == MBUFNIC_ZONE_CLUSTER) &&
-                      g_zone[MBUFNIC_ZONE_PACKET].shared_count.load(std::memory_order_relaxed));
-    if (!has) g_wait_cv.wait_for(lock, std::chrono::milliseconds(50));
-    g_waiters.fetch_sub(1, std::memory_order_acq_rel);
-  }
+// True when an allocation from zone z might now succeed.  Called with g_wait_mu held.
+bool MightSucceed(mbufnic_zone_id z) {
+  auto cached = [](mbufnic_zone_id y) {
+    return g_zone[y].shared_count.load(std::memory_order_seq_cst) > 0;
+  };
+  if (cached(z)) return true;
+  if (z == MBUFNIC_ZONE_PACKET)
+    return (cached(MBUFNIC_ZONE_MBUF) || UnderLimit(MBUFNIC_ZONE_MBUF, 1)) &&
+           (cached(MBUFNIC_ZONE_CLUSTER) || UnderLimit(MBUFNIC_ZONE_CLUSTER, 1));
+  if (UnderLimit(z, 1)) return true;
+  return (z == MBUFNIC_ZONE_MBUF || z == MBUFNIC_ZONE_CLUSTER) && cached(MBUFNIC_ZONE_PACKET);
 }
 
-// Default limits from FreeBSD's formulas, with maxmbufmem half the arena.
-struct LimitInit {
-  LimitInit() {
-    const uint64_t mem = (uint64_t{4096} << 20) / 2;
-    const uint64_t clusters = mem / MCLBYTES / 4, jumbop = mem / MJUMPAGESIZE / 4,
-                   jumbo9 = mem / MJUM9BYTES / 6, jumbo16 = mem / MJUM16BYTES / 6;
-    g_zone[MBUFNIC_ZONE_MBUF].limit =
-        std::max(mem / MSIZE / 5, clusters + jumbop + jumbo9 + jumbo16);
-    g_zone[MBUFNIC_ZONE_CLUSTER].limit = clusters;
-    g_zone[MBUFNIC_ZONE_PACKET].limit = 0;  // bounded by the two above
-    g_zone[MBUFNIC_ZONE_JUMBOP].limit = jumbop;
-    g_zone[MBUFNIC_ZONE_JUMBO9].limit = jumbo9;
-    g_zone[MBUFNIC_ZONE_JUMBO16].limit = jumbo16;
+// One item from the shared list (refilling half of this thread's cache when it has one).
+void *TakeShared(ThreadCache *c, mbufnic_zone_id z) {
+  if (c != nullptr) {
+    Bucket &b = c->b[z];
+    const uint32_t got = Refill(z, b.items, kCacheCap[z] / 2);
+    if (got == 0) return nullptr;
+    b.n.store(got - 1, std::memory_order_relaxed);
+    return b.items[got - 1];
   }
-} g_limit_init;
+  void *one = nullptr;
+  return Refill(z, &one, 1) ? one : nullptr;
+}
+
+void *AllocFromShared(mbufnic_zone_id z, int how) {
+  ThreadCache *c = Cache();
+  void *item = TakeShared(c, z);
+  if (item != nullptr) return item;
+  if (!(how & M_WAITOK)) {
+    g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  // Announce the wait before looking again: a free that starts after this goes to the shared
+  // lists and wakes us (ZoneFree checks g_waiters), and FlushToShared's ordering means no wakeup
+  // is lost.  A free that raced with the announcement may leave its item in that thread's cache
+  // until the thread drains it, as items in another CPU's cache are out of reach in UMA (uma(9)
+  // says so of uma_zone_set_max); the timed wait is only a backstop.  The sleep is counted after
+  // the announcement, so a thread that sees the count go up and then frees always wakes us.
+  g_waiters.fetch_add(1, std::memory_order_seq_cst);
+  bool slept = false;
+  while ((item = TakeShared(c, z)) == nullptr) {
+    if (!slept) g_zone[z].sleeps.fetch_add(1, std::memory_order_release);
+    slept = true;
+    std::unique_lock<std::mutex> lock(g_wait_mu);
+    if (!MightSucceed(z)) WaitCv().wait_for(lock, std::chrono::milliseconds(50));
+  }
+  g_waiters.fetch_sub(1, std::memory_order_release);
+  return item;
+}
+
+// FreeBSD's default limits (kern_mbuf.c), with maxmbufmem half the arena.  Set once, when the
+// arena is reserved: on first use rather than at static initialisation, so that another file's
+// static constructor that allocates finds limits, and so that MBUFNIC_ARENA_MB is honoured.
+void SetDefaultLimits(uint64_t arena_bytes) {
+  const uint64_t mem = arena_bytes / 2;
+  const uint64_t clusters = mem / MCLBYTES / 4, jumbop = mem / MJUMPAGESIZE / 4,
+                 jumbo9 = mem / MJUM9BYTES / 6, jumbo16 = mem / MJUM16BYTES / 6;
+  g_zone[MBUFNIC_ZONE_MBUF].limit = std::max(mem / MSIZE / 5, clusters + jumbop + jumbo9 + jumbo16);
+  g_zone[MBUFNIC_ZONE_CLUSTER].limit = clusters;
+  g_zone[MBUFNIC_ZONE_PACKET].limit = 0;  // bounded by the two above
+  g_zone[MBUFNIC_ZONE_JUMBOP].limit = jumbop;
+  g_zone[MBUFNIC_ZONE_JUMBO9].limit = jumbo9;
+  g_zone[MBUFNIC_ZONE_JUMBO16].limit = jumbo16;
+}
 
 }  // namespace
 
 void *ZoneAllocSlow(mbufnic_zone_id z, int how) {
+  arena();  // limits are set with the arena
   if (fault_active() && fault_should_fail(how)) {
     g_zone[z].failures.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
@@ -457,6 +512,7 @@ void mbufnic_arena_get_info(struct mbufnic_arena_info *info) {
 
 int mbufnic_zone_get_stats(enum mbufnic_zone_id z, struct mbufnic_zone_stats *st) {
   if (z < 0 || z >= MBUFNIC_ZONE_COUNT || st == nullptr) return EINVAL;
+  arena();  // the default limits
   Zone &zn = g_zone[z];
   uint64_t cached = zn.shared_count.load(std::memory_order_relaxed);
   uint64_t requests = zn.requests_dead.load(std::memory_order_relaxed);
@@ -476,16 +532,17 @@ int mbufnic_zone_get_stats(enum mbufnic_zone_id z, struct mbufnic_zone_stats *st
   st->used = created >= cached ? created - cached : 0;
   st->requests = requests;
   st->failures = zn.failures.load(std::memory_order_relaxed);
-  st->sleeps = zn.sleeps.load(std::memory_order_relaxed);
+  st->sleeps = zn.sleeps.load(std::memory_order_acquire);
   return 0;
 }
 
 int mbufnic_zone_set_limit(enum mbufnic_zone_id z, uint64_t limit) {
   if (z < 0 || z >= MBUFNIC_ZONE_COUNT || z == MBUFNIC_ZONE_PACKET) return EINVAL;
+  arena();  // so that setting the defaults later cannot overwrite this limit
   g_zone[z].limit.store(limit, std::memory_order_relaxed);
   // A raised limit may let a waiter through.
   std::lock_guard<std::mutex> lock(g_wait_mu);
-  g_wait_cv.notify_all();
+  WaitCv().notify_all();
   return 0;
 }
 

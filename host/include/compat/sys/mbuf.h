@@ -516,9 +516,14 @@ int m_tag_copy_chain(struct mbuf *to, const struct mbuf *from, int how);
 
 /* ---- inline helpers and macros ---- */
 
-/* Reference count of m's external storage, wherever it lives. */
+/*
+ * Reference count of m's external storage, wherever it lives.  Read atomically (a plain load on
+ * x86 and arm64) because the other holders may drop their references on other threads meanwhile.
+ */
 static inline u_int m_extrefcnt(const struct mbuf *m) {
-  return (m->m_ext.ext_flags & EXT_FLAG_EMBREF) ? m->m_ext.ext_count : *m->m_ext.ext_cnt;
+  return __atomic_load_n(
+      (m->m_ext.ext_flags & EXT_FLAG_EMBREF) ? &m->m_ext.ext_count : m->m_ext.ext_cnt,
+      __ATOMIC_RELAXED);
 }
 
 /* Start of the data area, whichever kind of storage the mbuf has (NULL for M_EXTPG). */
