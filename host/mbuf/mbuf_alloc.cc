@@ -270,7 +270,7 @@ struct mbuf *m_getm2(struct mbuf *m, int len, int how, short type, int flags) {
   struct mbuf *last = m;
   while (last->m_next != nullptr) last = last->m_next;
   last->m_next = nm;
-  if (nm != nullptr) last->m_flags &= ~M_EOR;
+  last->m_flags &= ~M_EOR;  // as FreeBSD, even when nothing was added
   return m;
 }
 

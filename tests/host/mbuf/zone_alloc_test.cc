@@ -198,6 +198,13 @@ TEST_F(ZoneTest, MGetm2BuildsEnoughStorageAllOrNothing) {
   EXPECT_TRUE(last->m_flags & M_EOR);
   for (struct mbuf *n = m->m_next; n; n = n->m_next) EXPECT_FALSE(n->m_flags & M_PKTHDR);
   m_freem(m);
+  // Nothing to add: m comes back unchanged but for M_EOR, which FreeBSD clears on the old tail.
+  m = m_gethdr(M_NOWAIT, MT_DATA);
+  m->m_flags |= M_EOR;
+  EXPECT_EQ(m_getm2(m, 0, M_NOWAIT, MT_DATA, 0), m);
+  EXPECT_EQ(m->m_next, nullptr);
+  EXPECT_FALSE(m->m_flags & M_EOR);
+  m_freem(m);
   // Failure of each allocation in turn: a failed page-jumbo attempt falls back to a 2k cluster;
   // any other failure frees what was allocated and keeps the caller's mbuf.  LeakCheck proves
   // nothing is lost either way.
