@@ -277,6 +277,12 @@ struct mbuf *m_getm2(struct mbuf *m, int len, int how, short type, int flags) {
 int m_clget(struct mbuf *m, int how) {
   KASSERT(!(m->m_flags & M_EXT), ("%s: mbuf %p has M_EXT", __func__, static_cast<void *>(m)));
   void *cl = ZoneAlloc(MBUFNIC_ZONE_CLUSTER, how);
+  if (cl == nullptr && !(how & M_WAITOK)) {
+    // FreeBSD drains the packet zone and tries once more; here the second attempt takes a
+    // cached packet pair apart itself when the cluster zone is at its limit.
+    mbufnic_thread_cache_drain();
+    cl = ZoneAlloc(MBUFNIC_ZONE_CLUSTER, how);
+  }
   if (cl != nullptr) AttachCluster(m, cl, MCLBYTES);
   return m->m_flags & M_EXT;
 }

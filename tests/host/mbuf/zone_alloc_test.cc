@@ -108,8 +108,9 @@ TEST_F(ZoneTest, MClgetAttachesAClusterOrLeavesTheMbufAlone) {
   m_freem(m);
 
   m = m_get(M_NOWAIT, MT_DATA);
-  mbufnic_fault_fail_nth(1);
+  mbufnic_fault_set_alloc_failure_ppm(1000000);  // both of m_clget's attempts fail
   EXPECT_EQ(m_clget(m, M_NOWAIT), 0);  // failure: M_EXT stays clear, mbuf intact, not freed
+  mbufnic_fault_set_alloc_failure_ppm(0);
   EXPECT_FALSE(m->m_flags & M_EXT);
   EXPECT_EQ(m->m_data, m->m_dat);
   m_free(m);
