@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """Turn bench_mbuf's JSON report into the side-by-side Markdown table of RESULTS.md.
 
-Usage: bench_mbuf --benchmark_format=json --benchmark_repetitions=N ... > out.json
-       bench/compare.py out.json
+Usage: bench_mbuf --benchmark_format=json --benchmark_repetitions=N ... > run1.json
+       bench/compare.py run1.json [run2.json ...]
 
 Pairs <case>/mbufnic with <case>/dpdk (medians when repetitions were run); checksum rows show
-GB/s against the memread/<size> ceiling of the same run.
+GB/s against the memread/<size> ceiling.  With several runs, each benchmark keeps its best median
+(lowest time, highest rate): on a shared VM the slow outliers are the neighbours, not the code.
 """
 import json
 import sys
 
 
-def main(path):
-    with open(path) as f:
-        report = json.load(f)
+def main(paths):
     times, rates = {}, {}
+    for path in paths:
+        with open(path) as f:
+            report = json.load(f)
+        read(report, times, rates)
+    print_tables(report["context"], times, rates, len(paths))
+
+
+def read(report, times, rates):
     for b in report["benchmarks"]:
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
@@ -24,12 +31,14 @@ def main(path):
         if len(parts) > 1 and parts[-1].isdigit() and parts[0] in ("cksum", "memread"):
             parts = parts[:-1]
         name = "/".join(parts)
-        times[name] = b["cpu_time"]
+        times[name] = min(times.get(name, float("inf")), b["cpu_time"])
         if "bytes_per_second" in b:
-            rates[name] = b["bytes_per_second"] / 1e9
-    ctx = report["context"]
+            rates[name] = max(rates.get(name, 0.0), b["bytes_per_second"] / 1e9)
+
+
+def print_tables(ctx, times, rates, runs):
     print(f"Machine: {ctx.get('host_name', '?')}, {ctx['num_cpus']} CPUs at {ctx['mhz_per_cpu']} MHz; "
-          f"checksum implementation: {ctx.get('mbufnic_cksum_impl', '?')}\n")
+          f"checksum implementation: {ctx.get('mbufnic_cksum_impl', '?')}; best of {runs} run(s)\n")
     print("| case | mbufnic ns/op | DPDK ns/op | mbufnic / DPDK |")
     print("|---|---:|---:|---:|")
     for name in sorted(n[: -len("/mbufnic")] for n in times if n.endswith("/mbufnic")):
@@ -51,4 +60,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
