@@ -7,7 +7,6 @@ if(MBUFNIC_SANITIZE)
   add_compile_options(-fsanitize=${MBUFNIC_SANITIZE} -fno-omit-frame-pointer
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${MBUFNIC_SANITIZE})
-  add_compile_definitions(MBUFNIC_SANITIZED=1)
 endif()
 
 # mbufnic_library(name SOURCES ...): a library target with the project's warnings.

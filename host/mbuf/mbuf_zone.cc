@@ -473,7 +473,6 @@ mbufnic_zone_id ZoneForSize(int size) {
   }
 }
 
-uint32_t ZoneItemSize(mbufnic_zone_id z) { return kZones[z].size; }
 
 }  // namespace mbufnic::internal
 

@@ -82,7 +82,6 @@ void PacketDisown();
 // The cluster zone for an external storage size (MCLBYTES, MJUMPAGESIZE, 9k, 16k), or
 // MBUFNIC_ZONE_COUNT for any other size.
 mbufnic_zone_id ZoneForSize(int size);
-uint32_t ZoneItemSize(mbufnic_zone_id z);
 
 }  // namespace mbufnic::internal
 
