@@ -23,9 +23,6 @@ class Sem : public ::testing::Test {
   LeakCheck leaks_;
 };
 
-Bytes Slice(const Bytes &b, size_t off, size_t len) {
-  return Bytes(b.begin() + off, b.begin() + off + len);
-}
 
 // ---- m_adj ----
 

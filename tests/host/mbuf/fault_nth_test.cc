@@ -125,9 +125,6 @@ struct mbuf *Build(const Bytes &bytes, const std::vector<Seg> &segs, bool pkthdr
   return head;
 }
 
-Bytes Slice(const Bytes &b, size_t off, size_t len) {
-  return Bytes(b.begin() + off, b.begin() + off + len);
-}
 
 Bytes Concat(Bytes a, const Bytes &b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -168,18 +165,7 @@ std::vector<TagInfo> Tags(const struct mbuf *m) {
   return v;
 }
 
-// True when every mbuf in the chain may be written in place.
-bool AllWritable(const struct mbuf *m) {
-  for (; m; m = m->m_next)
-    if (!M_WRITABLE(m)) return false;
-  return true;
-}
 
-bool InChain(const struct mbuf *m, const struct mbuf *n) {
-  for (; m; m = m->m_next)
-    if (m == n) return true;
-  return false;
-}
 
 class FaultNth : public ::testing::Test {
  protected:

@@ -8,6 +8,27 @@
 
 namespace mbufnic::test {
 
+Bytes Slice(const Bytes &b, size_t off, size_t len) {
+  return Bytes(b.begin() + off, b.begin() + off + len);
+}
+
+Bytes Cat(Bytes a, const Bytes &b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+bool AllWritable(const struct mbuf *m) {
+  for (; m; m = m->m_next)
+    if (!M_WRITABLE(m)) return false;
+  return true;
+}
+
+bool InChain(const struct mbuf *m, const struct mbuf *n) {
+  for (; m; m = m->m_next)
+    if (m == n) return true;
+  return false;
+}
+
 std::vector<uint8_t> Pattern(size_t n, uint32_t seed) {
   std::vector<uint8_t> v(n);
   uint32_t x = seed * 2654435761u + 1;

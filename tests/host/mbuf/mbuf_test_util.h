@@ -13,6 +13,17 @@
 
 namespace mbufnic::test {
 
+using Bytes = std::vector<uint8_t>;
+
+// Bytes [off, off + len) of b.
+Bytes Slice(const Bytes &b, size_t off, size_t len);
+// a followed by b.
+Bytes Cat(Bytes a, const Bytes &b);
+// True when every mbuf of the chain may be written in place (M_WRITABLE).
+bool AllWritable(const struct mbuf *m);
+// True when n is one of the mbufs of chain m.
+bool InChain(const struct mbuf *m, const struct mbuf *n);
+
 // Deterministic, position-dependent test bytes (no two neighbours equal).
 std::vector<uint8_t> Pattern(size_t n, uint32_t seed = 1);
 

@@ -74,9 +74,6 @@ const uint8_t *Ptr(const Bytes &b) {
 }
 c_caddr_t CPtr(const Bytes &b) { return reinterpret_cast<c_caddr_t>(Ptr(b)); }
 
-Bytes Slice(const Bytes &b, int off, int len) {
-  return Bytes(b.begin() + off, b.begin() + off + len);
-}
 
 void ExpectBytes(const Bytes &got, const Bytes &want, const std::string &what) {
   if (got == want) return;
@@ -105,17 +102,7 @@ uint64_t Denials() {
   return n;
 }
 
-bool AllWritable(const struct mbuf *m) {
-  for (; m; m = m->m_next)
-    if (!M_WRITABLE(m)) return false;
-  return true;
-}
 
-bool InChain(const struct mbuf *m, const struct mbuf *n) {
-  for (; m; m = m->m_next)
-    if (m == n) return true;
-  return false;
-}
 
 struct Freem {
   void operator()(struct mbuf *m) const { m_freem(m); }

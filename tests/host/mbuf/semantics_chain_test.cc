@@ -26,13 +26,6 @@ class SemChain : public ::testing::Test {
   LeakCheck leaks_;
 };
 
-Bytes Slice(const Bytes &b, size_t off, size_t len) {
-  return Bytes(b.begin() + off, b.begin() + off + len);
-}
-Bytes Cat(Bytes a, const Bytes &b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 int Lead(struct mbuf *m) { return static_cast<int>(m->m_data - M_START(m)); }
 struct ifnet *FakeIfp(uintptr_t v) { return reinterpret_cast<struct ifnet *>(v); }
 

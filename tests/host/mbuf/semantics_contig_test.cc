@@ -27,9 +27,6 @@ class SemContig : public ::testing::Test {
   LeakCheck leaks_;
 };
 
-Bytes Slice(const Bytes &b, size_t off, size_t len) {
-  return Bytes(b.begin() + off, b.begin() + off + len);
-}
 int Lead(struct mbuf *m) { return static_cast<int>(m->m_data - M_START(m)); }
 
 struct m_tag *AddTag(struct mbuf *m, uint32_t cookie, uint16_t type, int len, uint8_t fill) {
@@ -39,11 +36,6 @@ struct m_tag *AddTag(struct mbuf *m, uint32_t cookie, uint16_t type, int len, ui
   memset(t + 1, fill, len);
   m_tag_prepend(m, t);
   return t;
-}
-bool AllWritable(struct mbuf *m) {
-  for (; m; m = m->m_next)
-    if (!M_WRITABLE(m)) return false;
-  return true;
 }
 std::vector<struct mbuf *> Mbufs(struct mbuf *m) {
   std::vector<struct mbuf *> v;

@@ -26,13 +26,6 @@ class SemCopy : public ::testing::Test {
   LeakCheck leaks_;
 };
 
-Bytes Slice(const Bytes &b, size_t off, size_t len) {
-  return Bytes(b.begin() + off, b.begin() + off + len);
-}
-Bytes Cat(Bytes a, const Bytes &b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 int Lead(struct mbuf *m) { return static_cast<int>(m->m_data - M_START(m)); }
 struct ifnet *FakeIfp(uintptr_t v) { return reinterpret_cast<struct ifnet *>(v); }
 c_caddr_t CP(const Bytes &b) { return reinterpret_cast<c_caddr_t>(b.data()); }
@@ -44,11 +37,6 @@ struct m_tag *AddTag(struct mbuf *m, uint32_t cookie, uint16_t type, int len, ui
   memset(t + 1, fill, len);
   m_tag_prepend(m, t);
   return t;
-}
-bool AllWritable(struct mbuf *m) {
-  for (; m; m = m->m_next)
-    if (!M_WRITABLE(m)) return false;
-  return true;
 }
 bool NoneWritable(struct mbuf *m) {
   for (; m; m = m->m_next)
