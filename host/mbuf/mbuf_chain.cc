@@ -12,6 +12,23 @@
 
 using namespace mbufnic::internal;
 
+namespace {
+
+// The tail of a split packet keeps the receiving interface, or the send tag (with its flag, so
+// that m_rcvif() does not take the tag for an interface).  Nothing else of the header is copied.
+void SplitHeader(struct mbuf *n, struct mbuf *m0, int len0) {
+  if (m0->m_pkthdr.csum_flags & CSUM_SND_TAG) {
+    n->m_pkthdr.snd_tag = m0->m_pkthdr.snd_tag;
+    n->m_pkthdr.csum_flags |= CSUM_SND_TAG;
+  } else {
+    n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
+  }
+  n->m_pkthdr.len = m0->m_pkthdr.len - len0;
+  m0->m_pkthdr.len = len0;
+}
+
+}  // namespace
+
 extern "C" {
 
 void m_align(struct mbuf *m, int len) {
@@ -25,11 +42,11 @@ void m_adj(struct mbuf *mp, int req_len) {
   int len = req_len;
   struct mbuf *m = mp;
   if (len >= 0) {
-    // Trim from the head; emptied mbufs stay in the chain.
+    // Trim from the head.  Emptied mbufs stay in the chain with m_data where it was, as in
+    // FreeBSD; only the partially trimmed one has its data pointer moved.
     while (m != nullptr && len > 0) {
       if (m->m_len <= len) {
         len -= m->m_len;
-        m->m_data += m->m_len;
         m->m_len = 0;
         m = m->m_next;
       } else {
@@ -89,6 +106,8 @@ struct mbuf *m_prepend(struct mbuf *m, int len, int how) {
 }
 
 int m_append(struct mbuf *m0, int len, c_caddr_t cp) {
+  // FreeBSD would hand the negative length to bcopy; stop with a message instead.
+  KASSERT(len >= 0, ("%s: negative len %d", __func__, len));
   int remainder = len;
   struct mbuf *m;
   for (m = m0; m->m_next != nullptr; m = m->m_next) {
@@ -150,17 +169,13 @@ struct mbuf *m_split(struct mbuf *m0, int len0, int how) {
     if (n == nullptr) return nullptr;
     n->m_next = m->m_next;
     m->m_next = nullptr;
-    n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
-    n->m_pkthdr.len = m0->m_pkthdr.len - len0;
-    m0->m_pkthdr.len = len0;
+    SplitHeader(n, m0, len0);
     return n;
   }
   if (m0->m_flags & M_PKTHDR) {
     n = m_gethdr(how, m0->m_type);
     if (n == nullptr) return nullptr;
-    n->m_pkthdr.rcvif = m0->m_pkthdr.rcvif;
-    n->m_pkthdr.len = m0->m_pkthdr.len - len0;
-    m0->m_pkthdr.len = len0;
+    SplitHeader(n, m0, len0);
     if (m->m_flags & M_EXT) goto extpacket;
     if (remain > static_cast<u_int>(MHLEN)) {
       // The tail does not fit in a header mbuf: an empty header, the rest chained after it.
@@ -334,8 +349,12 @@ struct mbuf *m_dup(const struct mbuf *m, int how) {
         moff = 0;
       }
     }
-    KASSERT(remain == 0 || m != nullptr, ("%s: bogus m_pkthdr.len", __func__));
-    if (remain == 0) break;
+    // The chain must hold exactly pkthdr.len bytes, as FreeBSD asserts.  Unlike FreeBSD, empty
+    // mbufs after the last byte are accepted (FreeBSD trips on them when the last copy is full).
+    if (remain == 0)
+      while (m != nullptr && m->m_len == 0) m = m->m_next;
+    KASSERT((remain > 0 && m != nullptr) || (remain == 0 && m == nullptr),
+            ("%s: bogus m_pkthdr.len", __func__));
   }
   return top;
 }

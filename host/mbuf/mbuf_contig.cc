@@ -347,8 +347,8 @@ struct mbuf *m_fragment(struct mbuf *m0, int how, int length) {
   if (!(m0->m_flags & M_PKTHDR)) return m0;
   if (length == 0 || length < -2) return m0;
   if (length > MCLBYTES) length = MCLBYTES;
-  int divisor = 255;
-  if (length < 0 && divisor > m0->m_pkthdr.len) divisor = std::max(m0->m_pkthdr.len, 1);
+  // Random sizes are 1..255 (the man page says 256); fragments are clipped to what is left.
+  const int divisor = 255;
   if (length == -1) length = 1 + static_cast<int>(fault_random() % divisor);
   int fraglen = length > 0 ? length : 1;
   int progress = 0;

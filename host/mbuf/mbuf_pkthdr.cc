@@ -24,7 +24,9 @@ void m_tag_free_default(struct m_tag *t) {
 struct m_tag *m_tag_alloc(uint32_t cookie, uint16_t type, int len, int how) {
   if (len < 0) return nullptr;
   if (fault_should_fail(how)) return nullptr;
-  auto *t = static_cast<struct m_tag *>(std::malloc(len + sizeof(struct m_tag)));
+  // FreeBSD's malloc(9) honours M_ZERO, and callers rely on it (dummynet asks for a zeroed tag).
+  const size_t size = static_cast<size_t>(len) + sizeof(struct m_tag);
+  auto *t = static_cast<struct m_tag *>((how & M_ZERO) ? std::calloc(1, size) : std::malloc(size));
   if (t == nullptr) return nullptr;
   m_tag_setup(t, cookie, type, len);
   t->m_tag_free = m_tag_free_default;
@@ -95,6 +97,9 @@ int m_tag_copy_chain(struct mbuf *to, const struct mbuf *from, int how) {
 
 void m_move_pkthdr(struct mbuf *to, struct mbuf *from) {
   KASSERT(from->m_flags & M_PKTHDR, ("%s: from has no packet header", __func__));
+  // A header being overwritten loses its tags rather than leaking them, as in a FreeBSD kernel
+  // built with options MAC (GENERIC).  Without M_PKTHDR, to's header area is not a header.
+  if (to->m_flags & M_PKTHDR) m_tag_delete_chain(to, nullptr);
   to->m_flags = (from->m_flags & M_COPYFLAGS) | (to->m_flags & (M_EXT | M_EXTPG));
   if (!(to->m_flags & M_EXT)) to->m_data = to->m_pktdat;
   to->m_pkthdr = from->m_pkthdr;  // the tag list head moves with it
@@ -108,8 +113,7 @@ void m_move_pkthdr(struct mbuf *to, struct mbuf *from) {
 
 int m_dup_pkthdr(struct mbuf *to, const struct mbuf *from, int how) {
   KASSERT(from->m_flags & M_PKTHDR, ("%s: from has no packet header", __func__));
-  KASSERT(!(to->m_flags & M_PKTHDR) || SLIST_EMPTY(&to->m_pkthdr.tags),
-          ("%s: to has tags", __func__));
+  if (to->m_flags & M_PKTHDR) m_tag_delete_chain(to, nullptr);  // as m_move_pkthdr
   to->m_flags = (from->m_flags & M_COPYFLAGS) | (to->m_flags & (M_EXT | M_EXTPG));
   if (!(to->m_flags & M_EXT)) to->m_data = to->m_pktdat;
   to->m_pkthdr = from->m_pkthdr;
@@ -120,6 +124,8 @@ int m_dup_pkthdr(struct mbuf *to, const struct mbuf *from, int how) {
 
 void m_demote_pkthdr(struct mbuf *m) {
   KASSERT(m->m_flags & M_PKTHDR, ("%s: no packet header", __func__));
+  // Zeroing the header would lose the send tag's pointer without releasing it.
+  KASSERT(!(m->m_pkthdr.csum_flags & CSUM_SND_TAG), ("%s: mbuf has a send tag", __func__));
   m_tag_delete_chain(m, nullptr);
   m->m_flags &= ~M_PKTHDR;
   std::memset(&m->m_pkthdr, 0, sizeof(struct pkthdr));
@@ -148,43 +154,56 @@ u_int m_fixhdr(struct mbuf *m0) {
   return len;
 }
 
-// Returns 1 when the chain is sane; otherwise prints what is wrong to stderr and returns 0
-// (with sanitize != 0 the broken fields are also reset, as FreeBSD "garbles" them).
+// FreeBSD panics here under INVARIANTS and otherwise prints and carries on, returning 1 either
+// way.  Here: 1 when the chain is sane; otherwise every problem found is printed to stderr and 0
+// is returned, so that tests and callers can use it as a predicate.  With sanitize != 0 the
+// problems that can be neutralised are, as FreeBSD does: an in-chain m_nextpkt is freed (and
+// cleared rather than poisoned: a user-space poison pointer only moves the crash), in-chain
+// tags are deleted, an in-chain M_PKTHDR is cleared with its header, and a wrong pkthdr.len is
+// set to 0.  Broken data pointers cannot be repaired and are only reported.  Stricter than
+// FreeBSD: pkthdr.len is checked even when the chain holds no data, and m_len must be >= 0.
 int m_sanity(struct mbuf *m0, int sanitize) {
-  auto bad = [&](const char *what, const struct mbuf *m) {
+  int sane = 1;
+  auto bad = [&](const struct mbuf *m, const char *what) {
     std::fprintf(stderr, "m_sanity: mbuf %p in chain %p: %s\n", static_cast<const void *>(m),
                  static_cast<const void *>(m0), what);
-    return 0;
+    sane = 0;
   };
-  if (m0 == nullptr) return bad("null chain", m0);
-  int pktlen = 0;
+  int64_t pktlen = 0;
   for (struct mbuf *m = m0; m != nullptr; m = m->m_next) {
+    // Unmapped (M_EXTPG) mbufs have no data pointer to check.
     if (!(m->m_flags & M_EXTPG)) {
-      caddr_t a = M_START(m), b = a + M_SIZE(m);
-      if (m->m_data < a || m->m_data > b) {
-        if (sanitize) m->m_data = a;
-        return bad("m_data outside its buffer", m);
-      }
-      if (m->m_len < 0 || m->m_data + m->m_len > b) {
-        if (sanitize) m->m_len = 0;
-        return bad("m_data + m_len runs past its buffer", m);
-      }
+      const caddr_t a = M_START(m), b = a + M_SIZE(m);
+      if (m->m_data < a) bad(m, "m_data before the start of its buffer");
+      if (m->m_data > b) bad(m, "m_data past the end of its buffer");
+      if (m->m_len < 0) bad(m, "negative m_len");
+      if (m->m_data + m->m_len > b) bad(m, "m_data + m_len past the end of its buffer");
     }
     if (m != m0 && m->m_nextpkt != nullptr) {
-      if (sanitize) m->m_nextpkt = nullptr;
-      return bad("m_nextpkt set on a non-head mbuf", m);
+      bad(m, "m_nextpkt set on an in-chain mbuf");
+      if (sanitize) {
+        m_freem(m->m_nextpkt);
+        m->m_nextpkt = nullptr;
+      }
     }
     if (m != m0 && (m->m_flags & M_PKTHDR)) {
-      if (sanitize) m->m_flags &= ~M_PKTHDR;
-      return bad("M_PKTHDR on a non-head mbuf", m);
+      if (!SLIST_EMPTY(&m->m_pkthdr.tags)) {
+        bad(m, "tags on an in-chain mbuf");
+        if (sanitize) m_tag_delete_chain(m, nullptr);
+      }
+      bad(m, "M_PKTHDR on an in-chain mbuf");
+      if (sanitize) {
+        std::memset(&m->m_pkthdr, 0, sizeof(m->m_pkthdr));
+        m->m_flags &= ~M_PKTHDR;
+      }
     }
     pktlen += m->m_len;
   }
-  if ((m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len != pktlen) {
-    if (sanitize) m0->m_pkthdr.len = pktlen;
-    return bad("m_pkthdr.len differs from the sum of m_len", m0);
+  if (m0 != nullptr && (m0->m_flags & M_PKTHDR) && m0->m_pkthdr.len != pktlen) {
+    bad(m0, "m_pkthdr.len differs from the sum of m_len");
+    if (sanitize) m0->m_pkthdr.len = 0;
   }
-  return 1;
+  return sane;
 }
 
 }  // extern "C"
