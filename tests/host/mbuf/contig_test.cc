@@ -63,21 +63,6 @@ struct mbuf *Internal(const Bytes &bytes, int lead, bool pkthdr = false) {
   return m;
 }
 
-// Runs op(nth) with the nth M_NOWAIT allocation failing, for nth = 1, 2, ... until op no longer
-// reaches the nth allocation; returns how many allocation points were failed.
-template <typename Op>
-int ForEachAllocationFailure(Op op) {
-  int failed = 0;
-  for (uint64_t nth = 1;; ++nth) {
-    mbufnic_fault_fail_nth(nth);
-    op(nth);
-    const bool reached = mbufnic_fault_alloc_count() >= nth;
-    mbufnic_fault_reset();
-    if (!reached) break;
-    ++failed;
-  }
-  return failed;
-}
 bool Failed(uint64_t nth) { return mbufnic_fault_alloc_count() >= nth; }
 
 // ---- m_pullup ----

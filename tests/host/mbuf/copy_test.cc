@@ -52,21 +52,6 @@ struct m_tag *AddTag(struct mbuf *m, uint16_t type, uint8_t fill) {
   return t;
 }
 
-// Runs op(nth) with the nth M_NOWAIT allocation failing, for nth = 1, 2, ... until op no longer
-// reaches the nth allocation; returns how many allocation points were failed.
-template <typename Op>
-int ForEachAllocationFailure(Op op) {
-  int failed = 0;
-  for (uint64_t nth = 1;; ++nth) {
-    mbufnic_fault_fail_nth(nth);
-    op(nth);
-    const bool reached = mbufnic_fault_alloc_count() >= nth;
-    mbufnic_fault_reset();
-    if (!reached) break;
-    ++failed;
-  }
-  return failed;
-}
 
 // External storage the caller owns, with a free routine that counts its calls.
 int g_ext_frees = 0;

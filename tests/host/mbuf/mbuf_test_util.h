@@ -44,6 +44,22 @@ std::vector<uint8_t> Flatten(const struct mbuf *m);
 // Number of mbufs in the chain.
 int ChainCount(const struct mbuf *m);
 
+// Runs op(nth) with the nth M_NOWAIT allocation failing, for nth = 1, 2, ... until op no longer
+// reaches the nth allocation; returns how many allocation points were failed.
+template <typename Op>
+int ForEachAllocationFailure(Op op) {
+  int failed = 0;
+  for (uint64_t nth = 1;; ++nth) {
+    mbufnic_fault_fail_nth(nth);
+    op(nth);
+    const bool reached = mbufnic_fault_alloc_count() >= nth;
+    mbufnic_fault_reset();
+    if (!reached) break;
+    ++failed;
+  }
+  return failed;
+}
+
 // Counts of items in use in every zone plus tags in use; compare two snapshots to find leaks.
 struct ZoneUsage {
   std::array<uint64_t, MBUFNIC_ZONE_COUNT> used{};
