@@ -13,6 +13,8 @@ packages=(
   libdpdk-dev                       # the benchmark peer
   libfmt-dev libcli11-dev           # command-line tool
   libpcap-dev
+  verilator zlib1g-dev              # RTL models (Verilator's FST writer needs zlib)
+  tshark                            # independent check of what goes on the wire
 )
 
 missing=()
@@ -21,6 +23,13 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js runs Yosys 0.55 (npm @yowasp/yosys) for the synthesis check.  Some machines carry a
+# newer Node.js with its own npm from elsewhere; Debian's would conflict, so only a machine with
+# no node at all gets Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 ((${#missing[@]} == 0)) && exit 0
 
 echo "setup: installing ${missing[*]}" >&2

@@ -1,0 +1,81 @@
+# mbufnic_verilate(): Verilated models that share one copy of the Verilator runtime.
+#
+# Verilator's own verilate() compiles the runtime (verilated.cpp, the FST writer, ...) into every
+# target, about 12 s of a 2-core machine each.  Here the runtime is one static library,
+# mbufnic_verilated_runtime, built once with the settings every model uses (C++ only, FST
+# tracing compiled in, no coverage), and each model is a static library of its generated code.
+#
+#   mbufnic_verilate(<target> TOP <module> [PREFIX <Vname>] SOURCES <sv files...>
+#                    [PARAMS Name=value ...] [ARGS <extra verilator args...>])
+#
+# Verilator runs once at configure time (its file list names the C++ it writes) and again at
+# build time whenever a source changes.  Consumers include "<Vname>.h" and link <target>.
+
+find_package(verilator REQUIRED HINTS $ENV{VERILATOR_ROOT} /usr/share/verilator)
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+
+if(NOT TARGET mbufnic_verilated_runtime)
+  set(_vinc ${VERILATOR_ROOT}/include)
+  add_library(mbufnic_verilated_runtime STATIC
+    ${_vinc}/verilated.cpp ${_vinc}/verilated_threads.cpp ${_vinc}/verilated_fst_c.cpp)
+  target_include_directories(mbufnic_verilated_runtime SYSTEM PUBLIC ${_vinc} ${_vinc}/vltstd)
+  target_compile_definitions(mbufnic_verilated_runtime PUBLIC
+    VM_COVERAGE=0 VM_SC=0 VM_TRACE=1 VM_TRACE_VCD=0 VM_TRACE_FST=1)
+  # Generated and runtime code is not ours to warn about; keep it optimised even in Debug so
+  # the RTL tests stay fast.
+  target_compile_options(mbufnic_verilated_runtime PRIVATE -O2 -w)
+  target_link_libraries(mbufnic_verilated_runtime PUBLIC Threads::Threads ZLIB::ZLIB)
+endif()
+
+function(mbufnic_verilate target)
+  cmake_parse_arguments(V "" "TOP;PREFIX" "SOURCES;PARAMS;ARGS" ${ARGN})
+  if(NOT V_TOP OR NOT V_SOURCES)
+    message(FATAL_ERROR "mbufnic_verilate(${target}): TOP and SOURCES are required")
+  endif()
+  if(NOT V_PREFIX)
+    set(V_PREFIX V${V_TOP})
+  endif()
+  set(mdir ${CMAKE_CURRENT_BINARY_DIR}/${target}.vdir)
+  set(abs_sources)
+  foreach(s ${V_SOURCES})
+    get_filename_component(s ${s} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    list(APPEND abs_sources ${s})
+  endforeach()
+  set(params)
+  foreach(p ${V_PARAMS})
+    list(APPEND params -G${p})
+  endforeach()
+  set(cmd ${VERILATOR_BIN} --cc --make cmake --prefix ${V_PREFIX} --top-module ${V_TOP}
+          --Mdir ${mdir} --trace-fst --trace-structs -O3 -Wno-fatal
+          ${params} ${V_ARGS} ${abs_sources})
+
+  set(listing ${mdir}/${V_PREFIX}.cmake)
+  set(stamp ${mdir}/args.txt)
+  set(old "")
+  if(EXISTS ${stamp})
+    file(READ ${stamp} old)
+  endif()
+  if(NOT EXISTS ${listing} OR NOT old STREQUAL "${cmd}")
+    file(MAKE_DIRECTORY ${mdir})
+    execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(rc)
+      message(FATAL_ERROR "Verilator failed for ${target}:\n${out}")
+    endif()
+    file(WRITE ${stamp} "${cmd}")
+  endif()
+  include(${listing})
+  set(gen ${${V_PREFIX}_CLASSES_FAST} ${${V_PREFIX}_CLASSES_SLOW}
+          ${${V_PREFIX}_SUPPORT_FAST} ${${V_PREFIX}_SUPPORT_SLOW})
+  add_custom_command(OUTPUT ${gen}
+    COMMAND ${cmd}
+    DEPENDS ${abs_sources} ${${V_PREFIX}_DEPS} ${VERILATOR_BIN}
+    COMMENT "Verilating ${V_TOP} (${target})" VERBATIM)
+  # A new source file set means a new generated file list: configure again to read it.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${listing})
+
+  add_library(${target} STATIC ${gen})
+  target_include_directories(${target} PUBLIC ${mdir})
+  target_link_libraries(${target} PUBLIC mbufnic_verilated_runtime)
+  target_compile_options(${target} PRIVATE -O2 -w -g0)
+endfunction()
