@@ -287,9 +287,10 @@ def _check_layout(item: str, fields: list[Field], nbits: int) -> None:
 def _named(item: str, raw) -> str:
     """item, with its "#n"/"[n]" placeholder replaced by the name when there is one, so
     even a key error names what it is about."""
-    if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-        return re.sub(r"( #\d+|\.[a-z]+\[\d+\])$", lambda m: (" " if m.group(1)[0] == " "
-                      else ".") + raw["name"], item)
+    m = re.search(r"( #\d+|\.[a-z]+\[\d+\])$", item)
+    if m and isinstance(raw, dict) and isinstance(raw.get("name"), str):
+        sep = " " if m.group(1).startswith(" ") else "."
+        return item[:m.start()] + sep + raw["name"]
     return item
 
 

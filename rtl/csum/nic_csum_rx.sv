@@ -56,14 +56,12 @@ module nic_csum_rx #(
 
   localparam int unsigned Bytes = DataWidth / 8;
   localparam int unsigned LaneBits = $clog2(Bytes);
-  localparam int unsigned Words = Bytes / 2;
-  localparam int unsigned Groups = (Words + 7) / 8;
   localparam int unsigned IdxWidth = 16 - LaneBits;
   localparam int unsigned W = HdrWindowBytes;
   localparam int unsigned WinBeats = W / Bytes;
   // Frames wait here while their window is parsed: a window's beats plus the parser's depth,
   // with room to spare.
-  localparam int unsigned BufDepth = 1 << $clog2(WinBeats + MaxExtHeaders + 24);
+  localparam int unsigned BufDepth = 1 << $clog2(WinBeats + 2 * MaxExtHeaders + 24);
   // Offsets of extension headers (relative to the IPv6 header) fall on 8-byte steps from 40.
   localparam int unsigned ExtSlots = (W - 40) / 8;
   localparam int unsigned L4Slots = W / 4;
@@ -83,23 +81,15 @@ module nic_csum_rx #(
     wbyte = win[8*i +: 8];
   endfunction
 
-  function automatic logic [15:0] fold(logic [31:0] s);
-    logic [16:0] t;
-    t = {1'b0, s[31:16]} + {1'b0, s[15:0]};
-    t = {1'b0, t[15:0]} + {16'd0, t[16]};
-    fold = t[15:0];
-  endfunction
 
-  function automatic logic [15:0] add1c(logic [15:0] a, logic [15:0] b);
-    logic [16:0] t;
-    t = {1'b0, a} + {1'b0, b};
-    add1c = t[15:0] + {15'd0, t[16]};
-  endfunction
-
+  // Bytes in a beat whose tkeep is contiguous from lane 0.
   function automatic logic [LaneBits:0] keep_bytes(logic [Bytes-1:0] k);
+    logic [Bytes:0] kx;
+    kx = {1'b0, k};
     keep_bytes = '0;
+    // The last kept lane is where a 1 meets a 0: one-hot, so the lanes OR together.
     for (int unsigned l = 0; l < Bytes; l++) begin
-      if (k[l]) keep_bytes = (LaneBits + 1)'(l + 1);
+      if (kx[l] && !kx[l+1]) keep_bytes = keep_bytes | (LaneBits + 1)'(l + 1);
     end
   endfunction
 
@@ -180,38 +170,47 @@ module nic_csum_rx #(
     end
   end
 
-  logic [15:0] et0, et1, et2, etype;
-  logic [1:0]  tags;
-  logic        three_tags;
+  logic [15:0] et0, et1, et2;
+  logic [1:0]  tags_raw, tags;         // tags_raw: before the length check (selects the shift)
   logic [4:0]  l3off;
+  logic        short_frame;
   nic_hw_pkg::l3_type_e l3type;
+
+  // Flat logic: every comparison against a constant in parallel, then a selection by the
+  // number of tags (no adder in front of a compare).
+  function automatic nic_hw_pkg::l3_type_e type_of(logic [15:0] et);
+    if (et == 16'h0800) type_of = nic_hw_pkg::L3TypeIpv4;
+    else if (et == 16'h86DD) type_of = nic_hw_pkg::L3TypeIpv6;
+    else type_of = nic_hw_pkg::L3TypeNone;
+  endfunction
 
   always_comb begin
     et0 = {wbyte(pa_win_q, 12), wbyte(pa_win_q, 13)};
     et1 = {wbyte(pa_win_q, 16), wbyte(pa_win_q, 17)};
     et2 = {wbyte(pa_win_q, 20), wbyte(pa_win_q, 21)};
-    three_tags = 1'b0;
-    if (is_vlan(et0) && is_vlan(et1)) begin
-      tags = 2'd2;
-      etype = et2;
-      three_tags = is_vlan(et2);
-    end else if (is_vlan(et0)) begin
-      tags = 2'd1;
-      etype = et1;
-    end else begin
-      tags = 2'd0;
-      etype = et0;
-    end
-    l3off = 5'd14 + {tags, 2'b00};
     // Every type field read must lie wholly in the frame; if one does not, nothing is reported,
-    // not even the tags.
-    if (pa_len_q < 9'(l3off)) begin
+    // not even the tags.  A third tag is not parsed.
+    if (!is_vlan(et0)) begin
+      tags_raw    = 2'd0;
+      l3off       = 5'd14;
+      short_frame = pa_len_q < 9'd14;
+      l3type      = type_of(et0);
+    end else if (!is_vlan(et1)) begin
+      tags_raw    = 2'd1;
+      l3off       = 5'd18;
+      short_frame = pa_len_q < 9'd18;
+      l3type      = type_of(et1);
+    end else begin
+      tags_raw    = 2'd2;
+      l3off       = 5'd22;
+      short_frame = pa_len_q < 9'd22;
+      l3type      = is_vlan(et2) ? nic_hw_pkg::L3TypeNone : type_of(et2);
+    end
+    tags = tags_raw;
+    if (short_frame) begin
       l3type = nic_hw_pkg::L3TypeNone;
       tags   = 2'd0;
-    end else if (three_tags) l3type = nic_hw_pkg::L3TypeNone;
-    else if (etype == 16'h0800) l3type = nic_hw_pkg::L3TypeIpv4;
-    else if (etype == 16'h86DD) l3type = nic_hw_pkg::L3TypeIpv6;
-    else l3type = nic_hw_pkg::L3TypeNone;
+    end
   end
 
   // ---- PB: the L3 header, moved to position 0 ------------------------------------------
@@ -225,37 +224,37 @@ module nic_csum_rx #(
   always_ff @(posedge clk_i) begin
     if (rst_i) pb_valid_q <= 1'b0;
     else pb_valid_q <= pa_valid_q;
-    pb_r_q      <= pa_win_q >> (8 * l3off);
+    // Three possible L3 offsets: three fixed shifts, not a barrel shifter.
+    unique case (tags_raw)
+      2'd0:    pb_r_q <= pa_win_q >> 112;
+      2'd1:    pb_r_q <= pa_win_q >> 144;
+      default: pb_r_q <= pa_win_q >> 176;
+    endcase
     pb_rlen_q   <= (pa_len_q > 9'(l3off)) ? pa_len_q - 9'(l3off) : 9'd0;
     pb_l3off_q  <= l3off;
     pb_tags_q   <= tags;
     pb_l3type_q <= l3type;
   end
 
-  // ---- PC: header fields and partial sums ------------------------------------------------
+  // ---- PC, PC2, PC3: header fields and sums ---------------------------------------------
+  // The IPv4 header checksum over IHL*2 words (at most 30) and the pseudo-header addresses,
+  // as adder trees of two levels per stage.
   function automatic logic [15:0] rword(logic [W*8-1:0] r, int unsigned w);
     rword = {r[16*w +: 8], r[16*w+8 +: 8]};
   endfunction
 
-  logic [3:0][18:0] hdr_part;          // IPv4 header words 0..29 in four groups, IHL-masked
-  logic [18:0] v4_ps, v6_ps_a, v6_ps_b;
-  logic [4:0]  ihl_words;
+  function automatic logic [17:0] sum4(logic [15:0] a, logic [15:0] b, logic [15:0] c,
+                                       logic [15:0] d);
+    sum4 = ({2'd0, a} + {2'd0, b}) + ({2'd0, c} + {2'd0, d});
+  endfunction
 
+  logic [4:0]  ihl_words;
+  logic [15:0] hw_masked [32];
   always_comb begin
     ihl_words = {pb_r_q[3:0], 1'b0};
-    for (int unsigned g = 0; g < 4; g++) begin
-      hdr_part[g] = '0;
-      for (int unsigned w = 8 * g; w < 8 * g + 8 && w < 30; w++) begin
-        if (5'(w) < ihl_words) hdr_part[g] = hdr_part[g] + {3'd0, rword(pb_r_q, w)};
-      end
+    for (int unsigned w = 0; w < 32; w++) begin
+      hw_masked[w] = (w < 30 && 5'(w) < ihl_words) ? rword(pb_r_q, w) : 16'd0;
     end
-    // Pseudo-header addresses: IPv4 bytes 12..19, IPv6 bytes 8..39.
-    v4_ps = '0;
-    for (int unsigned w = 6; w < 10; w++) v4_ps = v4_ps + {3'd0, rword(pb_r_q, w)};
-    v6_ps_a = '0;
-    v6_ps_b = '0;
-    for (int unsigned w = 4; w < 12; w++) v6_ps_a = v6_ps_a + {3'd0, rword(pb_r_q, w)};
-    for (int unsigned w = 12; w < 20; w++) v6_ps_b = v6_ps_b + {3'd0, rword(pb_r_q, w)};
   end
 
   logic           pc_valid_q;
@@ -264,21 +263,89 @@ module nic_csum_rx #(
   logic [4:0]     pc_l3off_q;
   logic [1:0]     pc_tags_q;
   nic_hw_pkg::l3_type_e pc_l3type_q;
-  logic [3:0][18:0] pc_hdr_q;
-  logic [18:0]    pc_v4_ps_q, pc_v6_ps_a_q, pc_v6_ps_b_q;
+  logic [8*18-1:0] pc_hdr_q;           // eight sums of four header words
+  logic [17:0]     pc_v4_ps_q;         // IPv4 addresses (words 6..9)
+  logic [4*18-1:0] pc_v6_ps_q;         // IPv6 addresses (words 4..19), four sums of four
 
   always_ff @(posedge clk_i) begin
     if (rst_i) pc_valid_q <= 1'b0;
     else pc_valid_q <= pb_valid_q;
-    pc_r_q       <= pb_r_q;
-    pc_rlen_q    <= pb_rlen_q;
-    pc_l3off_q   <= pb_l3off_q;
-    pc_tags_q    <= pb_tags_q;
-    pc_l3type_q  <= pb_l3type_q;
-    pc_hdr_q     <= hdr_part;
-    pc_v4_ps_q   <= v4_ps;
-    pc_v6_ps_a_q <= v6_ps_a;
-    pc_v6_ps_b_q <= v6_ps_b;
+    pc_r_q      <= pb_r_q;
+    pc_rlen_q   <= pb_rlen_q;
+    pc_l3off_q  <= pb_l3off_q;
+    pc_tags_q   <= pb_tags_q;
+    pc_l3type_q <= pb_l3type_q;
+    for (int unsigned g = 0; g < 8; g++) begin
+      pc_hdr_q[18*g +: 18] <= sum4(hw_masked[4*g], hw_masked[4*g+1], hw_masked[4*g+2],
+                                   hw_masked[4*g+3]);
+    end
+    pc_v4_ps_q <= sum4(rword(pb_r_q, 6), rword(pb_r_q, 7), rword(pb_r_q, 8), rword(pb_r_q, 9));
+    for (int unsigned g = 0; g < 4; g++) begin
+      pc_v6_ps_q[18*g +: 18] <= sum4(rword(pb_r_q, 4 + 4*g), rword(pb_r_q, 5 + 4*g),
+                                     rword(pb_r_q, 6 + 4*g), rword(pb_r_q, 7 + 4*g));
+    end
+  end
+
+  function automatic logic [19:0] sum4w(logic [4*18-1:0] v);
+    sum4w = ({2'd0, v[17:0]} + {2'd0, v[35:18]}) + ({2'd0, v[53:36]} + {2'd0, v[71:54]});
+  endfunction
+
+  logic           pc2_valid_q;
+  logic [W*8-1:0] pc2_r_q;
+  logic [8:0]     pc2_rlen_q;
+  logic [4:0]     pc2_l3off_q;
+  logic [1:0]     pc2_tags_q;
+  nic_hw_pkg::l3_type_e pc2_l3type_q;
+  logic [19:0]    pc2_hdr_a_q, pc2_hdr_b_q, pc2_ps_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) pc2_valid_q <= 1'b0;
+    else pc2_valid_q <= pc_valid_q;
+    pc2_r_q      <= pc_r_q;
+    pc2_rlen_q   <= pc_rlen_q;
+    pc2_l3off_q  <= pc_l3off_q;
+    pc2_tags_q   <= pc_tags_q;
+    pc2_l3type_q <= pc_l3type_q;
+    pc2_hdr_a_q  <= sum4w(pc_hdr_q[71:0]);
+    pc2_hdr_b_q  <= sum4w(pc_hdr_q[143:72]);
+    pc2_ps_q     <= (pc_l3type_q == nic_hw_pkg::L3TypeIpv6) ? sum4w(pc_v6_ps_q)
+                                                            : {2'd0, pc_v4_ps_q};
+  end
+
+  logic           pc3_valid_q;
+  logic [W*8-1:0] pc3_r_q;
+  logic [8:0]     pc3_rlen_q;
+  logic [4:0]     pc3_l3off_q;
+  logic [1:0]     pc3_tags_q;
+  nic_hw_pkg::l3_type_e pc3_l3type_q;
+  logic [15:0]    pc3_hsum_q, pc3_ps_q;
+
+  // Ones'-complement addition: a + b with the carry wrapped around.  Both a + b and a + b + 1
+  // are formed side by side and the carry picks one, so the end-around carry costs a
+  // multiplexer, not a second adder.
+  function automatic logic [15:0] add1c(logic [15:0] a, logic [15:0] b);
+    logic [16:0] s0;
+    logic [15:0] s1;
+    s0 = {1'b0, a} + {1'b0, b};
+    s1 = a + b + 16'd1;
+    add1c = s0[16] ? s1[15:0] : s0[15:0];
+  endfunction
+
+  // A 32-bit partial sum folded to 16 bits.
+  function automatic logic [15:0] fold(logic [31:0] s);
+    fold = add1c(s[31:16], s[15:0]);
+  endfunction
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) pc3_valid_q <= 1'b0;
+    else pc3_valid_q <= pc2_valid_q;
+    pc3_r_q      <= pc2_r_q;
+    pc3_rlen_q   <= pc2_rlen_q;
+    pc3_l3off_q  <= pc2_l3off_q;
+    pc3_tags_q   <= pc2_tags_q;
+    pc3_l3type_q <= pc2_l3type_q;
+    pc3_hsum_q   <= fold({11'd0, {1'b0, pc2_hdr_a_q} + {1'b0, pc2_hdr_b_q}});
+    pc3_ps_q     <= fold({12'd0, pc2_ps_q});
   end
 
   // ---- PD: L3 verdict (all but the frame-length check) and the start of the walk ---------
@@ -299,39 +366,36 @@ module nic_csum_rx #(
   } walk_t;
 
   walk_t       pd_d;
-  logic [15:0] hsum;
   logic [7:0]  vihl;
   logic [15:0] v4_tot, v6_plen;
 
   always_comb begin
-    vihl    = pc_r_q[7:0];
-    v4_tot  = rword(pc_r_q, 1);
-    v6_plen = rword(pc_r_q, 2);
-    hsum    = fold({13'd0, pc_hdr_q[0]} + {13'd0, pc_hdr_q[1]} + {13'd0, pc_hdr_q[2]} +
-                   {13'd0, pc_hdr_q[3]});
+    vihl    = pc3_r_q[7:0];
+    v4_tot  = rword(pc3_r_q, 1);
+    v6_plen = rword(pc3_r_q, 2);
     pd_d        = '0;
-    pd_d.l3type = pc_l3type_q;
-    pd_d.tags   = pc_tags_q;
-    pd_d.l3off  = pc_l3off_q;
-    if (pc_l3type_q == nic_hw_pkg::L3TypeIpv4) begin
+    pd_d.l3type = pc3_l3type_q;
+    pd_d.tags   = pc3_tags_q;
+    pd_d.l3off  = pc3_l3off_q;
+    if (pc3_l3type_q == nic_hw_pkg::L3TypeIpv4) begin
       pd_d.l3_ok   = vihl[7:4] == 4'd4 && vihl[3:0] >= 4'd5 &&
-                     9'({vihl[3:0], 2'b00}) <= pc_rlen_q &&
+                     9'({vihl[3:0], 2'b00}) <= pc3_rlen_q &&
                      v4_tot >= 16'({vihl[3:0], 2'b00});
-      pd_d.hdr_ok  = hsum == 16'hFFFF;
-      pd_d.l3_end  = 17'(pc_l3off_q) + {1'b0, v4_tot};
+      pd_d.hdr_ok  = pc3_hsum_q == 16'hFFFF;
+      pd_d.l3_end  = 17'(pc3_l3off_q) + {1'b0, v4_tot};
       pd_d.pay_end = v4_tot;
       // More fragments, or a fragment offset.
-      pd_d.frag    = pc_r_q[53] || pc_r_q[52:48] != '0 || pc_r_q[63:56] != '0;
+      pd_d.frag    = pc3_r_q[53] || pc3_r_q[52:48] != '0 || pc3_r_q[63:56] != '0;
       pd_d.cur     = 14'({vihl[3:0], 2'b00});
-      pd_d.nh      = pc_r_q[79:72];
-      pd_d.ps_addr = fold({13'd0, pc_v4_ps_q});
-    end else if (pc_l3type_q == nic_hw_pkg::L3TypeIpv6) begin
-      pd_d.l3_ok   = vihl[7:4] == 4'd6 && pc_rlen_q >= 9'd40;
-      pd_d.l3_end  = 17'(pc_l3off_q) + 17'd40 + {1'b0, v6_plen};
+      pd_d.nh      = pc3_r_q[79:72];
+      pd_d.ps_addr = pc3_ps_q;
+    end else if (pc3_l3type_q == nic_hw_pkg::L3TypeIpv6) begin
+      pd_d.l3_ok   = vihl[7:4] == 4'd6 && pc3_rlen_q >= 9'd40;
+      pd_d.l3_end  = 17'(pc3_l3off_q) + 17'd40 + {1'b0, v6_plen};
       pd_d.pay_end = 16'd40 + v6_plen;   // a wrap makes l4_len checks fail, as they should
       pd_d.cur     = 14'd40;
-      pd_d.nh      = pc_r_q[55:48];
-      pd_d.ps_addr = fold({13'd0, pc_v6_ps_a_q} + {13'd0, pc_v6_ps_b_q});
+      pd_d.nh      = pc3_r_q[55:48];
+      pd_d.ps_addr = pc3_ps_q;
       pd_d.broken  = v6_plen > 16'hFFD7;
     end
   end
@@ -346,54 +410,79 @@ module nic_csum_rx #(
 
   always_ff @(posedge clk_i) begin
     if (rst_i) wk_valid_q[0] <= 1'b0;
-    else wk_valid_q[0] <= pc_valid_q;
+    else wk_valid_q[0] <= pc3_valid_q;
     wk_q[0] <= pd_d;
-    wr_q[0] <= pc_r_q;
+    wr_q[0] <= pc3_r_q;
   end
 
-  // ---- E1..En: one IPv6 extension header per stage --------------------------------------
+  // ---- E1..En: one IPv6 extension header per two stages ---------------------------------
+  // First stage: fetch the header's first four bytes and the room left for it; second stage:
+  // its length, whether it fits, and the next header.
   for (genvar e = 0; e < MaxExtHeaders; e++) begin : g_ext
-    walk_t       w, d;
-    logic [7:0]  b0, b1, b2, b3;
-    logic [13:0] hlen, next;
-    logic        unused_res;          // the fragment header's reserved bits
-    assign unused_res = ^b3[2:1];
+    walk_t          w, a_w_q, d;
+    logic [7:0]     b0, b1, b2, b3;
+    logic [7:0]     a_b0_q, a_b1_q, a_b2_q, a_b3_q;
+    logic [16:0]    room_win, room_pay, a_room_win_q, a_room_pay_q;
+    logic           a_valid_q;
+    logic [W*8-1:0] a_r_q;
+    logic [11:0]    hlen;
+    logic           unused_res;        // the fragment header's reserved bits
+    assign unused_res = ^a_b3_q[2:1];
     assign w = walk_t'(wk_q[e]);
+
     always_comb begin
-      // Extension headers start on 8-byte steps from 40: select among those slots.
+      // Extension headers start on 8-byte steps from 40: at most one slot matches.
       b0 = '0;
       b1 = '0;
       b2 = '0;
       b3 = '0;
       for (int unsigned s = 0; s < ExtSlots; s++) begin
         if (w.cur == 14'(40 + 8 * s)) begin
-          b0 = wr_q[e][8 * (40 + 8 * s) +: 8];
-          b1 = wr_q[e][8 * (41 + 8 * s) +: 8];
-          b2 = wr_q[e][8 * (42 + 8 * s) +: 8];
-          b3 = wr_q[e][8 * (43 + 8 * s) +: 8];
+          b0 = b0 | wr_q[e][8 * (40 + 8 * s) +: 8];
+          b1 = b1 | wr_q[e][8 * (41 + 8 * s) +: 8];
+          b2 = b2 | wr_q[e][8 * (42 + 8 * s) +: 8];
+          b3 = b3 | wr_q[e][8 * (43 + 8 * s) +: 8];
         end
       end
-      hlen = (w.nh == 8'd44) ? 14'd8 : {3'd0, b1 + 8'd1, 3'd0};
-      next = w.cur + hlen;
-      d = w;
-      if (w.l3type == nic_hw_pkg::L3TypeIpv6 && !w.broken && is_ext(w.nh))
-      begin
+      // Bytes left for the header in the window and in the datagram (negative: none).
+      room_win = 17'(W) - 17'(w.l3off) - {3'd0, w.cur};
+      room_pay = {1'b0, w.pay_end} - {3'd0, w.cur};
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (rst_i) a_valid_q <= 1'b0;
+      else a_valid_q <= wk_valid_q[e];
+      a_w_q        <= w;
+      a_r_q        <= wr_q[e];
+      a_b0_q       <= b0;
+      a_b1_q       <= b1;
+      a_b2_q       <= b2;
+      a_b3_q       <= b3;
+      a_room_win_q <= room_win;
+      a_room_pay_q <= room_pay;
+    end
+
+    always_comb begin
+      hlen = (a_w_q.nh == 8'd44) ? 12'd8 : {({1'b0, a_b1_q} + 9'd1), 3'd0};
+      d = a_w_q;
+      if (a_w_q.l3type == nic_hw_pkg::L3TypeIpv6 && !a_w_q.broken && is_ext(a_w_q.nh)) begin
         // The header must end inside both the window and the datagram.
-        if (16'(next) > 16'(W) - 16'(w.l3off) || 16'(next) > w.pay_end) begin
+        if (a_room_win_q[16] || a_room_pay_q[16] || 17'(hlen) > a_room_win_q ||
+            17'(hlen) > a_room_pay_q) begin
           d.broken = 1'b1;
         end else begin
-          d.cur = next;
-          d.nh  = b0;
-          if (w.nh == 8'd44 && ({b2, b3[7:3]} != '0 || b3[0])) d.frag = 1'b1;
+          d.cur = a_w_q.cur + 14'(hlen);
+          d.nh  = a_b0_q;
+          if (a_w_q.nh == 8'd44 && ({a_b2_q, a_b3_q[7:3]} != '0 || a_b3_q[0])) d.frag = 1'b1;
         end
       end
     end
 
     always_ff @(posedge clk_i) begin
       if (rst_i) wk_valid_q[e+1] <= 1'b0;
-      else wk_valid_q[e+1] <= wk_valid_q[e];
+      else wk_valid_q[e+1] <= a_valid_q;
       wk_q[e+1] <= d;
-      wr_q[e+1] <= wr_q[e];
+      wr_q[e+1] <= a_r_q;
     end
   end
 
@@ -413,53 +502,84 @@ module nic_csum_rx #(
     logic [15:0]          pseudo;      // folded pseudo-header sum
   } rec_t;
 
-  walk_t       wl;
+  // PL1: the L4 header's length and checksum fields, its length and offset.
+  walk_t       wl, pl1_w_q;
   logic [7:0]  u4, u5, u6, u7;
-  logic [15:0] l4len, udp_len, l4_csum;
-  logic [15:0] l4abs;
-  logic        too_many;
-  rec_t        rec_d;
+  logic [15:0] pl1_udp_len_q, pl1_csum_q, pl1_l4len_q, pl1_l4abs_q;
+  logic        pl1_valid_q, pl1_cur_in_q;
 
   assign wl = walk_t'(wk_q[MaxExtHeaders]);
 
   always_comb begin
+    // The L4 header starts on a 4-byte step: at most one slot matches.
     u4 = '0;
     u5 = '0;
     u6 = '0;
     u7 = '0;
     for (int unsigned s = 0; s + 1 < L4Slots; s++) begin
       if (wl.cur == 14'(4 * s)) begin
-        u4 = wr_q[MaxExtHeaders][8 * (4 * s + 4) +: 8];
-        u5 = wr_q[MaxExtHeaders][8 * (4 * s + 5) +: 8];
-        u6 = wr_q[MaxExtHeaders][8 * (4 * s + 6) +: 8];
-        u7 = wr_q[MaxExtHeaders][8 * (4 * s + 7) +: 8];
+        u4 = u4 | wr_q[MaxExtHeaders][8 * (4 * s + 4) +: 8];
+        u5 = u5 | wr_q[MaxExtHeaders][8 * (4 * s + 5) +: 8];
+        u6 = u6 | wr_q[MaxExtHeaders][8 * (4 * s + 6) +: 8];
+        u7 = u7 | wr_q[MaxExtHeaders][8 * (4 * s + 7) +: 8];
       end
     end
-    udp_len  = {u4, u5};
-    l4_csum  = {u6, u7};
-    l4len    = wl.pay_end - {2'd0, wl.cur};
-    l4abs    = {11'd0, wl.l3off} + {2'd0, wl.cur};
-    too_many = wl.l3type == nic_hw_pkg::L3TypeIpv6 && is_ext(wl.nh);
+  end
 
-    rec_d        = '0;
-    rec_d.l3type = wl.l3type;
-    rec_d.tags   = wl.tags;
-    rec_d.l3off  = wl.l3off;
-    rec_d.l3_ok  = wl.l3_ok && wl.l3type != nic_hw_pkg::L3TypeNone;
-    rec_d.hdr_ok = wl.hdr_ok;
-    rec_d.l3_end = wl.l3_end;
-    rec_d.frag   = wl.frag;
-    rec_d.proto  = wl.nh;
-    rec_d.l4off  = l4abs > 16'd255 ? 8'd255 : l4abs[7:0];
-    rec_d.pseudo = fold({16'd0, wl.ps_addr} + {24'd0, wl.nh} + {16'd0, l4len});
-    rec_d.udp6_zero = wl.l3type == nic_hw_pkg::L3TypeIpv6 && l4_csum == 16'd0;
-    rec_d.l4_ok  = wl.l3_ok && !wl.frag && !wl.broken && !too_many &&
-                   {2'd0, wl.cur} <= wl.pay_end &&
-                   ((wl.nh == 8'd6 && l4len >= 16'd20 && l4abs + 16'd18 <= 16'(W)) ||
-                    (wl.nh == 8'd17 && l4len >= 16'd8 && l4abs + 16'd8 <= 16'(W) &&
-                     udp_len == l4len &&
-                     !(wl.l3type == nic_hw_pkg::L3TypeIpv4 && l4_csum == 16'd0)));
-    if (wl.nh != 8'd17) rec_d.udp6_zero = 1'b0;
+  always_ff @(posedge clk_i) begin
+    if (rst_i) pl1_valid_q <= 1'b0;
+    else pl1_valid_q <= wk_valid_q[MaxExtHeaders];
+    pl1_w_q       <= wl;
+    pl1_udp_len_q <= {u4, u5};
+    pl1_csum_q    <= {u6, u7};
+    pl1_l4len_q   <= wl.pay_end - {2'd0, wl.cur};
+    pl1_l4abs_q   <= {11'd0, wl.l3off} + {2'd0, wl.cur};
+    pl1_cur_in_q  <= {2'd0, wl.cur} <= wl.pay_end;
+  end
+
+  // PL2: the L4 verdict as far as the window tells, and the pseudo-header sum.
+  walk_t       pl2_w_q;
+  logic        pl2_valid_q, pl2_l4_ok_q, pl2_udp6_zero_q;
+  logic [7:0]  pl2_l4off_q;
+  logic [17:0] pl2_pseudo_q;
+  logic        too_many, tcp_ok, udp_ok;
+
+  always_comb begin
+    too_many = pl1_w_q.l3type == nic_hw_pkg::L3TypeIpv6 && is_ext(pl1_w_q.nh);
+    tcp_ok   = pl1_w_q.nh == 8'd6 && pl1_l4len_q >= 16'd20 && pl1_l4abs_q <= 16'(W - 18);
+    udp_ok   = pl1_w_q.nh == 8'd17 && pl1_l4len_q >= 16'd8 && pl1_l4abs_q <= 16'(W - 8) &&
+               pl1_udp_len_q == pl1_l4len_q &&
+               !(pl1_w_q.l3type == nic_hw_pkg::L3TypeIpv4 && pl1_csum_q == 16'd0);
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) pl2_valid_q <= 1'b0;
+    else pl2_valid_q <= pl1_valid_q;
+    pl2_w_q         <= pl1_w_q;
+    pl2_l4_ok_q     <= pl1_w_q.l3_ok && !pl1_w_q.frag && !pl1_w_q.broken && !too_many &&
+                       pl1_cur_in_q && (tcp_ok || udp_ok);
+    pl2_udp6_zero_q <= pl1_w_q.l3type == nic_hw_pkg::L3TypeIpv6 && pl1_w_q.nh == 8'd17 &&
+                       pl1_csum_q == 16'd0;
+    pl2_l4off_q     <= pl1_l4abs_q > 16'd255 ? 8'd255 : pl1_l4abs_q[7:0];
+    pl2_pseudo_q    <= {2'd0, pl1_w_q.ps_addr} + {10'd0, pl1_w_q.nh} + {2'd0, pl1_l4len_q};
+  end
+
+  // PL3: the record.
+  rec_t rec_d;
+  always_comb begin
+    rec_d           = '0;
+    rec_d.l3type    = pl2_w_q.l3type;
+    rec_d.tags      = pl2_w_q.tags;
+    rec_d.l3off     = pl2_w_q.l3off;
+    rec_d.l3_ok     = pl2_w_q.l3_ok && pl2_w_q.l3type != nic_hw_pkg::L3TypeNone;
+    rec_d.hdr_ok    = pl2_w_q.hdr_ok;
+    rec_d.l3_end    = pl2_w_q.l3_end;
+    rec_d.frag      = pl2_w_q.frag;
+    rec_d.proto     = pl2_w_q.nh;
+    rec_d.l4off     = pl2_l4off_q;
+    rec_d.l4_ok     = pl2_l4_ok_q;
+    rec_d.udp6_zero = pl2_udp6_zero_q;
+    rec_d.pseudo    = fold({14'd0, pl2_pseudo_q});
   end
 
   logic rec_valid, rec_pop;
@@ -471,7 +591,7 @@ module nic_csum_rx #(
   logic rec_push_q;
   always_ff @(posedge clk_i) begin
     if (rst_i) rec_push_q <= 1'b0;
-    else rec_push_q <= wk_valid_q[MaxExtHeaders];
+    else rec_push_q <= pl2_valid_q;
   end
 
   // One record per frame with a beat in the frame FIFO at most: never full (see BufDepth).
@@ -519,133 +639,137 @@ module nic_csum_rx #(
     else from_pos = '0;
   endfunction
 
-  function automatic logic [18:0] group_sum(logic [DataWidth-1:0] d, logic [Bytes-1:0] m,
-                                            int unsigned g);
-    logic [18:0] s;
-    s = '0;
-    for (int unsigned w = 8 * g; w < 8 * g + 8 && w < Words; w++) begin
-      s = s + {3'b000, d[16*w +: 8] & {8{m[2*w]}}, d[16*w+8 +: 8] & {8{m[2*w+1]}}};
-    end
-    group_sum = s;
-  endfunction
-
-  function automatic logic [22:0] groups_total(logic [Groups*19-1:0] p);
-    logic [22:0] s;
-    s = '0;
-    for (int unsigned g = 0; g < Groups; g++) s = s + {4'd0, p[19*g +: 19]};
-    groups_total = s;
-  endfunction
+  // Each beat travels down the output pipeline with its frame's record.
+  typedef struct packed {
+    logic                 last;
+    logic                 first;
+    logic [Bytes-1:0]     keep;
+    logic [16:0]          len;         // frame bytes up to the end of this beat
+    rec_t                 rec;
+  } beat_t;
 
   // ---- O1: the L4 byte mask of each beat --------------------------------------------------
-  logic                 o1_valid_q, o1_last_q, o1_first_q;
+  logic                 o1_valid_q;
   logic [DataWidth-1:0] o1_data_q;
-  logic [Bytes-1:0]     o1_keep_q, o1_mask_q;
-  logic [16:0]          o1_len_q;
-  rec_t                 o1_rec_q;
+  logic [Bytes-1:0]     o1_mask_q;
+  beat_t                o1_q;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) o1_valid_q <= 1'b0;
     else if (adv) o1_valid_q <= buf_pop;
     if (adv) begin
-      o1_data_q  <= buf_data;
-      o1_keep_q  <= buf_keep;
-      o1_last_q  <= buf_last;
-      o1_first_q <= out_first_q;
-      o1_rec_q   <= cur;
-      o1_mask_q  <= buf_keep & from_pos(out_idx_q, {9'd0, cur.l4off}) &
-                    ~from_pos(out_idx_q, cur.l3_end);
-      o1_len_q   <= {1'b0, out_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(buf_keep));
+      o1_data_q     <= buf_data;
+      o1_q.keep     <= buf_keep;
+      o1_q.last     <= buf_last;
+      o1_q.first    <= out_first_q;
+      o1_q.rec      <= cur;
+      o1_q.len      <= {1'b0, out_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(buf_keep));
+      o1_mask_q     <= buf_keep & from_pos(out_idx_q, {9'd0, cur.l4off}) &
+                       ~from_pos(out_idx_q, cur.l3_end);
     end
   end
 
-  // ---- O2: partial sums -------------------------------------------------------------------
-  logic                 o2_valid_q, o2_last_q, o2_first_q;
-  logic [DataWidth-1:0] o2_data_q;
-  logic [Bytes-1:0]     o2_keep_q;
-  logic [16:0]          o2_len_q;
-  logic [Groups*19-1:0] o2_part_q;
-  rec_t                 o2_rec_q;
+  // ---- O2..O4: word sums (nic_csum_beat_sum, three cycles), data and record alongside --------
+  logic [21:0] beat_sum;
+  nic_csum_beat_sum #(.DataWidth(DataWidth)) u_sum (
+    .clk_i, .en_i(adv), .data_i(o1_data_q), .mask_i(o1_mask_q), .sum_o(beat_sum)
+  );
 
+  logic [2:0]           od_valid_q;
+  logic [DataWidth-1:0] od0_data_q, od1_data_q, od2_data_q;
+  beat_t                od0_q, od1_q, od2_q;
   always_ff @(posedge clk_i) begin
-    if (rst_i) o2_valid_q <= 1'b0;
-    else if (adv) o2_valid_q <= o1_valid_q;
+    if (rst_i) od_valid_q <= '0;
+    else if (adv) od_valid_q <= {od_valid_q[1:0], o1_valid_q};
     if (adv) begin
-      o2_data_q  <= o1_data_q;
-      o2_keep_q  <= o1_keep_q;
-      o2_last_q  <= o1_last_q;
-      o2_first_q <= o1_first_q;
-      o2_rec_q   <= o1_rec_q;
-      o2_len_q   <= o1_len_q;
-      for (int unsigned g = 0; g < Groups; g++) begin
-        o2_part_q[19*g +: 19] <= group_sum(o1_data_q, o1_mask_q, g);
-      end
+      od0_data_q <= o1_data_q;
+      od1_data_q <= od0_data_q;
+      od2_data_q <= od1_data_q;
+      od0_q      <= o1_q;
+      od1_q      <= od0_q;
+      od2_q      <= od1_q;
     end
   end
 
-  // ---- O3: per-frame accumulation -----------------------------------------------------------
-  logic                 o3_valid_q, o3_last_q;
-  logic [DataWidth-1:0] o3_data_q;
-  logic [Bytes-1:0]     o3_keep_q;
-  logic [16:0]          o3_len_q;
+  // ---- O5: per-frame accumulation ------------------------------------------------------------
+  logic                 o5_valid_q;
+  logic [DataWidth-1:0] o5_data_q;
   logic [31:0]          acc_q;
-  rec_t                 o3_rec_q;
+  beat_t                o5_q;
 
   always_ff @(posedge clk_i) begin
-    if (rst_i) o3_valid_q <= 1'b0;
-    else if (adv) o3_valid_q <= o2_valid_q;
+    if (rst_i) o5_valid_q <= 1'b0;
+    else if (adv) o5_valid_q <= od_valid_q[2];
     if (adv) begin
-      o3_data_q <= o2_data_q;
-      o3_keep_q <= o2_keep_q;
-      o3_last_q <= o2_last_q;
-      o3_rec_q  <= o2_rec_q;
-      o3_len_q  <= o2_len_q;
-      if (o2_valid_q) acc_q <= (o2_first_q ? 32'd0 : acc_q) + {9'd0, groups_total(o2_part_q)};
+      o5_data_q <= od2_data_q;
+      o5_q      <= od2_q;
+      if (od_valid_q[2]) acc_q <= (od2_q.first ? 32'd0 : acc_q) + {10'd0, beat_sum};
+    end
+  end
+
+  // ---- O6: fold, and the frame-length check ----------------------------------------------------
+  logic                 o6_valid_q, o6_l3_ok_q;
+  logic [DataWidth-1:0] o6_data_q;
+  logic [15:0]          o6_sum_q;
+  beat_t                o6_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) o6_valid_q <= 1'b0;
+    else if (adv) o6_valid_q <= o5_valid_q;
+    if (adv) begin
+      o6_data_q  <= o5_data_q;
+      o6_q       <= o5_q;
+      o6_sum_q   <= fold(acc_q);
+      // The frame must hold the whole datagram; trailing bytes are padding.
+      o6_l3_ok_q <= o5_q.rec.l3_ok && o5_q.rec.l3_end <= o5_q.len;
     end
   end
 
   // ---- Verdict on the last beat --------------------------------------------------------------
   nic_hw_pkg::rx_csum_result_t res;
-  logic        l3_ok, ip4, l4_calc;
-  logic [15:0] l4_sum;
+  logic ip4, l4_calc;
+  rec_t r;
 
   always_comb begin
-    ip4     = o3_rec_q.l3type == nic_hw_pkg::L3TypeIpv4;
-    // The frame must hold the whole datagram; trailing bytes are padding.
-    l3_ok   = o3_rec_q.l3_ok && o3_rec_q.l3_end <= o3_len_q;
-    l4_calc = l3_ok && o3_rec_q.l4_ok;
-    l4_sum  = fold(acc_q);
+    r       = o6_q.rec;
+    ip4     = r.l3type == nic_hw_pkg::L3TypeIpv4;
+    l4_calc = o6_l3_ok_q && r.l4_ok;
     res = '0;
-    if (enable_i && o3_last_q) begin
-      res.l3_type    = o3_rec_q.l3type;
-      res.vlan_count = o3_rec_q.tags;
-      res.l3_offset  = (o3_rec_q.l3type != nic_hw_pkg::L3TypeNone) ? {3'd0, o3_rec_q.l3off} : '0;
-      res.l3_calc    = ip4 && l3_ok;
-      res.l3_valid   = ip4 && l3_ok && o3_rec_q.hdr_ok;
-      res.ip_frag    = l3_ok && o3_rec_q.frag;
-      res.l4_proto   = l3_ok ? o3_rec_q.proto : '0;
-      res.l4_offset  = l3_ok ? o3_rec_q.l4off : '0;
+    if (enable_i && o6_q.last) begin
+      res.l3_type    = r.l3type;
+      res.vlan_count = r.tags;
+      res.l3_offset  = (r.l3type != nic_hw_pkg::L3TypeNone) ? {3'd0, r.l3off} : '0;
+      res.l3_calc    = ip4 && o6_l3_ok_q;
+      res.l3_valid   = ip4 && o6_l3_ok_q && r.hdr_ok;
+      res.ip_frag    = o6_l3_ok_q && r.frag;
+      res.l4_proto   = o6_l3_ok_q ? r.proto : '0;
+      res.l4_offset  = o6_l3_ok_q ? r.l4off : '0;
       res.l4_calc    = l4_calc;
-      res.l4_sum     = l4_calc ? l4_sum : '0;
-      res.l4_valid   = l4_calc && !o3_rec_q.udp6_zero &&
-                       add1c(l4_sum, o3_rec_q.pseudo) == 16'hFFFF;
+      res.l4_sum     = l4_calc ? o6_sum_q : '0;
+      res.l4_valid   = l4_calc && !r.udp6_zero && add1c(o6_sum_q, r.pseudo) == 16'hFFFF;
     end
   end
 
   logic skid_ready;
   assign adv = skid_ready;
 
+  // The verdict is registered once more by the skid buffer on its way out.
   nic_skid_buffer #(.Width(DataWidth + Bytes + 1 + 64)) u_out (
     .clk_i,
     .rst_i,
-    .s_valid_i (adv && o3_valid_q),
+    .s_valid_i (adv && o6_valid_q),
     .s_ready_o (skid_ready),
-    .s_data_i  ({o3_data_q, o3_keep_q, o3_last_q, 64'(res)}),
+    .s_data_i  ({o6_data_q, o6_q.keep, o6_q.last, 64'(res)}),
     .m_valid_o (m_axis_tvalid_o),
     .m_ready_i (m_axis_tready_i),
     .m_data_o  ({m_axis_tdata_o, m_axis_tkeep_o, m_axis_tlast_o, m_axis_tuser_o})
   );
 
-  assign frame_o  = adv && o3_valid_q && o3_last_q;
+  // Fields the late stages do not need (the walk's working state, the first-beat flag...).
+  logic unused_late;
+  assign unused_late = ^{pl2_w_q, o6_q, r};
+
+  assign frame_o  = adv && o6_valid_q && o6_q.last;
   assign l3_bad_o = frame_o && res.l3_calc && !res.l3_valid;
   assign l4_bad_o = frame_o && res.l4_calc && !res.l4_valid;
 

@@ -54,16 +54,13 @@ module nic_csum_tx #(
 
   localparam int unsigned Bytes = DataWidth / 8;
   localparam int unsigned LaneBits = $clog2(Bytes);
-  localparam int unsigned Words = Bytes / 2;
   // Beat index width such that beat * Bytes spans 16-bit byte positions.
   localparam int unsigned IdxWidth = 16 - LaneBits;
   localparam int unsigned MaxBeats = (MaxFrameBytes + Bytes - 1) / Bytes;
   // The buffer holds the longest frame plus the sum pipeline's latency, so the input never
   // waits for a result that needs more input (see the header comment).
-  localparam int unsigned BufDepth = 1 << $clog2(MaxBeats + 16);
+  localparam int unsigned BufDepth = 1 << $clog2(MaxBeats + 32);
   localparam int unsigned ResDepth = 32;
-  // Partial sums: groups of 8 words, each at most 8 * 0xFFFF (19 bits).
-  localparam int unsigned Groups = (Words + 7) / 8;
 
   if (DataWidth < 64 || DataWidth > 512 || (1 << $clog2(DataWidth)) != DataWidth) begin : g_bad_w
     $fatal(1, "nic_csum_tx: DataWidth must be a power of two from 64 to 512");
@@ -91,10 +88,11 @@ module nic_csum_tx #(
       in_frame_q   <= 1'b0;
       in_idx_q     <= '0;
       early_done_q <= 1'b0;
-      room_q       <= 1'b0;
+      room_q       <= 1'b1;
     end else begin
-      // Results in flight in the pipeline are at most one per stage: keep that much room.
-      room_q <= res_level <= ($clog2(ResDepth) + 1)'(ResDepth - 8);
+      // Results in flight in the pipeline are at most one per stage (about 12 with the
+      // FIFO's own latency and this register): keep that much room.
+      room_q <= res_level <= ($clog2(ResDepth) + 1)'(ResDepth - 16);
       if (in_fire) begin
         in_frame_q <= !s_axis_tlast_i;
         if (s_axis_tlast_i) begin
@@ -134,7 +132,10 @@ module nic_csum_tx #(
   logic [IdxWidth-1:0]  p1_idx_q;
   logic [DataWidth-1:0] p1_data_q;
   logic [Bytes-1:0]     p1_keep_q;
-  nic_hw_pkg::tx_csum_cmd_t p1_cmd_q;
+  logic [7:0]           p1_l3byte_q;   // the byte at the IPv4 header's lane in this beat
+  nic_hw_pkg::tx_csum_cmd_t p1_cmd_q, in_frame_cmd;
+
+  assign in_frame_cmd = in_frame_q ? cmd_q : in_cmd;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
@@ -146,14 +147,15 @@ module nic_csum_tx #(
     p1_keep_q <= s_axis_tkeep_i;
     p1_last_q <= s_axis_tlast_i;
     p1_idx_q  <= in_idx_q;
-    p1_cmd_q  <= in_frame_q ? cmd_q : in_cmd;
+    p1_cmd_q  <= in_frame_cmd;
+    // Picked here, a register ahead of its use, so the 64-way byte select has a cycle alone.
+    p1_l3byte_q <= s_axis_tdata_i[8 * in_frame_cmd.l3_offset[LaneBits-1:0] +: 8];
     // A result leaves the pipeline at the last beat, or early when the frame is too long.
     p1_res_q  <= (s_axis_tlast_i && !early_done_q) ||
                  (!s_axis_tlast_i && !early_done_q && in_idx_q == IdxWidth'(MaxBeats - 1));
   end
 
-  // ---- P2: byte masks ------------------------------------------------------------------
-  // Thermometer masks per beat: lanes at or after byte position `pos` within beat `idx`.
+  // Lanes of beat `idx` at or after byte position `pos`.
   function automatic logic [Bytes-1:0] from_pos(logic [IdxWidth-1:0] idx, logic [15:0] pos);
     logic [IdxWidth-1:0] b;
     b = pos[15:LaneBits];
@@ -168,219 +170,269 @@ module nic_csum_tx #(
     else at_pos = '0;
   endfunction
 
-  logic [15:0] p1_l3, p1_hdr_end;
-  logic [7:0]  p1_vihl;
-  logic [7:0]  vihl_q;                 // the IPv4 version/IHL byte, once it has passed
-  logic [Bytes-1:0] p1_l3_hit;
-
-  assign p1_l3     = {8'd0, p1_cmd_q.l3_offset};
-  assign p1_l3_hit = at_pos(p1_idx_q, p1_l3);
-  always_comb begin
-    p1_vihl = vihl_q;
+  // Bytes in a beat whose tkeep is contiguous from lane 0.
+  function automatic logic [LaneBits:0] keep_bytes(logic [Bytes-1:0] k);
+    logic [Bytes:0] kx;
+    kx = {1'b0, k};
+    keep_bytes = '0;
+    // The last kept lane is where a 1 meets a 0: one-hot, so the lanes OR together.
     for (int unsigned l = 0; l < Bytes; l++) begin
-      if (p1_l3_hit[l]) p1_vihl = p1_data_q[8*l +: 8];
+      if (kx[l] && !kx[l+1]) keep_bytes = keep_bytes | (LaneBits + 1)'(l + 1);
     end
-  end
-  assign p1_hdr_end = p1_l3 + {10'd0, p1_vihl[3:0], 2'b00};
+  endfunction
 
-  logic                 p2_valid_q, p2_last_q, p2_res_q;
+  // Per-beat facts that travel beside the data: positions derived from the command (computed
+  // once, early, so no later stage has an adder in front of a compare), and the frame length
+  // so far.
+  typedef struct packed {
+    logic        last;
+    logic        res;                  // this beat issues the frame's result
+    logic        l4_en, ip4_en, udp, odd_start;
+    logic [15:0] init;
+    logic [16:0] start;
+    logic [16:0] field_end;            // csum_start + csum_offset + 2
+    logic [15:0] l4_pos;               // the L4 field
+    logic [16:0] l3, l3_12, l3_20;
+    logic [16:0] hdr_end;              // l3 + IHL * 4
+    logic [7:0]  vihl;                 // the IPv4 version/IHL byte
+    logic [16:0] len;                  // bytes up to the end of this beat
+    // Command checks against this beat's length (meaningful on the last beat), made early so
+    // the verdict stage only combines bits.
+    logic        start_past;           // csum_start at or past the end
+    logic        field_past;           // the L4 field not wholly inside the frame
+    logic        ip_hdr_ok;            // IPv4 header in the frame, version 4, IHL >= 5
+    logic        fields_collide;       // either field inside the other's range
+  } side_t;
+
+  // ---- P2: the IPv4 version/IHL byte, and positions ------------------------------------
+  logic [15:0] p1_l3;
+  logic [7:0]  p1_vihl, vihl_q;        // vihl_q: the byte, once it has passed
+  assign p1_l3 = {8'd0, p1_cmd_q.l3_offset};
+  assign p1_vihl = (p1_idx_q == p1_l3[15:LaneBits]) ? p1_l3byte_q : vihl_q;
+
+  logic                 p2_valid_q;
   logic [IdxWidth-1:0]  p2_idx_q;
   logic [DataWidth-1:0] p2_data_q;
-  logic [Bytes-1:0]     p2_l4_mask_q, p2_ip_mask_q, p2_keep_q;
-  logic [7:0]           p2_vihl_q;
-  nic_hw_pkg::tx_csum_cmd_t p2_cmd_q;
+  logic [Bytes-1:0]     p2_keep_q;
+  side_t                p2_q;
 
   always_ff @(posedge clk_i) begin
-    if (rst_i) begin
-      p2_valid_q <= 1'b0;
-    end else begin
-      p2_valid_q <= p1_valid_q;
-    end
+    if (rst_i) p2_valid_q <= 1'b0;
+    else p2_valid_q <= p1_valid_q;
     if (p1_valid_q) vihl_q <= p1_vihl;
-    p2_data_q    <= p1_data_q;
-    p2_keep_q    <= p1_keep_q;
-    p2_last_q    <= p1_last_q;
-    p2_res_q     <= p1_res_q;
-    p2_idx_q     <= p1_idx_q;
-    p2_cmd_q     <= p1_cmd_q;
-    p2_vihl_q    <= p1_vihl;
-    p2_l4_mask_q <= p1_keep_q & from_pos(p1_idx_q, p1_cmd_q.csum_start);
-    // The IPv4 header, less its checksum field (taken as zero).
-    p2_ip_mask_q <= p1_keep_q & from_pos(p1_idx_q, p1_l3) & ~from_pos(p1_idx_q, p1_hdr_end) &
-                    ~at_pos(p1_idx_q, p1_l3 + 16'd10) & ~at_pos(p1_idx_q, p1_l3 + 16'd11);
+    p2_data_q         <= p1_data_q;
+    p2_keep_q         <= p1_keep_q;
+    p2_idx_q          <= p1_idx_q;
+    p2_q.last         <= p1_last_q;
+    p2_q.res          <= p1_res_q;
+    p2_q.l4_en        <= enable_i && p1_cmd_q.l4_en;
+    p2_q.ip4_en       <= enable_i && p1_cmd_q.ip4_en;
+    p2_q.udp          <= p1_cmd_q.udp;
+    p2_q.odd_start    <= p1_cmd_q.csum_start[0];
+    p2_q.init         <= p1_cmd_q.csum_init;
+    p2_q.start        <= {1'b0, p1_cmd_q.csum_start};
+    p2_q.field_end    <= {1'b0, p1_cmd_q.csum_start} + {9'd0, p1_cmd_q.csum_offset} + 17'd2;
+    p2_q.l4_pos       <= p1_cmd_q.csum_start + {8'd0, p1_cmd_q.csum_offset};
+    p2_q.l3           <= {1'b0, p1_l3};
+    p2_q.l3_12        <= {1'b0, p1_l3} + 17'd12;
+    p2_q.l3_20        <= {1'b0, p1_l3} + 17'd20;
+    p2_q.hdr_end      <= {1'b0, p1_l3} + {11'd0, p1_vihl[3:0], 2'b00};
+    p2_q.vihl         <= p1_vihl;
+    p2_q.len          <= {1'b0, p1_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(p1_keep_q));
+    p2_q.start_past     <= 1'b0;
+    p2_q.field_past     <= 1'b0;
+    p2_q.ip_hdr_ok      <= 1'b0;
+    p2_q.fields_collide <= 1'b0;
   end
 
-  // ---- P3: masked partial sums -----------------------------------------------------------
+  // ---- P3: byte masks ------------------------------------------------------------------
+  logic                 p3_valid_q;
+  logic [DataWidth-1:0] p3_data_q;
+  logic [Bytes-1:0]     p3_l4_mask_q, p3_ip_mask_q;
+  side_t                p3_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) p3_valid_q <= 1'b0;
+    else p3_valid_q <= p2_valid_q;
+    p3_data_q    <= p2_data_q;
+    p3_q         <= p2_q;
+    p3_q.start_past     <= p2_q.start >= p2_q.len;
+    p3_q.field_past     <= p2_q.field_end > p2_q.len;
+    p3_q.ip_hdr_ok      <= p2_q.l3_20 <= p2_q.len && p2_q.vihl[7:4] == 4'd4 &&
+                           p2_q.vihl[3:0] >= 4'd5 && p2_q.hdr_end <= p2_q.len;
+    // Each checksum must cover the bytes as they leave: the IPv4 checksum field (l3 + 10)
+    // must not be in the L4 range, nor the L4 field in the IPv4 header.
+    p3_q.fields_collide <= p2_q.start < p2_q.l3_12 ||
+                           (p2_q.field_end > p2_q.l3 && p2_q.field_end < p2_q.hdr_end + 17'd2);
+    p3_l4_mask_q <= p2_keep_q & from_pos(p2_idx_q, p2_q.start[15:0]);
+    // The IPv4 header, less its checksum field (taken as zero).
+    p3_ip_mask_q <= p2_keep_q & from_pos(p2_idx_q, p2_q.l3[15:0]) &
+                    ~from_pos(p2_idx_q, p2_q.hdr_end[15:0]) &
+                    ~at_pos(p2_idx_q, p2_q.l3[15:0] + 16'd10) &
+                    ~at_pos(p2_idx_q, p2_q.l3[15:0] + 16'd11);
+  end
+
+  // ---- P4..P6: word sums of the masked bytes (nic_csum_beat_sum, three cycles) ------------
   // Words pair bytes at even frame positions (high) with the next odd one (low); a range that
   // starts at an odd position is corrected by a byte swap at the end (RFC 1071).
-  function automatic logic [18:0] group_sum(logic [DataWidth-1:0] d, logic [Bytes-1:0] m,
-                                            int unsigned g);
-    logic [18:0] s;
-    s = '0;
-    for (int unsigned w = 8 * g; w < 8 * g + 8 && w < Words; w++) begin
-      s = s + {3'b000, d[16*w +: 8] & {8{m[2*w]}}, d[16*w+8 +: 8] & {8{m[2*w+1]}}};
-    end
-    group_sum = s;
-  endfunction
+  logic [21:0] beat_l4, beat_ip;
+  nic_csum_beat_sum #(.DataWidth(DataWidth)) u_sum_l4 (
+    .clk_i, .en_i(1'b1), .data_i(p3_data_q), .mask_i(p3_l4_mask_q), .sum_o(beat_l4)
+  );
+  nic_csum_beat_sum #(.DataWidth(DataWidth)) u_sum_ip (
+    .clk_i, .en_i(1'b1), .data_i(p3_data_q), .mask_i(p3_ip_mask_q), .sum_o(beat_ip)
+  );
 
-  logic                 p3_valid_q, p3_last_q, p3_res_q;
-  logic [IdxWidth-1:0]  p3_idx_q;
-  logic [Groups*19-1:0] p3_l4_q, p3_ip_q;
-  logic [Bytes-1:0]     p3_keep_q;
-  logic [7:0]           p3_vihl_q;
-  nic_hw_pkg::tx_csum_cmd_t p3_cmd_q;
-
+  logic [2:0] sd_valid_q;
+  side_t      sd0_q, sd1_q, sd2_q;
   always_ff @(posedge clk_i) begin
-    if (rst_i) begin
-      p3_valid_q <= 1'b0;
-    end else begin
-      p3_valid_q <= p2_valid_q;
-    end
-    p3_last_q <= p2_last_q;
-    p3_res_q  <= p2_res_q;
-    p3_idx_q  <= p2_idx_q;
-    p3_keep_q <= p2_keep_q;
-    p3_cmd_q  <= p2_cmd_q;
-    p3_vihl_q <= p2_vihl_q;
-    for (int unsigned g = 0; g < Groups; g++) begin
-      p3_l4_q[19*g +: 19] <= group_sum(p2_data_q, p2_l4_mask_q, g);
-      p3_ip_q[19*g +: 19] <= group_sum(p2_data_q, p2_ip_mask_q, g);
-    end
+    if (rst_i) sd_valid_q <= '0;
+    else sd_valid_q <= {sd_valid_q[1:0], p3_valid_q};
+    sd0_q <= p3_q;
+    sd1_q <= sd0_q;
+    sd2_q <= sd1_q;
   end
 
-  // ---- P4: per-frame accumulation --------------------------------------------------------
-  function automatic logic [22:0] groups_total(logic [Groups*19-1:0] p);
-    logic [22:0] s;
-    s = '0;
-    for (int unsigned g = 0; g < Groups; g++) s = s + {4'd0, p[19*g +: 19]};
-    groups_total = s;
-  endfunction
-
-  // Frame length from the last beat's contiguous tkeep.
-  function automatic logic [LaneBits:0] keep_bytes(logic [Bytes-1:0] k);
-    keep_bytes = '0;
-    for (int unsigned l = 0; l < Bytes; l++) begin
-      if (k[l]) keep_bytes = (LaneBits + 1)'(l + 1);
-    end
-  endfunction
-
+  // ---- P7: per-frame accumulation ------------------------------------------------------
   // 32 bits cannot overflow before 64 KiB of 0xFFFF words; longer frames are oversize anyway.
   logic [31:0] acc_l4_q, acc_ip_q, sum_l4, sum_ip;
-  logic        acc_first_q;            // the next P3 beat starts a frame
+  logic        acc_first_q;            // the next beat starts a frame
+  side_t       p6;
 
-  assign sum_l4 = (acc_first_q ? 32'd0 : acc_l4_q) + {9'd0, groups_total(p3_l4_q)};
-  assign sum_ip = (acc_first_q ? 32'd0 : acc_ip_q) + {9'd0, groups_total(p3_ip_q)};
+  assign p6     = sd2_q;
+  assign sum_l4 = (acc_first_q ? 32'd0 : acc_l4_q) + {10'd0, beat_l4};
+  assign sum_ip = (acc_first_q ? 32'd0 : acc_ip_q) + {10'd0, beat_ip};
 
-  logic                 p4_valid_q, p4_oversize_q;
-  logic [31:0]          p4_l4_q, p4_ip_q;
-  logic [16:0]          p4_len_q;
-  logic [7:0]           p4_vihl_q;
-  nic_hw_pkg::tx_csum_cmd_t p4_cmd_q;
+  logic        p7_valid_q;
+  logic [31:0] p7_l4_q, p7_ip_q;
+  side_t       p7_q;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       acc_first_q <= 1'b1;
-      p4_valid_q  <= 1'b0;
+      p7_valid_q  <= 1'b0;
     end else begin
-      if (p3_valid_q) acc_first_q <= p3_last_q;
-      p4_valid_q <= p3_valid_q && p3_res_q;
+      if (sd_valid_q[2]) acc_first_q <= p6.last;
+      p7_valid_q <= sd_valid_q[2] && p6.res;
     end
-    if (p3_valid_q) begin
+    if (sd_valid_q[2]) begin
       acc_l4_q <= sum_l4;
       acc_ip_q <= sum_ip;
     end
-    p4_l4_q       <= sum_l4;
-    p4_ip_q       <= sum_ip;
-    p4_cmd_q      <= p3_cmd_q;
-    p4_vihl_q     <= p3_vihl_q;
-    p4_oversize_q <= !p3_last_q;
-    p4_len_q      <= {1'b0, p3_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(p3_keep_q));
+    p7_l4_q <= sum_l4;
+    p7_ip_q <= sum_ip;
+    p7_q    <= p6;
   end
 
-  // ---- P5: checks and final values -------------------------------------------------------
-  function automatic logic [15:0] fold(logic [31:0] s);
-    logic [16:0] t;
-    t = {1'b0, s[31:16]} + {1'b0, s[15:0]};
-    t = {1'b0, t[15:0]} + {16'd0, t[16]};
-    fold = t[15:0];
-  endfunction
-
+  // ---- P8: fold, and the command checks ------------------------------------------------
+  // Ones'-complement addition: a + b with the carry wrapped around.  Both a + b and a + b + 1
+  // are formed side by side and the carry picks one, so the end-around carry costs a
+  // multiplexer, not a second adder.
   function automatic logic [15:0] add1c(logic [15:0] a, logic [15:0] b);
-    logic [16:0] t;
-    t = {1'b0, a} + {1'b0, b};
-    add1c = t[15:0] + {15'd0, t[16]};
+    logic [16:0] s0;
+    logic [15:0] s1;
+    s0 = {1'b0, a} + {1'b0, b};
+    s1 = a + b + 16'd1;
+    add1c = s0[16] ? s1[15:0] : s0[15:0];
   endfunction
 
-  logic [15:0] l4_raw, l4_aligned, l4_csum, ip_raw, ip_csum;
-  logic [16:0] l4_field_end, ip_hdr_end;
-  logic [16:0] l3_start;
-  logic        l4_bad, ip_bad, l4_want, ip_want, overlap, ip_ok_hdr;
+  // A 32-bit partial sum folded to 16 bits.
+  function automatic logic [15:0] fold(logic [31:0] s);
+    fold = add1c(s[31:16], s[15:0]);
+  endfunction
 
-  // The reserved command bits are ignored.
-  logic unused_cmd;
-  assign unused_cmd = ^p4_cmd_q;
 
-  assign l4_want  = enable_i && p4_cmd_q.l4_en;
-  assign ip_want  = enable_i && p4_cmd_q.ip4_en;
-  assign l3_start = {9'd0, p4_cmd_q.l3_offset};
-  assign l4_raw   = fold(p4_l4_q);
-  // Words were paired from even frame positions: swap when the range starts at an odd one.
-  assign l4_aligned = p4_cmd_q.csum_start[0] ? {l4_raw[7:0], l4_raw[15:8]} : l4_raw;
-  assign l4_csum  = ~add1c(l4_aligned, p4_cmd_q.csum_init);
-  assign ip_raw   = fold(p4_ip_q);
-  assign ip_csum  = ~(p4_cmd_q.l3_offset[0] ? {ip_raw[7:0], ip_raw[15:8]} : ip_raw);
-  assign l4_field_end = {1'b0, p4_cmd_q.csum_start} + {9'd0, p4_cmd_q.csum_offset} + 17'd2;
-  assign ip_hdr_end   = l3_start + {11'd0, p4_vihl_q[3:0], 2'b00};
+  logic oversize, l4_bad, ip_bad, overlap, ip_ok_hdr;
+  // A result issued before the last beat is the too-long frame's.
+  assign oversize = !p7_q.last;
   // The IPv4 header is usable: in the frame, version 4, IHL at least 5.  Only then is its IHL
   // byte known (captured as it passed), so only then can the two fields collide.
-  assign ip_ok_hdr = !p4_oversize_q && l3_start + 17'd20 <= p4_len_q &&
-                     p4_vihl_q[7:4] == 4'd4 && p4_vihl_q[3:0] >= 4'd5 && ip_hdr_end <= p4_len_q;
-  // Each checksum must cover the bytes as they leave: neither field may lie inside the other's
-  // range.
-  assign overlap  = l4_want && ip_want && ip_ok_hdr &&
-                    (({1'b0, p4_cmd_q.csum_start} < l3_start + 17'd12) ||
-                     (l4_field_end > l3_start && l4_field_end - 17'd2 < ip_hdr_end));
-  assign l4_bad   = l4_want && (p4_oversize_q || {1'b0, p4_cmd_q.csum_start} >= p4_len_q ||
-                                l4_field_end > p4_len_q || overlap);
-  assign ip_bad   = ip_want && (!ip_ok_hdr || overlap);
+  // The IPv4 header is usable: in the frame, version 4, IHL at least 5.  Only then is its IHL
+  // byte known (captured as it passed), so only then can the two fields collide.
+  assign ip_ok_hdr = !oversize && p7_q.ip_hdr_ok;
+  assign overlap   = p7_q.l4_en && p7_q.ip4_en && ip_ok_hdr && p7_q.fields_collide;
+  assign l4_bad    = p7_q.l4_en && (oversize || p7_q.start_past || p7_q.field_past || overlap);
+  assign ip_bad    = p7_q.ip4_en && (!ip_ok_hdr || overlap);
 
+  logic        p8_valid_q, p8_l4_ok_q, p8_ip_ok_q;
+  logic [15:0] p8_l4_q, p8_ip_q;
+  logic [2:0]  p8_status_q;
+  side_t       p8_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) p8_valid_q <= 1'b0;
+    else p8_valid_q <= p7_valid_q;
+    p8_l4_q     <= fold(p7_l4_q);
+    p8_ip_q     <= fold(p7_ip_q);
+    p8_l4_ok_q  <= p7_q.l4_en && !l4_bad;
+    p8_ip_ok_q  <= p7_q.ip4_en && !ip_bad;
+    p8_status_q <= {oversize, ip_bad, l4_bad};
+    p8_q        <= p7_q;
+  end
+
+  // ---- P9: the initial value added ------------------------------------------------------
+  logic        p9_valid_q, p9_l4_ok_q, p9_ip_ok_q;
+  logic [15:0] p9_l4_q, p9_ip_q;
+  logic [2:0]  p9_status_q;
+  side_t       p9_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) p9_valid_q <= 1'b0;
+    else p9_valid_q <= p8_valid_q;
+    // Words were paired from even frame positions: swap when the range starts at an odd one.
+    p9_l4_q     <= add1c(p8_q.odd_start ? {p8_l4_q[7:0], p8_l4_q[15:8]} : p8_l4_q, p8_q.init);
+    p9_ip_q     <= p8_q.l3[0] ? {p8_ip_q[7:0], p8_ip_q[15:8]} : p8_ip_q;
+    p9_l4_ok_q  <= p8_l4_ok_q;
+    p9_ip_ok_q  <= p8_ip_ok_q;
+    p9_status_q <= p8_status_q;
+    p9_q        <= p8_q;
+  end
+
+  // ---- P10: the values to write ----------------------------------------------------------
   // Result record: what the output side needs to patch one frame.
   typedef struct packed {
     logic        l4_ok;
     logic [15:0] l4_pos;
+    logic [15:0] l4_pos1;
     logic [15:0] l4_val;
     logic        ip_ok;
     logic [15:0] ip_pos;
+    logic [15:0] ip_pos1;
     logic [15:0] ip_val;
     logic [2:0]  status;               // err_oversize, err_ip4, err_l4
   } result_t;
 
-  result_t p5_res_q, res_in, res_head, res_q;
-  logic    p5_valid_q, res_valid, res_pop, unused_res_ready;
+  result_t p10_res_q, res_in, res_head, res_q;
+  logic    p10_valid_q, res_valid, res_pop, unused_res_ready;
 
   always_ff @(posedge clk_i) begin
-    if (rst_i) begin
-      p5_valid_q <= 1'b0;
-    end else begin
-      p5_valid_q <= p4_valid_q;
-    end
-    p5_res_q.l4_ok  <= l4_want && !l4_bad;
-    p5_res_q.l4_pos <= p4_cmd_q.csum_start + {8'd0, p4_cmd_q.csum_offset};
-    p5_res_q.l4_val <= (p4_cmd_q.udp && l4_csum == 16'h0000) ? 16'hFFFF : l4_csum;
-    p5_res_q.ip_ok  <= ip_want && !ip_bad;
-    p5_res_q.ip_pos <= {8'd0, p4_cmd_q.l3_offset} + 16'd10;
-    p5_res_q.ip_val <= ip_csum;
-    p5_res_q.status <= {p4_oversize_q, ip_bad, l4_bad};
+    if (rst_i) p10_valid_q <= 1'b0;
+    else p10_valid_q <= p9_valid_q;
+    p10_res_q.l4_ok   <= p9_l4_ok_q;
+    p10_res_q.l4_pos  <= p9_q.l4_pos;
+    p10_res_q.l4_pos1 <= p9_q.field_end[15:0] - 16'd1;
+    // With `udp`, a computed 0x0000 goes out as 0xFFFF, its other ones'-complement form.
+    p10_res_q.l4_val  <= (p9_q.udp && p9_l4_q == 16'hFFFF) ? 16'hFFFF : ~p9_l4_q;
+    p10_res_q.ip_ok   <= p9_ip_ok_q;
+    p10_res_q.ip_pos  <= p9_q.l3[15:0] + 16'd10;
+    p10_res_q.ip_pos1 <= p9_q.l3[15:0] + 16'd11;
+    p10_res_q.ip_val  <= ~p9_ip_q;
+    p10_res_q.status  <= p9_status_q;
   end
 
-  assign frame_o = p5_valid_q;
-  assign error_o = p5_valid_q && (p5_res_q.status != '0);
-  assign res_in  = p5_res_q;
+  // The reserved command bits are ignored, and the late stages need only part of the
+  // sideband.
+  logic unused_side;
+  assign unused_side = ^{p1_cmd_q, p8_q, p9_q};
+
+  assign frame_o = p10_valid_q;
+  assign error_o = p10_valid_q && (p10_res_q.status != '0);
+  assign res_in  = p10_res_q;
 
   nic_fifo #(.Width($bits(res_in)), .Depth(ResDepth)) u_res (
     .clk_i,
     .rst_i,
-    .s_valid_i (p5_valid_q),
+    .s_valid_i (p10_valid_q),
     .s_ready_o (unused_res_ready),     // room is reserved at the input (room_q)
     .s_data_i  (res_in),
     .m_valid_o (res_valid),
@@ -405,9 +457,9 @@ module nic_csum_tx #(
   assign res_pop = move && out_first_q;
 
   assign l4_hi = cur.l4_ok ? at_pos(out_idx_q, cur.l4_pos) : '0;
-  assign l4_lo = cur.l4_ok ? at_pos(out_idx_q, cur.l4_pos + 16'd1) : '0;
+  assign l4_lo = cur.l4_ok ? at_pos(out_idx_q, cur.l4_pos1) : '0;
   assign ip_hi = cur.ip_ok ? at_pos(out_idx_q, cur.ip_pos) : '0;
-  assign ip_lo = cur.ip_ok ? at_pos(out_idx_q, cur.ip_pos + 16'd1) : '0;
+  assign ip_lo = cur.ip_ok ? at_pos(out_idx_q, cur.ip_pos1) : '0;
 
   always_comb begin
     patched = buf_data;
