@@ -38,13 +38,18 @@ module nic_fifo #(
   logic [Width-1:0]  out_data_q;
 
   logic [PtrWidth:0] mem_count;
-  logic              push, pop_mem;
+  logic              push, pop_mem, mem_full, mem_empty;
 
+  // Full and empty compare the pointers directly (no subtraction on the enable paths): equal
+  // is empty, equal but for the wrap bit is full.
+  assign mem_empty = wr_ptr_q == rd_ptr_q;
+  assign mem_full  = wr_ptr_q[PtrWidth] != rd_ptr_q[PtrWidth] &&
+                     wr_ptr_q[PtrWidth-1:0] == rd_ptr_q[PtrWidth-1:0];
   assign mem_count = wr_ptr_q - rd_ptr_q;
-  assign s_ready_o = mem_count != (PtrWidth + 1)'(Depth);
+  assign s_ready_o = !mem_full;
   assign push      = s_valid_i && s_ready_o;
   // Load the output register whenever it is empty or being read, and the memory has data.
-  assign pop_mem   = (mem_count != '0) && (!out_valid_q || m_ready_i);
+  assign pop_mem   = !mem_empty && (!out_valid_q || m_ready_i);
 
   assign m_valid_o = out_valid_q;
   assign m_data_o  = out_data_q;

@@ -64,7 +64,9 @@ module nic_pkt_fifo #(
 
   logic full, no_complete_frame, accept, store, pop_mem;
 
-  assign full              = (wr_ptr_q - rd_ptr_q) == (PtrWidth + 1)'(Depth);
+  // Full compares the pointers directly: equal but for the wrap bit.
+  assign full              = wr_ptr_q[PtrWidth] != rd_ptr_q[PtrWidth] &&
+                             wr_ptr_q[PtrWidth-1:0] == rd_ptr_q[PtrWidth-1:0];
   assign no_complete_frame = commit_ptr_q == rd_ptr_q;
   // When full and nothing complete can drain, the frame being written cannot fit: take its
   // beats and drop it rather than wait forever.

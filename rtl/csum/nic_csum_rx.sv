@@ -257,11 +257,60 @@ module nic_csum_rx #(
     end
   end
 
+  // Parse state carried through the extension-header stages.
+  typedef struct packed {
+    nic_hw_pkg::l3_type_e l3type;
+    logic [1:0]           tags;
+    logic [4:0]           l3off;
+    logic                 l3_ok;       // structurally sound, as far as the window tells
+    logic                 hdr_ok;      // IPv4 header checksum verifies
+    logic [16:0]          l3_end;      // end of the IP datagram (frame offset)
+    logic [15:0]          pay_end;     // end of the datagram relative to the L3 header
+    logic                 frag;
+    logic                 broken;      // extension headers could not be walked
+    logic [13:0]          cur;         // next header's offset relative to the L3 header
+    logic [7:0]           nh;          // its type
+    logic [15:0]          ps_addr;     // folded pseudo-header address sum
+  } walk_t;
+
+  // PC decodes the L3 header's fields, all but what needs the sums.
+  walk_t       pcw_d;
+  logic [7:0]  vihl;
+  logic [15:0] v4_tot, v6_plen;
+
+  always_comb begin
+    vihl    = pb_r_q[7:0];
+    v4_tot  = rword(pb_r_q, 1);
+    v6_plen = rword(pb_r_q, 2);
+    pcw_d        = '0;
+    pcw_d.l3type = pb_l3type_q;
+    pcw_d.tags   = pb_tags_q;
+    pcw_d.l3off  = pb_l3off_q;
+    if (pb_l3type_q == nic_hw_pkg::L3TypeIpv4) begin
+      pcw_d.l3_ok   = vihl[7:4] == 4'd4 && vihl[3:0] >= 4'd5 &&
+                     9'({vihl[3:0], 2'b00}) <= pb_rlen_q &&
+                     v4_tot >= 16'({vihl[3:0], 2'b00});
+      pcw_d.l3_end  = 17'(pb_l3off_q) + {1'b0, v4_tot};
+      pcw_d.pay_end = v4_tot;
+      // More fragments, or a fragment offset.
+      pcw_d.frag    = pb_r_q[53] || pb_r_q[52:48] != '0 || pb_r_q[63:56] != '0;
+      pcw_d.cur     = 14'({vihl[3:0], 2'b00});
+      pcw_d.nh      = pb_r_q[79:72];
+    end else if (pb_l3type_q == nic_hw_pkg::L3TypeIpv6) begin
+      pcw_d.l3_ok   = vihl[7:4] == 4'd6 && pb_rlen_q >= 9'd40;
+      pcw_d.l3_end  = 17'(pb_l3off_q) + 17'd40 + {1'b0, v6_plen};
+      pcw_d.pay_end = 16'd40 + v6_plen;   // a wrap makes l4_len checks fail, as they should
+      pcw_d.cur     = 14'd40;
+      pcw_d.nh      = pb_r_q[55:48];
+      pcw_d.broken  = v6_plen > 16'hFFD7;
+    end
+  end
+
+  // The window from the L3 header on travels with the walk.
+
   logic           pc_valid_q;
+  walk_t          pc_w_q, pc2_w_q, pc3_w_q;
   logic [W*8-1:0] pc_r_q;
-  logic [8:0]     pc_rlen_q;
-  logic [4:0]     pc_l3off_q;
-  logic [1:0]     pc_tags_q;
   nic_hw_pkg::l3_type_e pc_l3type_q;
   logic [8*18-1:0] pc_hdr_q;           // eight sums of four header words
   logic [17:0]     pc_v4_ps_q;         // IPv4 addresses (words 6..9)
@@ -271,10 +320,8 @@ module nic_csum_rx #(
     if (rst_i) pc_valid_q <= 1'b0;
     else pc_valid_q <= pb_valid_q;
     pc_r_q      <= pb_r_q;
-    pc_rlen_q   <= pb_rlen_q;
-    pc_l3off_q  <= pb_l3off_q;
-    pc_tags_q   <= pb_tags_q;
     pc_l3type_q <= pb_l3type_q;
+    pc_w_q      <= pcw_d;
     for (int unsigned g = 0; g < 8; g++) begin
       pc_hdr_q[18*g +: 18] <= sum4(hw_masked[4*g], hw_masked[4*g+1], hw_masked[4*g+2],
                                    hw_masked[4*g+3]);
@@ -292,9 +339,6 @@ module nic_csum_rx #(
 
   logic           pc2_valid_q;
   logic [W*8-1:0] pc2_r_q;
-  logic [8:0]     pc2_rlen_q;
-  logic [4:0]     pc2_l3off_q;
-  logic [1:0]     pc2_tags_q;
   nic_hw_pkg::l3_type_e pc2_l3type_q;
   logic [19:0]    pc2_hdr_a_q, pc2_hdr_b_q, pc2_ps_q;
 
@@ -302,10 +346,8 @@ module nic_csum_rx #(
     if (rst_i) pc2_valid_q <= 1'b0;
     else pc2_valid_q <= pc_valid_q;
     pc2_r_q      <= pc_r_q;
-    pc2_rlen_q   <= pc_rlen_q;
-    pc2_l3off_q  <= pc_l3off_q;
-    pc2_tags_q   <= pc_tags_q;
     pc2_l3type_q <= pc_l3type_q;
+    pc2_w_q      <= pc_w_q;
     pc2_hdr_a_q  <= sum4w(pc_hdr_q[71:0]);
     pc2_hdr_b_q  <= sum4w(pc_hdr_q[143:72]);
     pc2_ps_q     <= (pc_l3type_q == nic_hw_pkg::L3TypeIpv6) ? sum4w(pc_v6_ps_q)
@@ -314,9 +356,6 @@ module nic_csum_rx #(
 
   logic           pc3_valid_q;
   logic [W*8-1:0] pc3_r_q;
-  logic [8:0]     pc3_rlen_q;
-  logic [4:0]     pc3_l3off_q;
-  logic [1:0]     pc3_tags_q;
   nic_hw_pkg::l3_type_e pc3_l3type_q;
   logic [15:0]    pc3_hsum_q, pc3_ps_q;
 
@@ -340,67 +379,23 @@ module nic_csum_rx #(
     if (rst_i) pc3_valid_q <= 1'b0;
     else pc3_valid_q <= pc2_valid_q;
     pc3_r_q      <= pc2_r_q;
-    pc3_rlen_q   <= pc2_rlen_q;
-    pc3_l3off_q  <= pc2_l3off_q;
-    pc3_tags_q   <= pc2_tags_q;
     pc3_l3type_q <= pc2_l3type_q;
+    pc3_w_q      <= pc2_w_q;
     pc3_hsum_q   <= fold({11'd0, {1'b0, pc2_hdr_a_q} + {1'b0, pc2_hdr_b_q}});
     pc3_ps_q     <= fold({12'd0, pc2_ps_q});
   end
 
   // ---- PD: L3 verdict (all but the frame-length check) and the start of the walk ---------
-  // Parse state carried through the extension-header stages.
-  typedef struct packed {
-    nic_hw_pkg::l3_type_e l3type;
-    logic [1:0]           tags;
-    logic [4:0]           l3off;
-    logic                 l3_ok;       // structurally sound, as far as the window tells
-    logic                 hdr_ok;      // IPv4 header checksum verifies
-    logic [16:0]          l3_end;      // end of the IP datagram (frame offset)
-    logic [15:0]          pay_end;     // end of the datagram relative to the L3 header
-    logic                 frag;
-    logic                 broken;      // extension headers could not be walked
-    logic [13:0]          cur;         // next header's offset relative to the L3 header
-    logic [7:0]           nh;          // its type
-    logic [15:0]          ps_addr;     // folded pseudo-header address sum
-  } walk_t;
 
-  walk_t       pd_d;
-  logic [7:0]  vihl;
-  logic [15:0] v4_tot, v6_plen;
-
+  // The fields were decoded in PC (pcw_d) and travelled with the sums; only the sums' verdicts
+  // join here.
+  walk_t pd_d;
   always_comb begin
-    vihl    = pc3_r_q[7:0];
-    v4_tot  = rword(pc3_r_q, 1);
-    v6_plen = rword(pc3_r_q, 2);
-    pd_d        = '0;
-    pd_d.l3type = pc3_l3type_q;
-    pd_d.tags   = pc3_tags_q;
-    pd_d.l3off  = pc3_l3off_q;
-    if (pc3_l3type_q == nic_hw_pkg::L3TypeIpv4) begin
-      pd_d.l3_ok   = vihl[7:4] == 4'd4 && vihl[3:0] >= 4'd5 &&
-                     9'({vihl[3:0], 2'b00}) <= pc3_rlen_q &&
-                     v4_tot >= 16'({vihl[3:0], 2'b00});
-      pd_d.hdr_ok  = pc3_hsum_q == 16'hFFFF;
-      pd_d.l3_end  = 17'(pc3_l3off_q) + {1'b0, v4_tot};
-      pd_d.pay_end = v4_tot;
-      // More fragments, or a fragment offset.
-      pd_d.frag    = pc3_r_q[53] || pc3_r_q[52:48] != '0 || pc3_r_q[63:56] != '0;
-      pd_d.cur     = 14'({vihl[3:0], 2'b00});
-      pd_d.nh      = pc3_r_q[79:72];
-      pd_d.ps_addr = pc3_ps_q;
-    end else if (pc3_l3type_q == nic_hw_pkg::L3TypeIpv6) begin
-      pd_d.l3_ok   = vihl[7:4] == 4'd6 && pc3_rlen_q >= 9'd40;
-      pd_d.l3_end  = 17'(pc3_l3off_q) + 17'd40 + {1'b0, v6_plen};
-      pd_d.pay_end = 16'd40 + v6_plen;   // a wrap makes l4_len checks fail, as they should
-      pd_d.cur     = 14'd40;
-      pd_d.nh      = pc3_r_q[55:48];
-      pd_d.ps_addr = pc3_ps_q;
-      pd_d.broken  = v6_plen > 16'hFFD7;
-    end
+    pd_d         = pc3_w_q;
+    pd_d.hdr_ok  = pc3_l3type_q == nic_hw_pkg::L3TypeIpv4 && pc3_hsum_q == 16'hFFFF;
+    pd_d.ps_addr = pc3_ps_q;
   end
 
-  // The window from the L3 header on travels with the walk.
   // Stage arrays are plain vectors, cast to walk_t per stage: Yosys misreads packed arrays of
   // structs.
   localparam int unsigned WalkBits = $bits(pd_d);
@@ -423,11 +418,12 @@ module nic_csum_rx #(
     logic [7:0]     b0, b1, b2, b3;
     logic [7:0]     a_b0_q, a_b1_q, a_b2_q, a_b3_q;
     logic [16:0]    room_win, room_pay, a_room_win_q, a_room_pay_q;
+    logic [13:0]    next8, a_next8_q;
     logic           a_valid_q;
     logic [W*8-1:0] a_r_q;
     logic [11:0]    hlen;
-    logic           unused_res;        // the fragment header's reserved bits
-    assign unused_res = ^a_b3_q[2:1];
+    logic           unused_res;        // reserved fragment bits; room below 8 bytes
+    assign unused_res = ^{a_b3_q[2:1], a_room_win_q[2:0], a_room_pay_q[2:0]};
     assign w = walk_t'(wk_q[e]);
 
     always_comb begin
@@ -447,6 +443,7 @@ module nic_csum_rx #(
       // Bytes left for the header in the window and in the datagram (negative: none).
       room_win = 17'(W) - 17'(w.l3off) - {3'd0, w.cur};
       room_pay = {1'b0, w.pay_end} - {3'd0, w.cur};
+      next8    = w.cur + 14'd8;
     end
 
     always_ff @(posedge clk_i) begin
@@ -460,18 +457,28 @@ module nic_csum_rx #(
       a_b3_q       <= b3;
       a_room_win_q <= room_win;
       a_room_pay_q <= room_pay;
+      a_next8_q    <= next8;
     end
 
+    // A header of (b1 + 1) * 8 bytes fits in `room` bytes when b1 < room / 8; a fragment
+    // header (8 bytes) when room >= 8.  Compares only: the adders ran in the first stage.
+    logic fits;
     always_comb begin
-      hlen = (a_w_q.nh == 8'd44) ? 12'd8 : {({1'b0, a_b1_q} + 9'd1), 3'd0};
+      hlen = {({1'b0, a_b1_q} + 9'd1), 3'd0};
+      if (a_w_q.nh == 8'd44) begin
+        fits = !a_room_win_q[16] && !a_room_pay_q[16] && a_room_win_q[15:3] != '0 &&
+               a_room_pay_q[15:3] != '0;
+      end else begin
+        fits = !a_room_win_q[16] && !a_room_pay_q[16] && {5'd0, a_b1_q} < a_room_win_q[15:3] &&
+               {5'd0, a_b1_q} < a_room_pay_q[15:3];
+      end
       d = a_w_q;
       if (a_w_q.l3type == nic_hw_pkg::L3TypeIpv6 && !a_w_q.broken && is_ext(a_w_q.nh)) begin
         // The header must end inside both the window and the datagram.
-        if (a_room_win_q[16] || a_room_pay_q[16] || 17'(hlen) > a_room_win_q ||
-            17'(hlen) > a_room_pay_q) begin
+        if (!fits) begin
           d.broken = 1'b1;
         end else begin
-          d.cur = a_w_q.cur + 14'(hlen);
+          d.cur = (a_w_q.nh == 8'd44) ? a_next8_q : a_w_q.cur + 14'(hlen);
           d.nh  = a_b0_q;
           if (a_w_q.nh == 8'd44 && ({a_b2_q, a_b3_q[7:3]} != '0 || a_b3_q[0])) d.frag = 1'b1;
         end
@@ -669,25 +676,25 @@ module nic_csum_rx #(
     end
   end
 
-  // ---- O2..O4: word sums (nic_csum_beat_sum, three cycles), data and record alongside --------
+  // ---- O2..O7: word sums (nic_csum_beat_sum, six cycles), data and record alongside ---------
+  localparam int unsigned SumLatency = 6;
+  localparam int unsigned BeatBits = $bits(o1_q);
   logic [21:0] beat_sum;
-  nic_csum_beat_sum #(.DataWidth(DataWidth)) u_sum (
+  nic_csum_beat_sum #(.DataWidth(DataWidth), .Latency(SumLatency)) u_sum (
     .clk_i, .en_i(adv), .data_i(o1_data_q), .mask_i(o1_mask_q), .sum_o(beat_sum)
   );
 
-  logic [2:0]           od_valid_q;
-  logic [DataWidth-1:0] od0_data_q, od1_data_q, od2_data_q;
-  beat_t                od0_q, od1_q, od2_q;
+  logic [SumLatency-1:0]                od_valid_q;
+  logic [SumLatency-1:0][DataWidth-1:0] od_data_q;
+  logic [SumLatency-1:0][BeatBits-1:0]  od_q;
+  beat_t                                od_last;
+  assign od_last = beat_t'(od_q[SumLatency-1]);
   always_ff @(posedge clk_i) begin
     if (rst_i) od_valid_q <= '0;
-    else if (adv) od_valid_q <= {od_valid_q[1:0], o1_valid_q};
+    else if (adv) od_valid_q <= {od_valid_q[SumLatency-2:0], o1_valid_q};
     if (adv) begin
-      od0_data_q <= o1_data_q;
-      od1_data_q <= od0_data_q;
-      od2_data_q <= od1_data_q;
-      od0_q      <= o1_q;
-      od1_q      <= od0_q;
-      od2_q      <= od1_q;
+      od_data_q <= {od_data_q[SumLatency-2:0], o1_data_q};
+      od_q      <= {od_q[SumLatency-2:0], o1_q};
     end
   end
 
@@ -699,11 +706,11 @@ module nic_csum_rx #(
 
   always_ff @(posedge clk_i) begin
     if (rst_i) o5_valid_q <= 1'b0;
-    else if (adv) o5_valid_q <= od_valid_q[2];
+    else if (adv) o5_valid_q <= od_valid_q[SumLatency-1];
     if (adv) begin
-      o5_data_q <= od2_data_q;
-      o5_q      <= od2_q;
-      if (od_valid_q[2]) acc_q <= (od2_q.first ? 32'd0 : acc_q) + {10'd0, beat_sum};
+      o5_data_q <= od_data_q[SumLatency-1];
+      o5_q      <= od_last;
+      if (od_valid_q[SumLatency-1]) acc_q <= (od_last.first ? 32'd0 : acc_q) + {10'd0, beat_sum};
     end
   end
 

@@ -272,25 +272,26 @@ module nic_csum_tx #(
                     ~at_pos(p2_idx_q, p2_q.l3[15:0] + 16'd11);
   end
 
-  // ---- P4..P6: word sums of the masked bytes (nic_csum_beat_sum, three cycles) ------------
+  // ---- P4..P9: word sums of the masked bytes (nic_csum_beat_sum, six cycles) --------------
   // Words pair bytes at even frame positions (high) with the next odd one (low); a range that
   // starts at an odd position is corrected by a byte swap at the end (RFC 1071).
   logic [21:0] beat_l4, beat_ip;
-  nic_csum_beat_sum #(.DataWidth(DataWidth)) u_sum_l4 (
+  nic_csum_beat_sum #(.DataWidth(DataWidth), .Latency(SumLatency)) u_sum_l4 (
     .clk_i, .en_i(1'b1), .data_i(p3_data_q), .mask_i(p3_l4_mask_q), .sum_o(beat_l4)
   );
-  nic_csum_beat_sum #(.DataWidth(DataWidth)) u_sum_ip (
+  nic_csum_beat_sum #(.DataWidth(DataWidth), .Latency(SumLatency)) u_sum_ip (
     .clk_i, .en_i(1'b1), .data_i(p3_data_q), .mask_i(p3_ip_mask_q), .sum_o(beat_ip)
   );
 
-  logic [2:0] sd_valid_q;
-  side_t      sd0_q, sd1_q, sd2_q;
+  // The sideband waits beside the sums.
+  localparam int unsigned SumLatency = 6;
+  localparam int unsigned SideBits = $bits(p3_q);
+  logic [SumLatency-1:0]               sd_valid_q;
+  logic [SumLatency-1:0][SideBits-1:0] sd_q;
   always_ff @(posedge clk_i) begin
     if (rst_i) sd_valid_q <= '0;
-    else sd_valid_q <= {sd_valid_q[1:0], p3_valid_q};
-    sd0_q <= p3_q;
-    sd1_q <= sd0_q;
-    sd2_q <= sd1_q;
+    else sd_valid_q <= {sd_valid_q[SumLatency-2:0], p3_valid_q};
+    sd_q <= {sd_q[SumLatency-2:0], p3_q};
   end
 
   // ---- P7: per-frame accumulation ------------------------------------------------------
@@ -299,7 +300,7 @@ module nic_csum_tx #(
   logic        acc_first_q;            // the next beat starts a frame
   side_t       p6;
 
-  assign p6     = sd2_q;
+  assign p6     = side_t'(sd_q[SumLatency-1]);
   assign sum_l4 = (acc_first_q ? 32'd0 : acc_l4_q) + {10'd0, beat_l4};
   assign sum_ip = (acc_first_q ? 32'd0 : acc_ip_q) + {10'd0, beat_ip};
 
@@ -312,10 +313,10 @@ module nic_csum_tx #(
       acc_first_q <= 1'b1;
       p7_valid_q  <= 1'b0;
     end else begin
-      if (sd_valid_q[2]) acc_first_q <= p6.last;
-      p7_valid_q <= sd_valid_q[2] && p6.res;
+      if (sd_valid_q[SumLatency-1]) acc_first_q <= p6.last;
+      p7_valid_q <= sd_valid_q[SumLatency-1] && p6.res;
     end
-    if (sd_valid_q[2]) begin
+    if (sd_valid_q[SumLatency-1]) begin
       acc_l4_q <= sum_l4;
       acc_ip_q <= sum_ip;
     end

@@ -1,12 +1,15 @@
-// The store-and-forward packet FIFO (rtl/common/nic_pkt_fifo.sv) at 64 bits with 16 beats of
-// storage: good frames come out whole and in order, flagged frames and frames longer than the
-// FIFO are dropped whole, and nothing hangs, under random idles and back-pressure.
+// The store-and-forward packet FIFO (rtl/common/nic_pkt_fifo.sv) at 64 and 512 bits with 16
+// beats of storage: good frames come out whole and in order, flagged frames and frames longer
+// than the FIFO are dropped whole, and nothing hangs, under random idles and back-pressure.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
 #include <vector>
 
+#include <type_traits>
+
+#include "Vnic_pkt_fifo_w512.h"
 #include "Vnic_pkt_fifo_w64.h"
 #include "bfm/axis.h"
 #include "harness.h"
@@ -14,8 +17,7 @@
 namespace mbufnic::rtltest {
 namespace {
 
-using Model = Vnic_pkt_fifo_w64;
-constexpr size_t kBytes = 8, kDepth = 16;
+constexpr size_t kDepth = 16;
 
 struct FifoRun {
   std::vector<std::vector<uint8_t>> out;
@@ -24,16 +26,20 @@ struct FifoRun {
 };
 
 // Sends frames; drop[i] flags frame i on its last beat.
+template <typename Model>
 FifoRun Send(const std::vector<std::vector<uint8_t>>& frames, const std::vector<bool>& drop,
          uint64_t seed, double idle, double stall) {
-  sim::Harness<Model> h("pkt_fifo_w64", seed);
+  using Data = std::remove_reference_t<decltype(std::declval<Model&>().s_axis_tdata_i)>;
+  using Keep = std::remove_reference_t<decltype(std::declval<Model&>().s_axis_tkeep_i)>;
+  constexpr size_t kBytes = sim::SignalBytes<Data>();
+  sim::Harness<Model> h("pkt_fifo_w" + std::to_string(kBytes * 8), seed);
   auto& t = h.top();
   uint64_t no_user_in = 0;
-  sim::AxisSource<QData, CData, uint64_t> src(
+  sim::AxisSource<Data, Keep, uint64_t> src(
       {&t.s_axis_tdata_i, &t.s_axis_tkeep_i, &t.s_axis_tlast_i, &no_user_in, &t.s_axis_tvalid_i,
        &t.s_axis_tready_o},
       seed, idle);
-  sim::AxisSink<QData, CData, CData> sink(
+  sim::AxisSink<Data, Keep, CData> sink(
       {&t.m_axis_tdata_o, &t.m_axis_tkeep_o, &t.m_axis_tlast_o, nullptr, &t.m_axis_tvalid_o,
        &t.m_axis_tready_i},
       seed + 1, stall);
@@ -74,7 +80,17 @@ FifoRun Send(const std::vector<std::vector<uint8_t>>& frames, const std::vector<
   return r;
 }
 
-TEST(PktFifo, GoodFramesPassWholeAndInOrder) {
+template <typename Model>
+class PktFifo : public ::testing::Test {
+ protected:
+  static constexpr size_t kBytes =
+      sim::SignalBytes<std::remove_reference_t<decltype(std::declval<Model&>().s_axis_tdata_i)>>();
+};
+using Models = ::testing::Types<Vnic_pkt_fifo_w64, Vnic_pkt_fifo_w512>;
+TYPED_TEST_SUITE(PktFifo, Models);
+
+TYPED_TEST(PktFifo, GoodFramesPassWholeAndInOrder) {
+  constexpr size_t kBytes = TestFixture::kBytes;
   std::mt19937_64 rng(1);
   for (double load : {0.0, 0.3, 0.6}) {
     std::vector<std::vector<uint8_t>> frames;
@@ -83,7 +99,7 @@ TEST(PktFifo, GoodFramesPassWholeAndInOrder) {
       for (auto& x : f) x = static_cast<uint8_t>(rng());
       frames.push_back(f);
     }
-    FifoRun r = Send(frames, {}, 7, load, load);
+    FifoRun r = Send<TypeParam>(frames, {}, 7, load, load);
     ASSERT_FALSE(r.hung);
     EXPECT_EQ(r.out, frames);
     EXPECT_EQ(r.good, frames.size());
@@ -91,7 +107,8 @@ TEST(PktFifo, GoodFramesPassWholeAndInOrder) {
   }
 }
 
-TEST(PktFifo, FlaggedAndOversizedFramesAreDroppedWhole) {
+TYPED_TEST(PktFifo, FlaggedAndOversizedFramesAreDroppedWhole) {
+  constexpr size_t kBytes = TestFixture::kBytes;
   std::mt19937_64 rng(2);
   std::vector<std::vector<uint8_t>> frames, want;
   std::vector<bool> drop;
@@ -108,7 +125,7 @@ TEST(PktFifo, FlaggedAndOversizedFramesAreDroppedWhole) {
     if (!too_long && !flagged) want.push_back(f);
   }
   for (double load : {0.0, 0.4}) {
-    FifoRun r = Send(frames, drop, 9, load, load);
+    FifoRun r = Send<TypeParam>(frames, drop, 9, load, load);
     ASSERT_FALSE(r.hung) << "the FIFO stopped taking or giving frames";
     EXPECT_EQ(r.out, want);
     EXPECT_EQ(r.overflow, want_overflow);

@@ -1,6 +1,7 @@
 // A stream-in, stream-out test bench for one Verilated block: a seeded source with random
 // idles, a seeded sink with random back-pressure, and a cycle budget so a hang fails the test
-// instead of stalling it.
+// instead of stalling it.  With MBUFNIC_PCAP_DIR set, every bench writes the frames it sent and
+// received to <dir>/<name>_in.pcap and <name>_out.pcap, for Wireshark or tshark.
 #ifndef MBUFNIC_TESTS_RTL_CSUM_STREAM_BENCH_H_
 #define MBUFNIC_TESTS_RTL_CSUM_STREAM_BENCH_H_
 
@@ -10,8 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include <cstdlib>
+
 #include "bfm/axis.h"
 #include "harness.h"
+#include "pcap_file.h"
 
 namespace mbufnic::rtltest {
 
@@ -40,7 +44,8 @@ class StreamBench {
   static constexpr size_t kBytes = sim::SignalBytes<SData_>();
 
   StreamBench(const std::string& name, uint64_t seed, double idle, double stall)
-      : h_(name, seed),
+      : name_(name),
+        h_(name, seed),
         src_({&h_.top().s_axis_tdata_i, &h_.top().s_axis_tkeep_i, &h_.top().s_axis_tlast_i,
               InUser<Model>::Get(h_.top(), &no_user_), &h_.top().s_axis_tvalid_i, &h_.top().s_axis_tready_o},
              seed * 2 + 1, idle),
@@ -52,12 +57,26 @@ class StreamBench {
     h_.top().eval();
   }
 
+  ~StreamBench() {
+    const char* dir = std::getenv("MBUFNIC_PCAP_DIR");
+    if (!dir || !*dir) return;
+    std::vector<std::vector<uint8_t>> out;
+    for (const auto& f : sink_.frames()) out.push_back(f.data);
+    WritePcap(std::string(dir) + "/" + name_ + "_in.pcap", sent_);
+    WritePcap(std::string(dir) + "/" + name_ + "_out.pcap", out);
+  }
+  StreamBench(const StreamBench&) = delete;
+  StreamBench& operator=(const StreamBench&) = delete;
+
   Model& top() { return h_.top(); }
   sim::Harness<Model>& harness() { return h_; }
   sim::AxisSource<SData_, SKeep_, SUser_>& source() { return src_; }
   sim::AxisSink<MData_, MKeep_, MUser_>& sink() { return sink_; }
 
-  void Push(std::vector<uint8_t> frame, uint64_t user = 0) { src_.Push(std::move(frame), user); }
+  void Push(std::vector<uint8_t> frame, uint64_t user = 0) {
+    if (std::getenv("MBUFNIC_PCAP_DIR")) sent_.push_back(frame);
+    src_.Push(std::move(frame), user);
+  }
 
   // One cycle; `each` runs before the edge (after the bus models have sampled).
   template <typename Each>
@@ -87,6 +106,8 @@ class StreamBench {
   }
 
  private:
+  std::string name_;
+  std::vector<std::vector<uint8_t>> sent_;
   uint64_t no_user_ = 0;  // declared before the bus models that point at it
   sim::Harness<Model> h_;
   sim::AxisSource<SData_, SKeep_, SUser_> src_;
