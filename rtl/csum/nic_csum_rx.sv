@@ -312,7 +312,7 @@ module nic_csum_rx #(
   walk_t          pc_w_q, pc2_w_q, pc3_w_q;
   logic [W*8-1:0] pc_r_q;
   nic_hw_pkg::l3_type_e pc_l3type_q;
-  logic [8*18-1:0] pc_hdr_q;           // eight sums of four header words
+  logic [32*16-1:0] pc_hm_q;           // the header's words, IHL-masked
   logic [17:0]     pc_v4_ps_q;         // IPv4 addresses (words 6..9)
   logic [4*18-1:0] pc_v6_ps_q;         // IPv6 addresses (words 4..19), four sums of four
 
@@ -322,10 +322,7 @@ module nic_csum_rx #(
     pc_r_q      <= pb_r_q;
     pc_l3type_q <= pb_l3type_q;
     pc_w_q      <= pcw_d;
-    for (int unsigned g = 0; g < 8; g++) begin
-      pc_hdr_q[18*g +: 18] <= sum4(hw_masked[4*g], hw_masked[4*g+1], hw_masked[4*g+2],
-                                   hw_masked[4*g+3]);
-    end
+    for (int unsigned w = 0; w < 32; w++) pc_hm_q[16*w +: 16] <= hw_masked[w];
     pc_v4_ps_q <= sum4(rword(pb_r_q, 6), rword(pb_r_q, 7), rword(pb_r_q, 8), rword(pb_r_q, 9));
     for (int unsigned g = 0; g < 4; g++) begin
       pc_v6_ps_q[18*g +: 18] <= sum4(rword(pb_r_q, 4 + 4*g), rword(pb_r_q, 5 + 4*g),
@@ -340,7 +337,8 @@ module nic_csum_rx #(
   logic           pc2_valid_q;
   logic [W*8-1:0] pc2_r_q;
   nic_hw_pkg::l3_type_e pc2_l3type_q;
-  logic [19:0]    pc2_hdr_a_q, pc2_hdr_b_q, pc2_ps_q;
+  logic [8*18-1:0] pc2_hdr_q;          // eight sums of four header words
+  logic [19:0]    pc2_ps_q;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) pc2_valid_q <= 1'b0;
@@ -348,8 +346,10 @@ module nic_csum_rx #(
     pc2_r_q      <= pc_r_q;
     pc2_l3type_q <= pc_l3type_q;
     pc2_w_q      <= pc_w_q;
-    pc2_hdr_a_q  <= sum4w(pc_hdr_q[71:0]);
-    pc2_hdr_b_q  <= sum4w(pc_hdr_q[143:72]);
+    for (int unsigned g = 0; g < 8; g++) begin
+      pc2_hdr_q[18*g +: 18] <= sum4(pc_hm_q[64*g +: 16], pc_hm_q[64*g+16 +: 16],
+                                    pc_hm_q[64*g+32 +: 16], pc_hm_q[64*g+48 +: 16]);
+    end
     pc2_ps_q     <= (pc_l3type_q == nic_hw_pkg::L3TypeIpv6) ? sum4w(pc_v6_ps_q)
                                                             : {2'd0, pc_v4_ps_q};
   end
@@ -357,7 +357,8 @@ module nic_csum_rx #(
   logic           pc3_valid_q;
   logic [W*8-1:0] pc3_r_q;
   nic_hw_pkg::l3_type_e pc3_l3type_q;
-  logic [15:0]    pc3_hsum_q, pc3_ps_q;
+  logic [19:0]    pc3_hdr_a_q, pc3_hdr_b_q;
+  logic [15:0]    pc3_ps_q;
 
   // Ones'-complement addition: a + b with the carry wrapped around.  Both a + b and a + b + 1
   // are formed side by side and the carry picks one, so the end-around carry costs a
@@ -381,8 +382,27 @@ module nic_csum_rx #(
     pc3_r_q      <= pc2_r_q;
     pc3_l3type_q <= pc2_l3type_q;
     pc3_w_q      <= pc2_w_q;
-    pc3_hsum_q   <= fold({11'd0, {1'b0, pc2_hdr_a_q} + {1'b0, pc2_hdr_b_q}});
+    pc3_hdr_a_q  <= sum4w(pc2_hdr_q[71:0]);
+    pc3_hdr_b_q  <= sum4w(pc2_hdr_q[143:72]);
     pc3_ps_q     <= fold({12'd0, pc2_ps_q});
+  end
+
+  // PC4: the header sum's last addition.
+  logic           pc4_valid_q;
+  logic [W*8-1:0] pc4_r_q;
+  nic_hw_pkg::l3_type_e pc4_l3type_q;
+  walk_t          pc4_w_q;
+  logic [20:0]    pc4_hsum_q;
+  logic [15:0]    pc4_ps_q;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) pc4_valid_q <= 1'b0;
+    else pc4_valid_q <= pc3_valid_q;
+    pc4_r_q      <= pc3_r_q;
+    pc4_l3type_q <= pc3_l3type_q;
+    pc4_w_q      <= pc3_w_q;
+    pc4_hsum_q   <= {1'b0, pc3_hdr_a_q} + {1'b0, pc3_hdr_b_q};
+    pc4_ps_q     <= pc3_ps_q;
   end
 
   // ---- PD: L3 verdict (all but the frame-length check) and the start of the walk ---------
@@ -391,9 +411,9 @@ module nic_csum_rx #(
   // join here.
   walk_t pd_d;
   always_comb begin
-    pd_d         = pc3_w_q;
-    pd_d.hdr_ok  = pc3_l3type_q == nic_hw_pkg::L3TypeIpv4 && pc3_hsum_q == 16'hFFFF;
-    pd_d.ps_addr = pc3_ps_q;
+    pd_d         = pc4_w_q;
+    pd_d.hdr_ok  = pc4_l3type_q == nic_hw_pkg::L3TypeIpv4 && fold({11'd0, pc4_hsum_q}) == 16'hFFFF;
+    pd_d.ps_addr = pc4_ps_q;
   end
 
   // Stage arrays are plain vectors, cast to walk_t per stage: Yosys misreads packed arrays of
@@ -405,9 +425,9 @@ module nic_csum_rx #(
 
   always_ff @(posedge clk_i) begin
     if (rst_i) wk_valid_q[0] <= 1'b0;
-    else wk_valid_q[0] <= pc3_valid_q;
+    else wk_valid_q[0] <= pc4_valid_q;
     wk_q[0] <= pd_d;
-    wr_q[0] <= pc3_r_q;
+    wr_q[0] <= pc4_r_q;
   end
 
   // ---- E1..En: one IPv6 extension header per two stages ---------------------------------

@@ -193,6 +193,7 @@ module nic_csum_tx #(
     logic [16:0] field_end;            // csum_start + csum_offset + 2
     logic [15:0] l4_pos;               // the L4 field
     logic [16:0] l3, l3_12, l3_20;
+    logic [15:0] ip_pos, ip_pos1;      // the IPv4 checksum field: l3 + 10, l3 + 11
     logic [16:0] hdr_end;              // l3 + IHL * 4
     logic [7:0]  vihl;                 // the IPv4 version/IHL byte
     logic [16:0] len;                  // bytes up to the end of this beat
@@ -236,6 +237,8 @@ module nic_csum_tx #(
     p2_q.l3           <= {1'b0, p1_l3};
     p2_q.l3_12        <= {1'b0, p1_l3} + 17'd12;
     p2_q.l3_20        <= {1'b0, p1_l3} + 17'd20;
+    p2_q.ip_pos       <= p1_l3 + 16'd10;
+    p2_q.ip_pos1      <= p1_l3 + 16'd11;
     p2_q.hdr_end      <= {1'b0, p1_l3} + {11'd0, p1_vihl[3:0], 2'b00};
     p2_q.vihl         <= p1_vihl;
     p2_q.len          <= {1'b0, p1_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(p1_keep_q));
@@ -268,8 +271,7 @@ module nic_csum_tx #(
     // The IPv4 header, less its checksum field (taken as zero).
     p3_ip_mask_q <= p2_keep_q & from_pos(p2_idx_q, p2_q.l3[15:0]) &
                     ~from_pos(p2_idx_q, p2_q.hdr_end[15:0]) &
-                    ~at_pos(p2_idx_q, p2_q.l3[15:0] + 16'd10) &
-                    ~at_pos(p2_idx_q, p2_q.l3[15:0] + 16'd11);
+                    ~at_pos(p2_idx_q, p2_q.ip_pos) & ~at_pos(p2_idx_q, p2_q.ip_pos1);
   end
 
   // ---- P4..P9: word sums of the masked bytes (nic_csum_beat_sum, six cycles) --------------
@@ -415,8 +417,8 @@ module nic_csum_tx #(
     // With `udp`, a computed 0x0000 goes out as 0xFFFF, its other ones'-complement form.
     p10_res_q.l4_val  <= (p9_q.udp && p9_l4_q == 16'hFFFF) ? 16'hFFFF : ~p9_l4_q;
     p10_res_q.ip_ok   <= p9_ip_ok_q;
-    p10_res_q.ip_pos  <= p9_q.l3[15:0] + 16'd10;
-    p10_res_q.ip_pos1 <= p9_q.l3[15:0] + 16'd11;
+    p10_res_q.ip_pos  <= p9_q.ip_pos;
+    p10_res_q.ip_pos1 <= p9_q.ip_pos1;
     p10_res_q.ip_val  <= ~p9_ip_q;
     p10_res_q.status  <= p9_status_q;
   end
