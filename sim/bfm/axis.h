@@ -82,7 +82,6 @@ class AxisSource {
       SetByte(*pins_.tdata, i, i < n ? f.data[offset_ + i] : 0);
       if (i < n) keep |= uint64_t{1} << i;
     }
-    if (kBytes == 64 && n == 64) keep = ~uint64_t{0};
     SetU64(*pins_.tkeep, keep);
     *pins_.tlast = offset_ + n >= f.data.size();
     if (pins_.tuser) SetU64(*pins_.tuser, offset_ == 0 ? f.user : 0);
@@ -127,7 +126,6 @@ class AxisSink {
     if (held_valid_ && !valid) Violation("valid dropped before the beat was taken");
     if (valid && *pins_.tready) {
       ++beats_;
-      uint64_t keep_lo = GetU64(*pins_.tkeep);
       bool last = *pins_.tlast;
       size_t n = 0;
       bool gap = false;
@@ -140,7 +138,6 @@ class AxisSink {
           gap = true;
         }
       }
-      (void)keep_lo;
       if (!last && n != kBytes) Violation("a beat before the last is not full");
       if (n == 0) Violation("a beat with no bytes");
       if (last) {

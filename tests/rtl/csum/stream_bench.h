@@ -12,6 +12,9 @@
 #include <vector>
 
 #include <cstdlib>
+#include <exception>
+
+#include <gtest/gtest.h>
 
 #include "bfm/axis.h"
 #include "harness.h"
@@ -62,8 +65,12 @@ class StreamBench {
     if (!dir || !*dir) return;
     std::vector<std::vector<uint8_t>> out;
     for (const auto& f : sink_.frames()) out.push_back(f.data);
-    WritePcap(std::string(dir) + "/" + name_ + "_in.pcap", sent_);
-    WritePcap(std::string(dir) + "/" + name_ + "_out.pcap", out);
+    try {
+      WritePcap(std::string(dir) + "/" + name_ + "_in.pcap", sent_);
+      WritePcap(std::string(dir) + "/" + name_ + "_out.pcap", out);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "MBUFNIC_PCAP_DIR: " << e.what();
+    }
   }
   StreamBench(const StreamBench&) = delete;
   StreamBench& operator=(const StreamBench&) = delete;
