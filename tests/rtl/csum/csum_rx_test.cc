@@ -178,23 +178,10 @@ TYPED_TEST(CsumRx, OneBeatPerCycleAtEverySize) {
     const int n = len > 2000 ? 12 : 100;
     for (int i = 0; i < n; ++i) b.Push(f);
     const uint64_t total = n * ((len + B - 1) / B);
-    uint64_t in_stalls = 0, out_gaps = 0, out_beats = 0;
-    bool started = false;
-    for (uint64_t c = 0; c < 10 * total + 1000 && b.sink().frames().size() < size_t(n); ++c) {
-      b.Step([&] {
-        auto& t = b.top();
-        if (t.s_axis_tvalid_i && !t.s_axis_tready_o) ++in_stalls;
-        if (t.m_axis_tvalid_o) {
-          started = true;
-          ++out_beats;
-        } else if (started && out_beats < total) {
-          ++out_gaps;
-        }
-      });
-    }
-    ASSERT_EQ(b.sink().frames().size(), size_t(n));
-    EXPECT_EQ(in_stalls, 0u) << "input waited, len " << len;
-    EXPECT_EQ(out_gaps, 0u) << "dead cycles between frames, len " << len;
+    typename TestFixture::Bench::LineRate r;
+    ASSERT_TRUE(b.RunLineRate(n, total, &r)) << "len " << len;
+    EXPECT_EQ(r.in_stalls, 0u) << "input waited, len " << len;
+    EXPECT_EQ(r.out_gaps, 0u) << "dead cycles between frames, len " << len;
     for (auto& o : b.sink().frames()) EXPECT_TRUE(Decode(o.user).l4_valid);
   }
 }

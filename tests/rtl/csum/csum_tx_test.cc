@@ -319,24 +319,10 @@ TYPED_TEST(CsumTx, OneBeatPerCycleAtEverySize) {
     std::vector<uint8_t> f(len, 0x11);
     f[14] = 0x45;
     for (int i = 0; i < n; ++i) b.Push(f, c.Encode());
-    uint64_t in_stalls = 0, out_gaps = 0, out_beats = 0;
-    bool started = false;
-    const uint64_t total = n * ((len + B - 1) / B);
-    for (uint64_t cyc = 0; cyc < 10 * total + 1000 && b.sink().frames().size() < size_t(n); ++cyc) {
-      b.Step([&] {
-        auto& t = b.top();
-        if (t.s_axis_tvalid_i && !t.s_axis_tready_o) ++in_stalls;
-        if (t.m_axis_tvalid_o) {
-          started = true;
-          ++out_beats;
-        } else if (started && out_beats < total) {
-          ++out_gaps;
-        }
-      });
-    }
-    ASSERT_EQ(b.sink().frames().size(), size_t(n)) << "len " << len;
-    EXPECT_EQ(in_stalls, 0u) << "input waited, len " << len;
-    EXPECT_EQ(out_gaps, 0u) << "dead cycles between frames, len " << len;
+    typename TestFixture::Bench::LineRate r;
+    ASSERT_TRUE(b.RunLineRate(n, n * ((len + B - 1) / B), &r)) << "len " << len;
+    EXPECT_EQ(r.in_stalls, 0u) << "input waited, len " << len;
+    EXPECT_EQ(r.out_gaps, 0u) << "dead cycles between frames, len " << len;
   }
 }
 

@@ -103,6 +103,31 @@ class StreamBench {
     Step([] {});
   }
 
+  // Line-rate run of the frames already pushed (make the bench with no idles and no stalls):
+  // counts the cycles the input waited and the idle output cycles between the first and the
+  // last output beat.  Returns false if the frames did not all come out.
+  struct LineRate {
+    uint64_t in_stalls = 0;
+    uint64_t out_gaps = 0;
+  };
+  bool RunLineRate(size_t frames, uint64_t beats, LineRate* r) {
+    uint64_t out_beats = 0;
+    bool started = false;
+    for (uint64_t c = 0; c < 10 * beats + 1000 && sink_.frames().size() < frames; ++c) {
+      Step([&] {
+        auto& t = h_.top();
+        if (t.s_axis_tvalid_i && !t.s_axis_tready_o) ++r->in_stalls;
+        if (t.m_axis_tvalid_o) {
+          started = true;
+          ++out_beats;
+        } else if (started && out_beats < beats) {
+          ++r->out_gaps;
+        }
+      });
+    }
+    return sink_.frames().size() == frames;
+  }
+
   // Runs until `frames` frames have come out, or `budget` cycles pass; false on timeout.
   bool RunUntil(size_t frames, uint64_t budget) {
     for (uint64_t c = 0; c < budget; ++c) {
