@@ -82,16 +82,6 @@ module nic_csum_rx #(
   endfunction
 
 
-  // Bytes in a beat whose tkeep is contiguous from lane 0.
-  function automatic logic [LaneBits:0] keep_bytes(logic [Bytes-1:0] k);
-    logic [Bytes:0] kx;
-    kx = {1'b0, k};
-    keep_bytes = '0;
-    // The last kept lane is where a 1 meets a 0: one-hot, so the lanes OR together.
-    for (int unsigned l = 0; l < Bytes; l++) begin
-      if (kx[l] && !kx[l+1]) keep_bytes = keep_bytes | (LaneBits + 1)'(l + 1);
-    end
-  endfunction
 
   function automatic logic is_vlan(logic [15:0] t);
     is_vlan = t == 16'h8100 || t == 16'h88A8;
@@ -140,8 +130,9 @@ module nic_csum_rx #(
   end
   assign win_done = in_fire && (in_idx_q < IdxWidth'(WinBeats)) &&
                     (s_axis_tlast_i || in_idx_q == IdxWidth'(WinBeats - 1));
-  assign win_len  = s_axis_tlast_i ? 9'(in_idx_q * Bytes) + 9'(keep_bytes(s_axis_tkeep_i))
-                                   : 9'(W);
+  assign win_len  = s_axis_tlast_i
+                  ? 9'(in_idx_q * Bytes) + 9'(nic_csum_pkg::keep_count(64'(s_axis_tkeep_i)))
+                  : 9'(W);
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
@@ -360,21 +351,6 @@ module nic_csum_rx #(
   logic [19:0]    pc3_hdr_a_q, pc3_hdr_b_q;
   logic [15:0]    pc3_ps_q;
 
-  // Ones'-complement addition: a + b with the carry wrapped around.  Both a + b and a + b + 1
-  // are formed side by side and the carry picks one, so the end-around carry costs a
-  // multiplexer, not a second adder.
-  function automatic logic [15:0] add1c(logic [15:0] a, logic [15:0] b);
-    logic [16:0] s0;
-    logic [15:0] s1;
-    s0 = {1'b0, a} + {1'b0, b};
-    s1 = a + b + 16'd1;
-    add1c = s0[16] ? s1[15:0] : s0[15:0];
-  endfunction
-
-  // A 32-bit partial sum folded to 16 bits.
-  function automatic logic [15:0] fold(logic [31:0] s);
-    fold = add1c(s[31:16], s[15:0]);
-  endfunction
 
   always_ff @(posedge clk_i) begin
     if (rst_i) pc3_valid_q <= 1'b0;
@@ -384,7 +360,7 @@ module nic_csum_rx #(
     pc3_w_q      <= pc2_w_q;
     pc3_hdr_a_q  <= sum4w(pc2_hdr_q[71:0]);
     pc3_hdr_b_q  <= sum4w(pc2_hdr_q[143:72]);
-    pc3_ps_q     <= fold({12'd0, pc2_ps_q});
+    pc3_ps_q     <= nic_csum_pkg::fold({12'd0, pc2_ps_q});
   end
 
   // PC4: the header sum's last addition.
@@ -412,7 +388,8 @@ module nic_csum_rx #(
   walk_t pd_d;
   always_comb begin
     pd_d         = pc4_w_q;
-    pd_d.hdr_ok  = pc4_l3type_q == nic_hw_pkg::L3TypeIpv4 && fold({11'd0, pc4_hsum_q}) == 16'hFFFF;
+    pd_d.hdr_ok  = pc4_l3type_q == nic_hw_pkg::L3TypeIpv4 &&
+                   nic_csum_pkg::fold({11'd0, pc4_hsum_q}) == 16'hFFFF;
     pd_d.ps_addr = pc4_ps_q;
   end
 
@@ -606,7 +583,7 @@ module nic_csum_rx #(
     rec_d.l4off     = pl2_l4off_q;
     rec_d.l4_ok     = pl2_l4_ok_q;
     rec_d.udp6_zero = pl2_udp6_zero_q;
-    rec_d.pseudo    = fold({14'd0, pl2_pseudo_q});
+    rec_d.pseudo    = nic_csum_pkg::fold({14'd0, pl2_pseudo_q});
   end
 
   logic rec_valid, rec_pop;
@@ -690,7 +667,8 @@ module nic_csum_rx #(
       o1_q.last     <= buf_last;
       o1_q.first    <= out_first_q;
       o1_q.rec      <= cur;
-      o1_q.len      <= {1'b0, out_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(buf_keep));
+      o1_q.len      <= {1'b0, out_idx_q, {LaneBits{1'b0}}} +
+                       17'(nic_csum_pkg::keep_count(64'(buf_keep)));
       o1_mask_q     <= buf_keep & from_pos(out_idx_q, {9'd0, cur.l4off}) &
                        ~from_pos(out_idx_q, cur.l3_end);
     end
@@ -746,7 +724,7 @@ module nic_csum_rx #(
     if (adv) begin
       o6_data_q  <= o5_data_q;
       o6_q       <= o5_q;
-      o6_sum_q   <= fold(acc_q);
+      o6_sum_q   <= nic_csum_pkg::fold(acc_q);
       // The frame must hold the whole datagram; trailing bytes are padding.
       o6_l3_ok_q <= o5_q.rec.l3_ok && o5_q.rec.l3_end <= o5_q.len;
     end
@@ -773,7 +751,8 @@ module nic_csum_rx #(
       res.l4_offset  = o6_l3_ok_q ? r.l4off : '0;
       res.l4_calc    = l4_calc;
       res.l4_sum     = l4_calc ? o6_sum_q : '0;
-      res.l4_valid   = l4_calc && !r.udp6_zero && add1c(o6_sum_q, r.pseudo) == 16'hFFFF;
+      res.l4_valid   = l4_calc && !r.udp6_zero &&
+                       nic_csum_pkg::add1c(o6_sum_q, r.pseudo) == 16'hFFFF;
     end
   end
 

@@ -170,16 +170,6 @@ module nic_csum_tx #(
     else at_pos = '0;
   endfunction
 
-  // Bytes in a beat whose tkeep is contiguous from lane 0.
-  function automatic logic [LaneBits:0] keep_bytes(logic [Bytes-1:0] k);
-    logic [Bytes:0] kx;
-    kx = {1'b0, k};
-    keep_bytes = '0;
-    // The last kept lane is where a 1 meets a 0: one-hot, so the lanes OR together.
-    for (int unsigned l = 0; l < Bytes; l++) begin
-      if (kx[l] && !kx[l+1]) keep_bytes = keep_bytes | (LaneBits + 1)'(l + 1);
-    end
-  endfunction
 
   // Per-beat facts that travel beside the data: positions derived from the command (computed
   // once, early, so no later stage has an adder in front of a compare), and the frame length
@@ -241,7 +231,8 @@ module nic_csum_tx #(
     p2_q.ip_pos1      <= p1_l3 + 16'd11;
     p2_q.hdr_end      <= {1'b0, p1_l3} + {11'd0, p1_vihl[3:0], 2'b00};
     p2_q.vihl         <= p1_vihl;
-    p2_q.len          <= {1'b0, p1_idx_q, {LaneBits{1'b0}}} + 17'(keep_bytes(p1_keep_q));
+    p2_q.len          <= {1'b0, p1_idx_q, {LaneBits{1'b0}}} +
+                         17'(nic_csum_pkg::keep_count(64'(p1_keep_q)));
     p2_q.start_past     <= 1'b0;
     p2_q.field_past     <= 1'b0;
     p2_q.ip_hdr_ok      <= 1'b0;
@@ -328,21 +319,6 @@ module nic_csum_tx #(
   end
 
   // ---- P8: fold, and the command checks ------------------------------------------------
-  // Ones'-complement addition: a + b with the carry wrapped around.  Both a + b and a + b + 1
-  // are formed side by side and the carry picks one, so the end-around carry costs a
-  // multiplexer, not a second adder.
-  function automatic logic [15:0] add1c(logic [15:0] a, logic [15:0] b);
-    logic [16:0] s0;
-    logic [15:0] s1;
-    s0 = {1'b0, a} + {1'b0, b};
-    s1 = a + b + 16'd1;
-    add1c = s0[16] ? s1[15:0] : s0[15:0];
-  endfunction
-
-  // A 32-bit partial sum folded to 16 bits.
-  function automatic logic [15:0] fold(logic [31:0] s);
-    fold = add1c(s[31:16], s[15:0]);
-  endfunction
 
 
   logic oversize, l4_bad, ip_bad, overlap, ip_ok_hdr;
@@ -365,8 +341,8 @@ module nic_csum_tx #(
   always_ff @(posedge clk_i) begin
     if (rst_i) p8_valid_q <= 1'b0;
     else p8_valid_q <= p7_valid_q;
-    p8_l4_q     <= fold(p7_l4_q);
-    p8_ip_q     <= fold(p7_ip_q);
+    p8_l4_q     <= nic_csum_pkg::fold(p7_l4_q);
+    p8_ip_q     <= nic_csum_pkg::fold(p7_ip_q);
     p8_l4_ok_q  <= p7_q.l4_en && !l4_bad;
     p8_ip_ok_q  <= p7_q.ip4_en && !ip_bad;
     p8_status_q <= {oversize, ip_bad, l4_bad};
@@ -383,7 +359,8 @@ module nic_csum_tx #(
     if (rst_i) p9_valid_q <= 1'b0;
     else p9_valid_q <= p8_valid_q;
     // Words were paired from even frame positions: swap when the range starts at an odd one.
-    p9_l4_q     <= add1c(p8_q.odd_start ? {p8_l4_q[7:0], p8_l4_q[15:8]} : p8_l4_q, p8_q.init);
+    p9_l4_q     <= nic_csum_pkg::add1c(
+                       p8_q.odd_start ? {p8_l4_q[7:0], p8_l4_q[15:8]} : p8_l4_q, p8_q.init);
     p9_ip_q     <= p8_q.l3[0] ? {p8_ip_q[7:0], p8_ip_q[15:8]} : p8_ip_q;
     p9_l4_ok_q  <= p8_l4_ok_q;
     p9_ip_ok_q  <= p8_ip_ok_q;
