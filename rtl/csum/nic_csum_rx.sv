@@ -227,7 +227,7 @@ module nic_csum_rx #(
     pb_l3type_q <= l3type;
   end
 
-  // ---- PC, PC2, PC3: header fields and sums ---------------------------------------------
+  // ---- PC..PC4: header fields and sums ----------------------------------------------------
   // The IPv4 header checksum over IHL*2 words (at most 30) and the pseudo-header addresses,
   // as adder trees of two levels per stage.
   function automatic logic [15:0] rword(logic [W*8-1:0] r, int unsigned w);
@@ -674,7 +674,7 @@ module nic_csum_rx #(
     end
   end
 
-  // ---- O2..O7: word sums (nic_csum_beat_sum, six cycles), data and record alongside ---------
+  // ---- Word sums (nic_csum_beat_sum: six cycles between O1 and O5), beat and record beside ---
   localparam int unsigned SumLatency = 6;
   localparam int unsigned BeatBits = $bits(o1_q);
   logic [21:0] beat_sum;

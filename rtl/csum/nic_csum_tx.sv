@@ -265,7 +265,7 @@ module nic_csum_tx #(
                     ~at_pos(p2_idx_q, p2_q.ip_pos) & ~at_pos(p2_idx_q, p2_q.ip_pos1);
   end
 
-  // ---- P4..P9: word sums of the masked bytes (nic_csum_beat_sum, six cycles) --------------
+  // ---- Word sums of the masked bytes (nic_csum_beat_sum: six cycles between P3 and P7) ----
   // Words pair bytes at even frame positions (high) with the next odd one (low); a range that
   // starts at an odd position is corrected by a byte swap at the end (RFC 1071).
   logic [21:0] beat_l4, beat_ip;
