@@ -1,5 +1,5 @@
 // The receive checksum engine (rtl/csum/nic_csum_rx.sv) at 64, 256 and 512 bits.  Every verdict
-// is checked against the software reference (tests/rtl/support/rx_csum_ref), whose sums come
+// is checked against the software reference (tests/support/rx_csum_ref), whose sums come
 // from the host's checksum code, and a sample against tshark's own checksum validation.
 #include <gtest/gtest.h>
 #include <mbufnic/hw/nic_hw.h>

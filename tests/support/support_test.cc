@@ -323,7 +323,7 @@ TEST(SupportPcapFile, RoundTrip) {
   for (int i = 0; i < 50; ++i) frames.push_back(BuildFrame(RandomSpec(rng)));
   frames.push_back(Frame(9216, 0xab));
   frames.push_back(Frame{1, 2, 3});
-  std::string path = ::testing::TempDir() + "rtl_support_roundtrip.pcap";
+  std::string path = ::testing::TempDir() + "test_support_roundtrip.pcap";
   WritePcap(path, frames);
   EXPECT_EQ(ReadPcap(path), frames);
   std::remove(path.c_str());
@@ -332,7 +332,7 @@ TEST(SupportPcapFile, RoundTrip) {
 TEST(SupportPcapFile, ErrorsThrow) {
   EXPECT_THROW(PcapWriter("/nonexistent-dir/x.pcap"), std::runtime_error);
   EXPECT_THROW(ReadPcap("/nonexistent-dir/x.pcap"), std::runtime_error);
-  std::string path = ::testing::TempDir() + "rtl_support_errors.pcap";
+  std::string path = ::testing::TempDir() + "test_support_errors.pcap";
   PcapWriter w(path);
   EXPECT_THROW(w.Write(Frame(70000)), std::runtime_error);
   w.Write(Frame(60));
@@ -363,7 +363,7 @@ TEST(SupportTshark, JudgesGeneratedFramesAsTheSpecSays) {
     layouts.emplace_back();
     frames.push_back(BuildFrame(specs.back(), &layouts.back()));
   }
-  std::string path = WriteTemp("rtl_support_tshark.pcap", frames);
+  std::string path = WriteTemp("test_support_tshark.pcap", frames);
   TsharkResult ts = CheckChecksums(path);
   ASSERT_EQ(ts.size(), frames.size());
   std::map<std::string, int> checked;
@@ -894,7 +894,7 @@ TEST(SupportTxCase, ExpectedFramesPassTshark) {
     specs.push_back(s);
     frames.push_back(MakeTxCase(s).expected);
   }
-  std::string path = WriteTemp("rtl_support_tx.pcap", frames);
+  std::string path = WriteTemp("test_support_tx.pcap", frames);
   TsharkResult ts = CheckChecksums(path);
   ASSERT_EQ(ts.size(), frames.size());
   int good = 0;

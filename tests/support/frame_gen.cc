@@ -124,7 +124,7 @@ std::vector<uint8_t> L4Segment(const FrameSpec& s) {
     Put32(&seg[4], s.tcp_seq);
     Put32(&seg[8], s.tcp_ack);
     seg[12] = static_cast<uint8_t>(((20 + s.tcp_options_len) / 4) << 4);
-    seg[13] = 0x18;  // PSH, ACK
+    seg[13] = s.tcp_flags;
     Put16(&seg[14], 65535);
     std::fill(seg.begin() + 20, seg.end(), 1);  // NOP options ...
     if (s.tcp_options_len >= 4) {               // ... after an MSS option

@@ -79,6 +79,7 @@ struct FrameSpec {
   uint16_t dst_port = 40002;
   uint32_t tcp_seq = 1000;
   uint32_t tcp_ack = 2000;
+  uint8_t tcp_flags = 0x18;  // PSH, ACK (CWR 0x80, ECE 0x40, URG 0x20, ACK 0x10, PSH 0x08, RST 0x04, SYN 0x02, FIN 0x01)
 
   // Payload after the L4 header (or after the ethertype when l3 == kNone, or after the IP
   // headers when l4 == kOther).
