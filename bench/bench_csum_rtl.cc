@@ -54,6 +54,7 @@ uint64_t Stream(size_t len, int frames, uint64_t user) {
           &t.m_axis_tvalid_o, &t.m_axis_tready_i},
          2);
   t.enable_i = 1;
+  if constexpr (requires { t.s_axis_tdrop_i; }) t.s_axis_tdrop_i = 0;
   h.Reset();
   auto f = Frame(len);
   for (int i = 0; i < frames; ++i) src.Push(f, user);

@@ -19,6 +19,9 @@
 // frame's bytes unchanged and set an error bit in the status on tuser of the frame's last
 // output beat.  A frame longer than MaxFrameBytes is sent unchanged with err_oversize (cut
 // through once the buffer holds MaxFrameBytes of it), so the engine never deadlocks.
+// A frame whose last beat comes with s_axis_tdrop_i (an upstream block cut it short, e.g. the
+// segmenter on a request shorter than it said) is dropped whole: it never leaves, and error_o
+// pulses.  Oversize frames are already leaving when their end arrives and cannot be dropped.
 // tkeep: every beat but the last is full; the last beat's bytes are contiguous from lane 0.
 module nic_csum_tx #(
   // Stream width in bits: 64 to 512, a power of two.
@@ -36,6 +39,8 @@ module nic_csum_tx #(
   input  logic [DataWidth/8-1:0] s_axis_tkeep_i,
   input  logic                   s_axis_tlast_i,
   input  logic [63:0]            s_axis_tuser_i,
+  // On a frame's last beat: the frame is bad, drop it.
+  input  logic                   s_axis_tdrop_i,
   input  logic                   s_axis_tvalid_i,
   output logic                   s_axis_tready_o,
 
@@ -128,7 +133,7 @@ module nic_csum_tx #(
   );
 
   // ---- P1: register the beat with its frame's command --------------------------------
-  logic                 p1_valid_q, p1_last_q, p1_res_q;
+  logic                 p1_valid_q, p1_last_q, p1_res_q, p1_drop_q;
   logic [IdxWidth-1:0]  p1_idx_q;
   logic [DataWidth-1:0] p1_data_q;
   logic [Bytes-1:0]     p1_keep_q;
@@ -146,6 +151,7 @@ module nic_csum_tx #(
     p1_data_q <= s_axis_tdata_i;
     p1_keep_q <= s_axis_tkeep_i;
     p1_last_q <= s_axis_tlast_i;
+    p1_drop_q <= s_axis_tlast_i && s_axis_tdrop_i;
     p1_idx_q  <= in_idx_q;
     p1_cmd_q  <= in_frame_cmd;
     // Picked here, a register ahead of its use, so the 64-way byte select has a cycle alone.
@@ -176,6 +182,7 @@ module nic_csum_tx #(
   // so far.
   typedef struct packed {
     logic        last;
+    logic        drop;                 // last beat of a frame to drop
     logic        res;                  // this beat issues the frame's result
     logic        l4_en, ip4_en, udp, odd_start;
     logic [15:0] init;
@@ -215,6 +222,7 @@ module nic_csum_tx #(
     p2_keep_q         <= p1_keep_q;
     p2_idx_q          <= p1_idx_q;
     p2_q.last         <= p1_last_q;
+    p2_q.drop         <= p1_drop_q;
     p2_q.res          <= p1_res_q;
     p2_q.l4_en        <= enable_i && p1_cmd_q.l4_en;
     p2_q.ip4_en       <= enable_i && p1_cmd_q.ip4_en;
@@ -380,6 +388,7 @@ module nic_csum_tx #(
     logic [15:0] ip_pos1;
     logic [15:0] ip_val;
     logic [2:0]  status;               // err_oversize, err_ip4, err_l4
+    logic        drop;                 // the frame is not sent
   } result_t;
 
   result_t p10_res_q, res_in, res_head, res_q;
@@ -398,6 +407,8 @@ module nic_csum_tx #(
     p10_res_q.ip_pos1 <= p9_q.ip_pos1;
     p10_res_q.ip_val  <= ~p9_ip_q;
     p10_res_q.status  <= p9_status_q;
+    // Only a whole frame can be dropped; an oversize one has begun to leave.
+    p10_res_q.drop    <= p9_q.drop && p9_q.last;
   end
 
   // The reserved command bits are ignored, and the late stages need only part of the
@@ -406,7 +417,7 @@ module nic_csum_tx #(
   assign unused_side = ^{p1_cmd_q, p8_q, p9_q};
 
   assign frame_o = p10_valid_q;
-  assign error_o = p10_valid_q && (p10_res_q.status != '0);
+  assign error_o = p10_valid_q && (p10_res_q.status != '0 || p10_res_q.drop);
   assign res_in  = p10_res_q;
 
   nic_fifo #(.Width($bits(res_in)), .Depth(ResDepth)) u_res (
@@ -479,7 +490,7 @@ module nic_csum_tx #(
   nic_skid_buffer #(.Width(DataWidth + Bytes + 1 + 8)) u_out (
     .clk_i,
     .rst_i,
-    .s_valid_i (move),
+    .s_valid_i (move && !cur.drop),
     .s_ready_o (skid_ready),
     .s_data_i  ({patched, buf_keep, buf_last, out_status}),
     .m_valid_o (m_axis_tvalid_o),

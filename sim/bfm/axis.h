@@ -19,11 +19,12 @@
 namespace mbufnic::sim {
 
 // One frame on a stream: its bytes, and sideband values.  On a source, `user` goes on tuser of
-// the first beat (a per-frame command); a sink records tuser of the last beat (a per-frame
-// result) in `user`.
+// the first beat (a per-frame command; user_hi on bits 64 to 127 of a wider tuser); a sink
+// records tuser of the last beat (a per-frame result) in `user`.
 struct AxisFrame {
   std::vector<uint8_t> data;
   uint64_t user = 0;
+  uint64_t user_hi = 0;
 };
 
 // Pointers to a model's stream signals, so one class serves every width and port name.
@@ -48,8 +49,8 @@ class AxisSource {
     *pins_.tvalid = 0;
   }
 
-  void Push(std::vector<uint8_t> data, uint64_t user = 0) {
-    frames_.push_back({std::move(data), user});
+  void Push(std::vector<uint8_t> data, uint64_t user = 0, uint64_t user_hi = 0) {
+    frames_.push_back({std::move(data), user, user_hi});
   }
   void set_idle(double idle) { idle_ = idle; }
 
@@ -84,7 +85,14 @@ class AxisSource {
     }
     SetU64(*pins_.tkeep, keep);
     *pins_.tlast = offset_ + n >= f.data.size();
-    if (pins_.tuser) SetU64(*pins_.tuser, offset_ == 0 ? f.user : 0);
+    if (pins_.tuser) {
+      SetU64(*pins_.tuser, offset_ == 0 ? f.user : 0);
+      if constexpr (SignalBytes<TUser>() >= 16) {
+        for (size_t i = 0; i < 8; ++i) {
+          SetByte(*pins_.tuser, 8 + i, offset_ == 0 ? static_cast<uint8_t>(f.user_hi >> (8 * i)) : 0);
+        }
+      }
+    }
     *pins_.tvalid = 1;
   }
 

@@ -346,5 +346,38 @@ TYPED_TEST(CsumTx, DisabledPassesFramesUnchanged) {
   }
 }
 
+// A frame whose last beat carries tdrop (an upstream block cut it short) never leaves, and
+// counts as an error; the frames after it are untouched by it.
+TYPED_TEST(CsumTx, DropMarkedFramesNeverLeave) {
+  typename TestFixture::Bench b(TestFixture::Name("drop"), 4, 0.2, 0.2);
+  b.top().enable_i = 1;
+  std::mt19937_64 rng(4);
+  std::vector<typename TestFixture::Case> cases;
+  for (int i = 0; i < 60; ++i) {
+    auto c = TestFixture::RandomCase(rng);
+    if (c.frame.size() <= TestFixture::kBuffer) cases.push_back(c);  // oversize cannot drop
+  }
+  size_t dropped = 0, errors = 0;
+  auto count = [&] { errors += b.top().error_o; };
+  // First half marked bad: nothing comes out.
+  b.top().s_axis_tdrop_i = 1;
+  const size_t half = cases.size() / 2;
+  for (size_t i = 0; i < half; ++i) b.Push(cases[i].frame, cases[i].cmd.Encode());
+  for (int c = 0; c < 400'000 && !b.source().done(); ++c) b.Step(count);
+  for (int c = 0; c < 2000; ++c) b.Step(count);
+  ASSERT_TRUE(b.source().done()) << "the engine stopped taking dropped frames";
+  EXPECT_EQ(b.sink().frames().size(), 0u) << "a dropped frame left";
+  dropped = half;
+  EXPECT_EQ(errors, dropped) << "error_o pulses for dropped frames";
+  // Then good frames: each comes out as the oracle says.
+  b.top().s_axis_tdrop_i = 0;
+  for (size_t i = half; i < cases.size(); ++i) b.Push(cases[i].frame, cases[i].cmd.Encode());
+  ASSERT_TRUE(b.RunUntil(cases.size() - half, 10'000'000));
+  for (size_t i = half; i < cases.size(); ++i) {
+    TxResult want = TxOracle(cases[i].frame, cases[i].cmd, TestFixture::kBuffer);
+    EXPECT_EQ(b.sink().frames()[i - half].data, want.frame) << i;
+  }
+}
+
 }  // namespace
 }  // namespace mbufnic::rtltest

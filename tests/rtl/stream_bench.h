@@ -2,8 +2,8 @@
 // idles, a seeded sink with random back-pressure, and a cycle budget so a hang fails the test
 // instead of stalling it.  With MBUFNIC_PCAP_DIR set, every bench writes the frames it sent and
 // received to <dir>/<name>_in.pcap and <name>_out.pcap, for Wireshark or tshark.
-#ifndef MBUFNIC_TESTS_RTL_CSUM_STREAM_BENCH_H_
-#define MBUFNIC_TESTS_RTL_CSUM_STREAM_BENCH_H_
+#ifndef MBUFNIC_TESTS_RTL_STREAM_BENCH_H_
+#define MBUFNIC_TESTS_RTL_STREAM_BENCH_H_
 
 #include <cstdint>
 #include <string>
@@ -55,6 +55,8 @@ class StreamBench {
         sink_({&h_.top().m_axis_tdata_o, &h_.top().m_axis_tkeep_o, &h_.top().m_axis_tlast_o,
                &h_.top().m_axis_tuser_o, &h_.top().m_axis_tvalid_o, &h_.top().m_axis_tready_i},
               seed * 2 + 2, stall) {
+    // A drop input (a frame marked bad on its last beat) is held low unless a test drives it.
+    if constexpr (requires(Model& m) { m.s_axis_tdrop_i; }) h_.top().s_axis_tdrop_i = 0;
     h_.Reset();
     sink_.Drive();
     h_.top().eval();
@@ -80,9 +82,9 @@ class StreamBench {
   sim::AxisSource<SData_, SKeep_, SUser_>& source() { return src_; }
   sim::AxisSink<MData_, MKeep_, MUser_>& sink() { return sink_; }
 
-  void Push(std::vector<uint8_t> frame, uint64_t user = 0) {
+  void Push(std::vector<uint8_t> frame, uint64_t user = 0, uint64_t user_hi = 0) {
     if (std::getenv("MBUFNIC_PCAP_DIR")) sent_.push_back(frame);
-    src_.Push(std::move(frame), user);
+    src_.Push(std::move(frame), user, user_hi);
   }
 
   // One cycle; `each` runs before the edge (after the bus models have sampled).
@@ -148,4 +150,4 @@ class StreamBench {
 
 }  // namespace mbufnic::rtltest
 
-#endif  // MBUFNIC_TESTS_RTL_CSUM_STREAM_BENCH_H_
+#endif  // MBUFNIC_TESTS_RTL_STREAM_BENCH_H_
