@@ -5,6 +5,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -140,7 +142,10 @@ class SegTshark : public ::testing::Test {
         sample_.push_back({r, c.req, seq0});
       }
     }
-    path_ = ::testing::TempDir() + "sw_segment_tshark.pcap";
+    // One file per test and process: CTest runs the tests of this fixture side by side.
+    path_ = ::testing::TempDir() + "sw_segment_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+            std::to_string(getpid()) + ".pcap";
     rtltest::WritePcap(path_, frames_);
   }
   void TearDown() override {

@@ -1,5 +1,5 @@
-// The transmit offload pipeline (rtl/tso/nic_tso.sv, then rtl/csum/nic_csum_tx.sv) at 64 and 512
-// bits: every segment it sends is compared byte for byte with the host's software twin
+// The transmit offload pipeline (rtl/tso/nic_tso.sv, then rtl/csum/nic_csum_tx.sv) at 64, 256 and
+// 512 bits: every segment it sends is compared byte for byte with the host's software twin
 // (host/offload, SegmentFrame), under random source idles and sink back-pressure; refused
 // requests must raise the twin's error code; segments go through tshark; and the wire side
 // must carry a beat on every cycle of a 64 KiB request.
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "Vnic_tx_offload_w256.h"
 #include "Vnic_tx_offload_w512.h"
 #include "Vnic_tx_offload_w64.h"
 #include "frame_gen.h"
@@ -142,7 +143,7 @@ class TxOffload : public ::testing::Test {
   }
 };
 
-using Models = ::testing::Types<Vnic_tx_offload_w64, Vnic_tx_offload_w512>;
+using Models = ::testing::Types<Vnic_tx_offload_w64, Vnic_tx_offload_w256, Vnic_tx_offload_w512>;
 TYPED_TEST_SUITE(TxOffload, Models);
 
 // Thousands of random requests of every header shape, MSS from 1 to 9000 and payloads up to
