@@ -154,7 +154,7 @@ TYPED_TEST(TxOffload, RandomRequestsMatchTheSoftwareTwin) {
   for (int round = 0; round < kRounds; ++round) {
     std::mt19937_64 rng(1000 + round);
     std::vector<Input> inputs;
-    uint64_t segments = 0;
+    uint64_t requests = 0, segments = 0;
     for (int i = 0; i < kPerRound; ++i) {
       if (rng() % 8 == 0) {
         RandomSpecOptions o;
@@ -171,13 +171,15 @@ TYPED_TEST(TxOffload, RandomRequestsMatchTheSoftwareTwin) {
       SegCase c = RandomSegCase(rng, o);
       inputs.push_back(SegInput(c, c.frame, "request " + std::to_string(i)));
       ASSERT_EQ(inputs.back().err, hw::SegErr::kNone) << inputs.back().what;
+      ++requests;
       segments += inputs.back().expect.size();
     }
     double idle = round == 0 ? 0.0 : 0.2 * round;
     double stall = round == 0 ? 0.0 : 0.15 * (kRounds - round);
     auto r = this->Check(inputs, 77 + round, idle, stall,
                          ("random" + std::to_string(round)).c_str());
-    EXPECT_EQ(r.segs, segments);
+    EXPECT_EQ(r.reqs, requests) << "req_o pulses";
+    EXPECT_EQ(r.segs, segments) << "seg_o pulses";
     if (this->HasFailure()) return;
   }
 }
@@ -300,14 +302,13 @@ TYPED_TEST(TxOffload, SegmentsLeaveBackToBack) {
     typename TestFixture::Bench b(this->Name("line_rate"), 1, 0.0, 0.0);
     b.top().csum_enable_i = 1;
     this->Push(b, in);
-    uint64_t out_beats = 0, want = 0;
+    uint64_t want = 0;
     for (const Frame& f : in.expect) {
       want += (f.size() + TestFixture::kBytes - 1) / TestFixture::kBytes;
     }
     typename TestFixture::Bench::LineRate lr;
     ASSERT_TRUE(b.RunLineRate(in.expect.size(), want, &lr)) << "mss " << mss;
-    out_beats = b.sink().beats();
-    EXPECT_EQ(out_beats, want);
+    EXPECT_EQ(b.sink().beats(), want);
     EXPECT_EQ(lr.out_gaps, 0u) << "idle output cycles inside a request, mss " << mss;
     for (size_t i = 0; i < in.expect.size(); ++i) {
       ASSERT_EQ(b.sink().frames()[i].data, in.expect[i]) << "segment " << i << " mss " << mss;
