@@ -179,6 +179,11 @@ class Block:
     minor: int
     doc: str
     regs: list[Register]              # in offset order; regs[0] is the id word
+    count: int = 1                    # instances, instance i at base + i * size
+
+    @property
+    def span(self) -> int:
+        return self.size * self.count
 
     @property
     def num_regs(self) -> int:
@@ -407,7 +412,7 @@ def load(path: str) -> Definition:
     blocks: list[Block] = []
     for i, b in enumerate(_list("top level", raw, "block")):
         item = _named(f"block #{i + 1}", b)
-        _keys(item, b, ("name", "base", "size", "id", "major", "minor"), ("doc", "reg"))
+        _keys(item, b, ("name", "base", "size", "id", "major", "minor"), ("doc", "reg", "count"))
         name = _name(item, b)
         item = f"block {name}"
         size = _int(item, b, "size", 8, 1 << 16)
@@ -416,6 +421,11 @@ def load(path: str) -> Definition:
         base = _int(item, b, "base", 0, (1 << 32) - size)
         if base % size:
             raise DefError(item, f"base {base:#x} is not aligned to the block size {size:#x}")
+        # A block with count = n is n copies of one register layout (a queue's registers, say),
+        # copy i at base + i * size; the card may build fewer and says how many elsewhere.
+        count = _int(item, b, "count", 1, 4096) if "count" in b else 1
+        if base + size * count > 1 << 32:
+            raise DefError(item, f"{count} copies of {size:#x} bytes from {base:#x} pass 4 GiB")
         block_id = _int(item, b, "id", 1, 0xFFFF)
         major = _int(item, b, "major", 0, 0xFF)
         minor = _int(item, b, "minor", 0, 0xFF)
@@ -469,14 +479,14 @@ def load(path: str) -> Definition:
                 raise DefError(f"{item}.{c.name}", f"offset {c.offset:#x} overlaps register "
                                                    f"'{a.name}'")
         blocks.append(Block(name, base, size, block_id, major, minor, _str(item, b, "doc", ""),
-                            regs))
+                            regs, count))
 
     _unique("top level", [b.name for b in blocks], "block")
     ordered = sorted(blocks, key=lambda b: b.base)
     for a, c in zip(ordered, ordered[1:]):
-        if c.base < a.base + a.size:
-            raise DefError(f"block {c.name}", f"address range {c.base:#x}+{c.size:#x} overlaps "
-                                              f"block '{a.name}' ({a.base:#x}+{a.size:#x})")
+        if c.base < a.base + a.span:
+            raise DefError(f"block {c.name}", f"address range {c.base:#x}+{c.span:#x} overlaps "
+                                              f"block '{a.name}' ({a.base:#x}+{a.span:#x})")
     ids = {}
     for b in blocks:
         if b.block_id in ids:
@@ -696,6 +706,8 @@ def write_sv_pkg(d: Definition, src: str) -> str:
                   f"v{b.major}.{b.minor}: {b.doc}", "  // ")
         L.append(f"  localparam logic [31:0] {up}_BASE = 32'h{b.base:08x};")
         L.append(f"  localparam int unsigned {up}_SIZE = {b.size};")
+        L.append(f"  // Copies of the block the address map holds, copy i at _BASE + i * _SIZE.")
+        L.append(f"  localparam int unsigned {up}_COUNT = {b.count};")
         L.append("  // Address bits the block decodes itself; the interconnect decodes the rest.")
         L.append(f"  localparam int unsigned {up}_ADDR_BITS = {b.addr_bits};")
         L.append("  // Words from the id word up to the last register; past them is SLVERR.")
@@ -1037,6 +1049,7 @@ struct BlockInfo {
   std::uint32_t base;
   std::uint32_t size;
   std::uint32_t id_value;
+  std::uint32_t count;  // copies, copy i at base + i * size
 };
 """
 
@@ -1121,6 +1134,9 @@ def write_cpp(d: Definition, src: str) -> str:
         L.append(f"namespace {b.name} {{")
         L.append(f"inline constexpr std::uint32_t kBase = {b.base:#06x};")
         L.append(f"inline constexpr std::uint32_t kSize = {b.size:#x};")
+        L.append(f"// Copies in the address map; copy i starts at Base(i) = kBase + i * kSize.")
+        L.append(f"inline constexpr std::uint32_t kCount = {b.count};")
+        L.append("constexpr std::uint32_t Base(std::uint32_t i) { return kBase + i * kSize; }")
         L.append(f"inline constexpr std::uint32_t kNumRegs = {b.num_regs};")
         L.append(f"inline constexpr std::uint32_t kIdValue = {b.id_value:#010x};"
                  f"  // id {b.block_id:#06x}, v{b.major}.{b.minor}")
@@ -1181,7 +1197,7 @@ def write_cpp(d: Definition, src: str) -> str:
         L.append("")
         L.append(f"inline constexpr std::array<BlockInfo, {len(d.blocks)}> kBlocks = {{{{")
         for b in d.blocks:
-            L.append(f"    {{\"{b.name}\", {b.name}::kBase, {b.name}::kSize, {b.name}::kIdValue}},")
+            L.append(f"    {{\"{b.name}\", {b.name}::kBase, {b.name}::kSize, {b.name}::kIdValue, {b.name}::kCount}},")
         L.append("}};")
         L.append("")
         L.append("}  // namespace csr")
@@ -1204,11 +1220,11 @@ def write_md(d: Definition, src: str) -> str:
          "byte 0 of a struct (little-endian); a CSR offset is in bytes from its block's base.",
          "Bits no field names are reserved: write 0, ignore on read.", ""]
     if d.blocks:
-        L += ["## CSR address map", "", "| Block | Base | Size | Id word | Meaning |",
-              "|---|---|---|---|---|"]
+        L += ["## CSR address map", "", "| Block | Base | Size | Copies | Id word | Meaning |",
+              "|---|---|---|---|---|---|"]
         for b in d.blocks:
             L.append(f"| [{b.name}](#csr-block-{b.name}) | `{b.base:#06x}` | `{b.size:#x}` | "
-                     f"`{b.id_value:#010x}` | {md_text(b.doc)} |")
+                     f"{b.count} | `{b.id_value:#010x}` | {md_text(b.doc)} |")
         L += ["", "Access kinds:", ""]
         L += [f"- `{k}`: {v}." for k, v in ACCESS_MEANING.items()]
         L += ["", "Reset `hw`: the value is the hardware's (a capability, a width), not a stored "

@@ -10,6 +10,9 @@
 //   both 0                 read-only: reads come from hw_i (counters, status, the id word).
 // wr_o[i] pulses for one cycle after any write to register i with at least one byte strobe,
 // in the cycle its new value is on regs_o, so a doorbell register can react to the write.
+// rd_o[i] is high in the cycle a read of register i is taken, the cycle whose regs_o the read
+// returns, so a block can latch a companion register at the same edge (the high word of a
+// 64-bit counter when its low word is read).
 //
 // Word i sits at byte offset 4*i.  Only the low AddrBits bits of an address are decoded (the
 // interconnect in front has chosen the block by the rest); a word at or past NumRegs answers
@@ -61,7 +64,9 @@ module nic_csr_axil #(
   // One-cycle pulse of the 1 bits written to PulseMask bits.
   output logic [NumRegs*32-1:0]   wr_pulse_o,
   // One-cycle strobe: register i was written.
-  output logic [NumRegs-1:0]      wr_o
+  output logic [NumRegs-1:0]      wr_o,
+  // Register i is read this cycle (its value on regs_o is what the read returns).
+  output logic [NumRegs-1:0]      rd_o
 );
 
   // Word index width; at least 1 so a one-register block still has an index.
@@ -239,6 +244,13 @@ module nic_csr_axil #(
 
   always_ff @(posedge clk_i) begin
     r_data_q <= r_data_d;
+  end
+
+  // Read strobes: the same condition that loads R above, per word.  Combinational from
+  // arvalid, so the strobe and the sampled value belong to the same edge.
+  for (genvar i = 0; i < NumRegs; i++) begin : g_rd
+    assign rd_o[i] = s_axil_arvalid_i && !r_valid_q && ar_in_range &&
+                     ar_word[IdxW-1:0] == IdxW'(i);
   end
 
   // prot is not used: every register is reachable from any privilege level, as on the

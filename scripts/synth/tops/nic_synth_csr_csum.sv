@@ -32,7 +32,8 @@ module nic_synth_csr_csum #(
   output logic [NumRegs*32-1:0] regs_o,
   input  logic [NumRegs*32-1:0] hw_i,
   output logic [NumRegs*32-1:0] wr_pulse_o,
-  output logic [NumRegs-1:0]    wr_o
+  output logic [NumRegs-1:0]    wr_o,
+  output logic [NumRegs-1:0]    rd_o
 );
 
   nic_csr_axil #(
@@ -62,7 +63,8 @@ module nic_synth_csr_csum #(
     .regs_o          (regs_o),
     .hw_i            (hw_i),
     .wr_pulse_o      (wr_pulse_o),
-    .wr_o            (wr_o)
+    .wr_o            (wr_o),
+    .rd_o            (rd_o)
   );
 
 endmodule

@@ -365,6 +365,9 @@ class CardCsr : public ::testing::Test {
     t.caps_i = 0b0011;  // tx_csum, rx_csum
     t.stream_width_i = 512;
     t.max_frame_i = 9216;
+    t.queues_i = (8u << 16) | 8u;
+    t.tx_max_descs_i = 16;
+    t.rx_max_bufs_i = 16;
   }
   Bench<Vnic_csr_card_tb> b_{"csr_card", 2};
 };
@@ -375,6 +378,9 @@ TEST_F(CardCsr, IdentityAndHardwareValues) {
   EXPECT_EQ(caps, card::caps::kTxCsumMask | card::caps::kRxCsumMask);
   EXPECT_EQ(b_.Read(card::kStreamWidth).data, 512u);
   EXPECT_EQ(b_.Read(card::kMaxFrame).data, 9216u);
+  EXPECT_EQ(b_.Read(card::kQueues).data, (8u << 16) | 8u);
+  EXPECT_EQ(b_.Read(card::kTxMaxDescs).data, 16u);
+  EXPECT_EQ(b_.Read(card::kRxMaxBufs).data, 16u);
   const Op r = b_.Read(card::kScratch);
   EXPECT_EQ(r.data, card::scratch::kReset) << "scratch is storage, not the hardware's value";
 }
@@ -425,10 +431,16 @@ TEST(CardCsrRandom, SequentialTrafficMatchesTheModel) {
     b.top().caps_i = seed & 0xF;
     b.top().stream_width_i = 64u << (seed % 4);
     b.top().max_frame_i = 1500 + seed;
+    b.top().queues_i = (seed << 16) | (seed + 1);
+    b.top().tx_max_descs_i = seed % 64;
+    b.top().rx_max_bufs_i = seed % 32 + 1;
     const std::map<uint32_t, uint32_t> hw = {{card::kId, card::kIdValue},
                                              {card::kCaps, seed & 0xF},
                                              {card::kStreamWidth, 64u << (seed % 4)},
                                              {card::kMaxFrame, 1500 + seed},
+                                             {card::kQueues, (seed << 16) | (seed + 1)},
+                                             {card::kTxMaxDescs, seed % 64},
+                                             {card::kRxMaxBufs, seed % 32 + 1},
                                              {card::kScratch, 0xDEAD'BEEFu}};
     std::map<uint32_t, uint32_t> store;
     for (const hw::csr::RegInfo& reg : card::kRegs) store[reg.offset] = reg.reset;

@@ -32,11 +32,15 @@ module nic_csr_card_tb #(
   input  logic [3:0]           caps_i,        // {dma, tso, rx_csum, tx_csum}
   input  logic [31:0]          stream_width_i,
   input  logic [31:0]          max_frame_i,
+  input  logic [31:0]          queues_i,      // {rx, tx}
+  input  logic [31:0]          tx_max_descs_i,
+  input  logic [31:0]          rx_max_bufs_i,
 
   // ---- Typed view and raw slave outputs
   output logic [31:0]          scratch_o,
   output nic_hw_pkg::card_regs_t regs_o,
-  output logic [NumRegs-1:0]   wr_o
+  output logic [NumRegs-1:0]   wr_o,
+  output logic [NumRegs-1:0]   rd_o
 );
 
   nic_pkg::axil_ax_t aw, ar;
@@ -64,6 +68,10 @@ module nic_csr_card_tb #(
     hw.caps.dma           = caps_i[3];
     hw.stream_width.value = stream_width_i;
     hw.max_frame.value    = max_frame_i;
+    hw.queues.tx          = queues_i[15:0];
+    hw.queues.rx          = queues_i[31:16];
+    hw.tx_max_descs.value = tx_max_descs_i;
+    hw.rx_max_bufs.value  = rx_max_bufs_i;
     // Bits the slave stores come from the slave, whatever is here.
     hw.scratch.value      = 32'hDEAD_BEEF;
   end
@@ -94,7 +102,8 @@ module nic_csr_card_tb #(
     .regs_o,
     .hw_i            (hw),
     .wr_pulse_o      (pulse),
-    .wr_o
+    .wr_o,
+    .rd_o
   );
 
   assign scratch_o = regs_o.scratch.value;

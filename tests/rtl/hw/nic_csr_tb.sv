@@ -45,7 +45,8 @@ module nic_csr_tb #(
   // ---- Raw slave outputs
   output nic_hw_pkg::csum_regs_t regs_o,
   output nic_hw_pkg::csum_regs_t wr_pulse_o,
-  output logic [NumRegs-1:0]   wr_o
+  output logic [NumRegs-1:0]   wr_o,
+  output logic [NumRegs-1:0]   rd_o
 );
 
   nic_pkg::axil_ax_t aw, ar;
@@ -101,7 +102,8 @@ module nic_csr_tb #(
     .regs_o,
     .hw_i            (hw),
     .wr_pulse_o,
-    .wr_o
+    .wr_o,
+    .rd_o
   );
 
   assign tx_enable_o      = regs_o.ctrl.tx_enable;
