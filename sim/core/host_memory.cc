@@ -132,7 +132,7 @@ struct Queue {
   std::uint32_t prod_reg = 0;
   // Latched at enable.
   bool enabled = false;
-  bool draining = false;  // disabled with frames in flight: one more completion may come
+  bool draining = false;  // disabled by the host: what was in flight may still finish
   std::uint64_t ring = 0, cpl = 0;
   std::uint32_t size = 0;
   unsigned log2 = 0;
@@ -239,15 +239,11 @@ struct HostMemory::Impl {
   void Disable(Queue& q) {
     if (!q.enabled) return;
     q.enabled = false;
-    // The card finishes the frame in flight: keep the rights until its completion comes (or
-    // the queue is set up again).
-    bool in_flight =
-        std::any_of(q.slots.begin(), q.slots.end(), [](const Slot& s) { return s.posted; });
-    if (in_flight) {
-      q.draining = true;
-    } else {
-      DropAll(q, "queue disabled");
-    }
+    // The card finishes what it had started when the write reached it (a descriptor batch in
+    // flight, the frame being gathered or written, their completions), and the write itself
+    // takes a few cycles to get there: the queue keeps its rights, still ended one by one by
+    // completions, until it is set up again.
+    q.draining = true;
   }
 
   // The host moved prod to `prod`: grant the descriptors in between and what they name.
@@ -331,10 +327,6 @@ struct HostMemory::Impl {
         RxCompletion(q, k, c);
       }
       ++q.cpl_count;
-      if (q.draining) {
-        DropAll(q, "queue disabled");
-        return;
-      }
     }
   }
 
