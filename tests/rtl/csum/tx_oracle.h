@@ -1,4 +1,5 @@
-// The transmit checksum engine's contract, computed in software with the host's checksum code.
+// The transmit checksum engine's contract, in the RTL tests' terms: a thin layer over the product
+// twin InsertTxChecksums (<mbufnic/sw_csum.hpp>, which states the rules).
 #ifndef MBUFNIC_TESTS_RTL_CSUM_TX_ORACLE_H_
 #define MBUFNIC_TESTS_RTL_CSUM_TX_ORACLE_H_
 
