@@ -995,11 +995,18 @@ struct ModelDevice::Impl {
         if (v & r::irq::kArmMask) q.armed = true;
         Evaluate(q);
         break;
-      case r::kIrqTime:
+      case r::kIrqTime: {
+        const std::uint32_t was = q.irq_cycles;
         q.irq_cycles = (v & r::irq_time::kCyclesMask) >> r::irq_time::kCyclesShift;
+        // As the card's timer: turned on while completions wait, it counts from now.
+        if (was == 0 && q.irq_cycles != 0 && q.pending != 0) {
+          q.first_pending = now;
+          ++q.irq_gen;
+        }
         ScheduleTimer(q);
         Evaluate(q);
         break;
+      }
       default:
         break;  // read-only or unmapped
     }
