@@ -77,6 +77,7 @@ void Run(benchmark::State& state) {
                                &t.m_axis_tuser_o, &t.m_axis_tvalid_o, &t.m_axis_tready_i},
                               2);
     t.csum_enable_i = 1;
+    t.s_axis_tdrop_i = 0;
     h.Reset();
     const auto req = Request();
     for (int i = 0; i < kRequests; ++i) src.Push(req, 0, SegCmd(mss));

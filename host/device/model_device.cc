@@ -790,6 +790,9 @@ struct ModelDevice::Impl {
     // As many buffers as the frame needs, each filled to its length but the last.
     std::size_t n = 0, room = 0;
     while (room < len && n < p.rx_max_bufs && EnsureCached(q, n + 1, t)) {
+      // A length-0 buffer met before the frame fits ends the walk (the frame is dropped for
+      // want of buffers, as nic_rx_plan does): a completion never covers one.
+      if (q.cache[n].len == 0) break;
       room += q.cache[n].len;
       ++n;
     }

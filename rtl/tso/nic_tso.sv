@@ -25,6 +25,18 @@
 // beat (nic_csum_tx then drops it), no later segment is started and any surplus is discarded.
 // Whatever the input, every beat is consumed: the block never hangs.
 //
+// A frame whose last beat comes with s_axis_tdrop_i was cut short upstream (the DMA engine
+// found a read error in it).  A pass-through frame then leaves with m_axis_tdrop_o on its last
+// beat, so nic_csum_tx drops it whole; for a request the bytes of that last beat do not count:
+// the request is handled as one that ended before it (code 8 above), so only segments whose
+// every byte arrived before the fault are sent.
+//
+// done_o: one pulse per frame, in frame order, once the frame is finished here: a request once
+// it was refused or its last segment's last beat has left the block (every beat it issued has
+// left), a pass-through frame once its last beat has left.  done_err_code_o is the request's
+// seg_err code (none for a pass-through frame), done_segs_o the frames that left without
+// m_axis_tdrop_o (what nic_csum_tx sends on).  A DMA engine writes its completions from these.
+//
 // tkeep: every input beat but the last must be full; output likewise, the last beat's bytes
 // contiguous from lane 0.
 module nic_tso #(
@@ -45,6 +57,8 @@ module nic_tso #(
   input  logic [DataWidth/8-1:0] s_axis_tkeep_i,
   input  logic                   s_axis_tlast_i,
   input  logic [127:0]           s_axis_tuser_i,
+  // On a frame's last beat: the frame was cut short upstream (see above).
+  input  logic                   s_axis_tdrop_i,
   input  logic                   s_axis_tvalid_i,
   output logic                   s_axis_tready_o,
 
@@ -62,7 +76,12 @@ module nic_tso #(
   output logic                   req_o,       // a segmentation request passed its checks
   output logic                   seg_o,       // a segment started
   output logic                   err_o,       // a request was refused (err_code_o says why)
-  output logic [3:0]             err_code_o  // nic_hw_pkg::seg_err_e
+  output logic [3:0]             err_code_o,  // nic_hw_pkg::seg_err_e
+
+  // ---- Per frame, in frame order: the frame is finished here (see above)
+  output logic                   done_o,
+  output logic [3:0]             done_err_code_o,  // nic_hw_pkg::seg_err_e
+  output logic [15:0]            done_segs_o
 );
 
   localparam int unsigned Bytes = DataWidth / 8;
@@ -156,8 +175,9 @@ module nic_tso #(
   logic             in_first_ok, in_fire, in_bypass_beat;
 
   // A new frame starts once the last one is over and its last beat has left the first data
-  // stage (which reads the header registers and the ring).
-  assign in_first_ok = !fr_active_q && !bc_valid_q && !d1_valid_q;
+  // stage (which reads the header registers and the ring), and its done event has room.
+  logic dq_room;
+  assign in_first_ok = !fr_active_q && !bc_valid_q && !d1_valid_q && dq_room;
   always_comb begin
     s_axis_tready_o = 1'b0;
     if (in_first_ok) begin
@@ -175,7 +195,7 @@ module nic_tso #(
   assign in_bypass_beat = in_fire && bypass_sel;
 
   // Stage I1: a request beat, with its index.
-  logic                 i1_valid_q, i1_last_q;
+  logic                 i1_valid_q, i1_last_q, i1_drop_q;
   logic [BeatW-1:0]     i1_idx_q;
   logic [DataWidth-1:0] i1_data_q;
   logic [Bytes-1:0]     i1_keep_q;
@@ -189,6 +209,7 @@ module nic_tso #(
     i1_data_q <= s_axis_tdata_i;
     i1_keep_q <= s_axis_tkeep_i;
     i1_last_q <= s_axis_tlast_i;
+    i1_drop_q <= s_axis_tlast_i && s_axis_tdrop_i;
     i1_idx_q  <= in_first_ok ? '0 : ib_q;
   end
 
@@ -281,8 +302,9 @@ module nic_tso #(
       else if (i1_valid_q && i1_last_q) in_done_q <= 1'b1;
     end
     if (i1_valid_q && i1_last_q) begin
+      // A last beat marked dropped holds no byte of the request.
       got_q <= PosW'({i1_idx_q, {LB{1'b0}}}) +
-               PosW'(nic_csum_pkg::keep_count(64'(i1_keep_q)));
+               (i1_drop_q ? '0 : PosW'(nic_csum_pkg::keep_count(64'(i1_keep_q))));
     end
   end
 
@@ -757,7 +779,7 @@ module nic_tso #(
         d_keep_q <= s_axis_tkeep_i;
         d_last_q <= s_axis_tlast_i;
         d_user_q <= in_first_ok ? in_cmd.csum : '0;
-        d_drop_q <= 1'b0;
+        d_drop_q <= s_axis_tlast_i && s_axis_tdrop_i;
       end else begin
         d_data_q <= seg_data;
         d_keep_q <= d1_keep_q;
@@ -778,5 +800,94 @@ module nic_tso #(
     .m_ready_i (m_axis_tready_i),
     .m_data_o  ({m_axis_tdata_o, m_axis_tkeep_o, m_axis_tlast_o, m_axis_tuser_o, m_axis_tdrop_o})
   );
+
+  // ======================================================================================
+  // Done events.  Each frame's event is made in frame order where its fate is decided (the
+  // last pass-through beat taken, or the request's end in CDrain) with the count of beats
+  // that had entered the data stages by then, and waits in a small queue until as many beats
+  // have left the block: then every beat of the frame has left.  What the input's ready and
+  // the issue decision feed here is registered first (they are the block's longest paths).
+  // ======================================================================================
+  localparam int unsigned DqDepth = 8;
+  localparam int unsigned DqW = $clog2(DqDepth);
+
+  typedef struct packed {
+    logic [7:0]  target;     // beats entered up to and including the frame's last
+    logic [3:0]  err;
+    logic [15:0] segs;
+  } done_t;
+
+  done_t             dq_q [DqDepth];
+  logic [DqW:0]      dq_wr_q, dq_rd_q;
+  logic [7:0]        pin_q, pout_q;   // beats into the data stages and out of the block (wrap)
+  logic              iss_q, byp_q;    // a beat entered last cycle (not yet in pin_q)
+  logic              byp_end_q;       // ... and it ended a pass-through frame
+  logic              byp_drop_q;      // ... marked dropped
+  logic              seg_q;           // a segment's last beat was issued last cycle, not dropped
+  logic [15:0]       segcnt_q;        // segments of this request issued without tdrop, before
+  logic              dq_push;
+  done_t             dq_in;
+  logic [7:0]        pin_now;         // beats entered up to last cycle
+
+  // A frame starts only while the queue can take its event and one more (the event of the
+  // frame before may still be on its way), so it never overflows.
+  assign dq_room = (dq_wr_q - dq_rd_q) <= (DqW + 1)'(DqDepth - 2);
+  assign pin_now = pin_q + 8'(iss_q) + 8'(byp_q);
+
+  always_comb begin
+    dq_push = 1'b0;
+    dq_in   = '0;
+    if (byp_end_q) begin
+      dq_push       = 1'b1;
+      dq_in.target  = pin_now;
+      dq_in.err     = nic_hw_pkg::SegErrNone;
+      dq_in.segs    = byp_drop_q ? 16'd0 : 16'd1;
+    end else if (fr_done) begin
+      // The request's last issue was a cycle ago at least.
+      dq_push       = 1'b1;
+      dq_in.target  = pin_now;
+      dq_in.err     = err_seen_q ? err_code_o
+                    : (got_q != p_exp ? nic_hw_pkg::SegErrFrameLen : nic_hw_pkg::SegErrNone);
+      dq_in.segs    = segcnt_q + 16'(seg_q);
+    end
+  end
+
+  done_t dq_head;
+  logic  dq_release;
+  assign dq_head    = dq_q[dq_rd_q[DqW-1:0]];
+  // Signed distance, so the counters may wrap: at most a handful of beats are ever in flight.
+  assign dq_release = dq_wr_q != dq_rd_q && $signed(pout_q - dq_head.target) >= 0;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      dq_wr_q   <= '0;
+      dq_rd_q   <= '0;
+      pin_q     <= '0;
+      pout_q    <= '0;
+      iss_q     <= 1'b0;
+      byp_q     <= 1'b0;
+      byp_end_q <= 1'b0;
+      seg_q     <= 1'b0;
+      segcnt_q  <= '0;
+      done_o    <= 1'b0;
+    end else begin
+      iss_q     <= issue;
+      byp_q     <= in_bypass_beat;
+      byp_end_q <= in_bypass_beat && s_axis_tlast_i;
+      seg_q     <= issue && last_beat && !bc_d.drop;
+      pin_q     <= pin_now;
+      pout_q    <= pout_q + 8'(m_axis_tvalid_o && m_axis_tready_i);
+      // Counted from the request's end (its event takes the count, a pending one included).
+      if (fr_done) segcnt_q <= '0;
+      else if (seg_q) segcnt_q <= segcnt_q + 16'd1;
+      if (dq_push) dq_wr_q <= dq_wr_q + 1'b1;
+      if (dq_release) dq_rd_q <= dq_rd_q + 1'b1;
+      done_o <= dq_release;
+    end
+    byp_drop_q <= s_axis_tdrop_i;
+    if (dq_push) dq_q[dq_wr_q[DqW-1:0]] <= dq_in;
+    done_err_code_o <= dq_head.err;
+    done_segs_o     <= dq_head.segs;
+  end
 
 endmodule

@@ -5,6 +5,9 @@
 // drops a segment that nic_tso marked as cut short.  Frames that are not segmented go through
 // with the checksum command of their tx_offload_cmd_t.  The checksum engine's frame buffer is
 // sized for the longest segment (MaxHdrBytes + MaxMss), so every segment gets its checksums.
+// s_axis_tdrop_i and the done events are nic_tso's (see there): a frame cut short upstream
+// reaches the wire only as the segments wholly before the cut, and done_o tells the DMA engine,
+// per frame and in order, that the segmenter is finished with it and how many frames it sent on.
 module nic_tx_offload #(
   // Stream width in bits: 64 to 512, a power of two.
   parameter int unsigned DataWidth = 512,
@@ -22,6 +25,8 @@ module nic_tx_offload #(
   input  logic [DataWidth/8-1:0] s_axis_tkeep_i,
   input  logic                   s_axis_tlast_i,
   input  logic [127:0]           s_axis_tuser_i,
+  // On a frame's last beat: the frame was cut short upstream; what of it is sent is dropped.
+  input  logic                   s_axis_tdrop_i,
   input  logic                   s_axis_tvalid_i,
   output logic                   s_axis_tready_o,
 
@@ -39,7 +44,12 @@ module nic_tx_offload #(
   output logic                   seg_err_o,
   output logic [3:0]             seg_err_code_o,  // nic_hw_pkg::seg_err_e
   output logic                   csum_frame_o,
-  output logic                   csum_error_o
+  output logic                   csum_error_o,
+
+  // ---- Per frame, in frame order: the segmenter is finished with it (nic_tso done_o)
+  output logic                   done_o,
+  output logic [3:0]             done_err_code_o,  // nic_hw_pkg::seg_err_e
+  output logic [15:0]            done_segs_o
 );
 
   logic [DataWidth-1:0]   t_data;
@@ -57,6 +67,7 @@ module nic_tx_offload #(
     .s_axis_tkeep_i,
     .s_axis_tlast_i,
     .s_axis_tuser_i,
+    .s_axis_tdrop_i,
     .s_axis_tvalid_i,
     .s_axis_tready_o,
     .m_axis_tdata_o  (t_data),
@@ -69,7 +80,10 @@ module nic_tx_offload #(
     .req_o           (seg_req_o),
     .seg_o,
     .err_o           (seg_err_o),
-    .err_code_o      (seg_err_code_o)
+    .err_code_o      (seg_err_code_o),
+    .done_o,
+    .done_err_code_o,
+    .done_segs_o
   );
 
   nic_csum_tx #(.DataWidth(DataWidth), .MaxFrameBytes(MaxHdrBytes + MaxMss)) u_csum (

@@ -87,4 +87,31 @@ TsharkResult CheckChecksums(const std::string& pcap_path) {
   return r;
 }
 
+std::vector<std::vector<std::string>> TsharkFields(const std::string& pcap_path,
+                                                   const std::vector<std::string>& fields) {
+  std::string cmd = Quote(TsharkCommand()) + " -n -r " + Quote(pcap_path) +
+                    " -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE"
+                    " -o udp.check_checksum:TRUE -o ip.defragment:FALSE"
+                    " -o ipv6.defragment:FALSE -o tcp.desegment_tcp_streams:FALSE"
+                    " -T fields -E separator=/t -E occurrence=f";
+  for (const std::string& f : fields) cmd += " -e " + Quote(f);
+  cmd += " 2>/dev/null";
+  std::istringstream out(Run(cmd));
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(out, line)) {
+    std::vector<std::string> row;
+    size_t start = 0;
+    for (;;) {
+      const size_t tab = line.find('\t', start);
+      row.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    if (row.size() != fields.size()) throw std::runtime_error("unexpected tshark line: " + line);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 }  // namespace mbufnic::rtltest

@@ -40,6 +40,13 @@ bool TsharkAvailable();
 // Throws if tshark fails or its output is not one well-formed line per frame.
 TsharkResult CheckChecksums(const std::string& pcap_path);
 
+// One row per frame, in capture order: the values of `fields` (tshark field names such as
+// "tcp.seq_raw", "tcp.len", "tcp.stream"), empty where the frame has none, the outermost
+// occurrence of each.  Dissected as CheckChecksums does (every frame judged alone).  Throws if
+// tshark fails or a line does not have one value per field.
+std::vector<std::vector<std::string>> TsharkFields(const std::string& pcap_path,
+                                                   const std::vector<std::string>& fields);
+
 }  // namespace mbufnic::rtltest
 
 #endif  // MBUFNIC_TESTS_RTL_SUPPORT_TSHARK_H_

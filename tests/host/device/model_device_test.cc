@@ -22,6 +22,7 @@
 
 #include "core/host_memory.h"
 #include "core/wire.h"
+#include "dma_rings.h"
 #include "frame_gen.h"
 #include "mbufnic/device.hpp"
 #include "mbufnic/hw/nic_hw.h"
@@ -43,245 +44,23 @@ using rtltest::TxCase;
 using Frame = std::vector<uint8_t>;
 
 constexpr unsigned kNumTxQ = 8;
-constexpr size_t kBufBytes = MJUM16BYTES;
 
-// ==== DMA memory ===============================================================================
-
-// A 16 KiB jumbo cluster of the runtime's DMA arena, for a ring or a frame buffer.
-class DmaBuf {
- public:
-  DmaBuf() {
-    m_ = m_getjcl(M_WAITOK, MT_DATA, 0, MJUM16BYTES);
-    va_ = mtod(m_, uint8_t*);
-    std::memset(va_, 0, kBufBytes);
-  }
-  ~DmaBuf() { m_freem(m_); }
-  DmaBuf(const DmaBuf&) = delete;
-  DmaBuf& operator=(const DmaBuf&) = delete;
-
-  uint8_t* va() const { return va_; }
-  uint64_t bus() const { return mbufnic_vtobus(va_); }
-  // The first 64-byte aligned address in the buffer (rings must be aligned).
-  size_t aligned_off() const { return (64 - bus() % 64) % 64; }
-
- private:
-  struct mbuf* m_;
-  uint8_t* va_;
-};
-
-// ==== A driver's view of one queue ==============================================================
-
-uint32_t TxReg(unsigned q, uint32_t r) { return csr::txq::Base(q) + r; }
-uint32_t RxReg(unsigned q, uint32_t r) { return csr::rxq::Base(q) + r; }
-
-// The bring-up sequence of docs/card.md, for either kind of queue.
-void BringUp(Device& dev, uint32_t base, uint64_t ring, uint64_t cpl, unsigned log2) {
-  dev.Write32(base + csr::txq::kRingLo, static_cast<uint32_t>(ring));
-  dev.Write32(base + csr::txq::kRingHi, static_cast<uint32_t>(ring >> 32));
-  dev.Write32(base + csr::txq::kCplLo, static_cast<uint32_t>(cpl));
-  dev.Write32(base + csr::txq::kCplHi, static_cast<uint32_t>(cpl >> 32));
-  dev.Write32(base + csr::txq::kRingSize, log2);
-  dev.Write32(base + csr::txq::kProd, 0);
-  dev.Write32(base + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask);
-}
-
-class TxRing {
- public:
-  TxRing(Device& dev, unsigned q, unsigned log2)
-      : dev_(dev), q_(q), size_(1u << log2), log2_(log2), slots_(size_) {}
-
-  uint64_t ring_bus() const { return ring_.bus() + ring_.aligned_off(); }
-  uint64_t cpl_bus() const { return cpl_.bus() + cpl_.aligned_off(); }
-  uint8_t* ring_va() const { return ring_.va() + ring_.aligned_off(); }
-  uint8_t* cpl_va() const { return cpl_.va() + cpl_.aligned_off(); }
-
-  void Start() { BringUp(dev_, csr::txq::Base(q_), ring_bus(), cpl_bus(), log2_); }
-
-  // Descriptors that may still be posted (one slot stays empty, so prod never catches up with
-  // the first descriptor not yet completed).
-  size_t Free() const { return size_ - 1 - outstanding_; }
-  uint32_t prod() const { return prod_; }
-
-  // Writes one descriptor at prod, keeping `bufs` alive until it completes.
-  void Put(const hw::TxDesc& d, std::vector<std::unique_ptr<DmaBuf>> bufs = {}) {
-    std::memcpy(ring_va() + size_t{prod_} * hw::TxDesc::kBytes, d.bytes.data(), hw::TxDesc::kBytes);
-    slots_[prod_] = std::move(bufs);
-    prod_ = (prod_ + 1) & (size_ - 1);
-    ++outstanding_;
-  }
-
-  // Posts `frame` in `pieces` buffers, each at byte `offset` of its own cluster; the offload
-  // command goes on the first descriptor, eop on the last.
-  void PostFrame(std::span<const uint8_t> frame, const hw::TxOffloadCmd& cmd = {},
-                 size_t pieces = 1, size_t offset = 3) {
-    pieces = std::max<size_t>(1, std::min(pieces, frame.size()));
-    size_t off = 0;
-    for (size_t i = 0; i < pieces; ++i) {
-      const size_t n = (frame.size() - off) / (pieces - i);
-      auto b = std::make_unique<DmaBuf>();
-      std::memcpy(b->va() + offset, frame.data() + off, n);
-      hw::TxDesc d{};
-      d.set_addr(b->bus() + offset).set_len(static_cast<uint16_t>(n)).set_eop(i + 1 == pieces);
-      if (i == 0) d.set_cmd(cmd);
-      std::vector<std::unique_ptr<DmaBuf>> keep;
-      keep.push_back(std::move(b));
-      Put(d, std::move(keep));
-      off += n;
-    }
-  }
-
-  void Doorbell() { dev_.Write32(TxReg(q_, csr::txq::kProd), prod_); }
-
-  // Completions the card has written since the last call, in ring order.
-  std::vector<hw::TxCpl> Poll() {
-    std::vector<hw::TxCpl> out;
-    for (;;) {
-      hw::TxCpl c;
-      std::memcpy(c.bytes.data(), cpl_va() + size_t{head_} * hw::TxCpl::kBytes, hw::TxCpl::kBytes);
-      if (c.phase() != phase_) break;
-      out.push_back(c);
-      for (unsigned i = 0; i < c.descs(); ++i) {
-        slots_[done_].clear();
-        done_ = (done_ + 1) & (size_ - 1);
-        --outstanding_;
-      }
-      head_ = (head_ + 1) & (size_ - 1);
-      if (head_ == 0) phase_ = !phase_;
-    }
-    return out;
-  }
-
- private:
-  Device& dev_;
-  unsigned q_;
-  uint32_t size_;
-  unsigned log2_;
-  DmaBuf ring_, cpl_;
-  std::vector<std::vector<std::unique_ptr<DmaBuf>>> slots_;
-  uint32_t prod_ = 0, done_ = 0, head_ = 0;
-  size_t outstanding_ = 0;
-  bool phase_ = true;
-};
-
-struct RxGot {
-  hw::RxCpl cpl;
-  Frame data;  // the frame reassembled from its buffers
-};
-
-class RxRing {
- public:
-  RxRing(Device& dev, unsigned q, unsigned log2)
-      : dev_(dev), q_(q), size_(1u << log2), log2_(log2), slots_(size_), lens_(size_) {}
-
-  uint64_t ring_bus() const { return ring_.bus() + ring_.aligned_off(); }
-  uint64_t cpl_bus() const { return cpl_.bus() + cpl_.aligned_off(); }
-  uint8_t* ring_va() const { return ring_.va() + ring_.aligned_off(); }
-  uint8_t* cpl_va() const { return cpl_.va() + cpl_.aligned_off(); }
-  void Start() { BringUp(dev_, csr::rxq::Base(q_), ring_bus(), cpl_bus(), log2_); }
-  size_t Free() const { return size_ - 1 - outstanding_; }
-
-  // Posts one buffer of `len` bytes at byte `offset` of its own cluster.
-  void Post(uint16_t len, size_t offset = 5) {
-    auto b = std::make_unique<DmaBuf>();
-    PostAt(b->bus() + offset, len);
-    slots_[(prod_ - 1) & (size_ - 1)] = std::move(b);
-    offsets_[(prod_ - 1) & (size_ - 1)] = offset;
-  }
-  // Posts a descriptor naming any address (for tests of bad buffers).
-  void PostAt(uint64_t addr, uint16_t len) {
-    hw::RxDesc d{};
-    d.set_addr(addr).set_len(len);
-    std::memcpy(ring_va() + size_t{prod_} * hw::RxDesc::kBytes, d.bytes.data(), hw::RxDesc::kBytes);
-    lens_[prod_] = len;
-    slots_[prod_].reset();
-    prod_ = (prod_ + 1) & (size_ - 1);
-    ++outstanding_;
-  }
-  void Doorbell() { dev_.Write32(RxReg(q_, csr::rxq::kProd), prod_); }
-
-  std::vector<RxGot> Poll() {
-    std::vector<RxGot> out;
-    for (;;) {
-      RxGot g;
-      std::memcpy(g.cpl.bytes.data(), cpl_va() + size_t{head_} * hw::RxCpl::kBytes,
-                  hw::RxCpl::kBytes);
-      if (g.cpl.phase() != phase_) break;
-      EXPECT_EQ(g.cpl.desc_index(), done_) << "receive completions name buffers in ring order";
-      size_t left = g.cpl.len();
-      for (unsigned i = 0; i < g.cpl.bufs(); ++i) {
-        const size_t take = std::min<size_t>(left, lens_[done_]);
-        if (slots_[done_] && !g.cpl.err_desc()) {
-          const uint8_t* p = slots_[done_]->va() + offsets_[done_];
-          g.data.insert(g.data.end(), p, p + take);
-        }
-        left -= take;
-        slots_[done_].reset();
-        done_ = (done_ + 1) & (size_ - 1);
-        --outstanding_;
-      }
-      out.push_back(std::move(g));
-      head_ = (head_ + 1) & (size_ - 1);
-      if (head_ == 0) phase_ = !phase_;
-    }
-    return out;
-  }
-
- private:
-  Device& dev_;
-  unsigned q_;
-  uint32_t size_;
-  unsigned log2_;
-  DmaBuf ring_, cpl_;
-  std::vector<std::unique_ptr<DmaBuf>> slots_;
-  std::vector<uint16_t> lens_;
-  std::vector<size_t> offsets_ = std::vector<size_t>(1u << 15);
-  uint32_t prod_ = 0, done_ = 0, head_ = 0;
-  size_t outstanding_ = 0;
-  bool phase_ = true;
-};
+// The queue helpers (DmaBuf, TxRing, RxRing, CsumCmd, SegCmd, RunUntil, Status) are shared
+// with the system tests: tests/support/dma_rings.h.
+using devtest::BringUp;
+using devtest::CsumCmd;
+using devtest::DmaBuf;
+using devtest::RunUntil;
+using devtest::Running;
+using devtest::RxGot;
+using devtest::RxRing;
+using devtest::SegCmd;
+using devtest::StatusErr;
+using devtest::TxRing;
 
 // ==== Helpers ===================================================================================
 
 std::unique_ptr<Device> OpenModel(Options o = {}) { return Open("model", o); }
-
-hw::TxOffloadCmd CsumCmd(const TxCase& t) {
-  hw::TxCsumCmd c{};
-  c.set_csum_start(t.csum_start)
-      .set_csum_offset(t.csum_offset)
-      .set_l3_offset(t.l3_offset)
-      .set_l4_en(t.l4_en)
-      .set_ip4_en(t.ip4_en)
-      .set_udp(t.udp);
-  hw::TxOffloadCmd cmd{};
-  cmd.set_csum(c);
-  return cmd;
-}
-
-hw::TxOffloadCmd SegCmd(const SegRequest& req) {
-  hw::TxOffloadCmd cmd{};
-  cmd.set_seg(req.ToCmd());
-  return cmd;
-}
-
-// Runs the card until done() (called once per step: it may consume what it looks at) or
-// `limit` cycles.
-template <typename F>
-bool RunUntil(Device& dev, F done, uint64_t limit = 5'000'000) {
-  for (uint64_t c = 0;; c += 2000) {
-    if (done()) return true;
-    if (c >= limit) return false;
-    dev.Run(2000);
-  }
-}
-
-uint32_t Status(Device& dev, uint32_t base) { return dev.Read32(base + csr::txq::kStatus); }
-hw::QueueErr StatusErr(Device& dev, uint32_t base) {
-  return static_cast<hw::QueueErr>((Status(dev, base) & csr::txq::status::kErrMask) >>
-                                   csr::txq::status::kErrShift);
-}
-bool Running(Device& dev, uint32_t base) {
-  return (Status(dev, base) & csr::txq::status::kRunningMask) != 0;
-}
 
 std::string TempPath(const char* what) {
   return ::testing::TempDir() + "model_device_" + what + "_" + std::to_string(getpid()) + ".pcap";
@@ -1148,6 +927,37 @@ TEST_F(ModelTest, ZeroLengthBuffersComeBackAloneAndWriteErrorsAreReported) {
   EXPECT_EQ(dev.Read32(csr::rxq::Base(0) + csr::rxq::kErrors), 2u);
   EXPECT_EQ(dev.Read32(csr::rxq::Base(0) + csr::rxq::kPackets), 1u);
   EXPECT_EQ(dev.Read32(csr::port::kBase + csr::port::kDmaWrErr), 1u);
+}
+
+// A length-0 buffer after the first buffer a frame would use ends the walk: the frame is
+// dropped for want of buffers (a completion never covers a length-0 buffer, as in nic_rx_plan),
+// and the length-0 buffer comes back alone when it reaches the head.
+TEST_F(ModelTest, ZeroLengthBufferInsideAFrameDropsTheFrame) {
+  Device& dev = Watch(OpenModel());
+  sim::Wire& w = *dev.wire();
+  RxRing rx(dev, 0, 5);
+  rx.Start();
+  rx.Post(512);
+  rx.Post(0);
+  rx.Post(4000);
+  rx.Doorbell();
+  FrameSpec s;
+  s.payload_len = 1000;  // needs more than the first buffer
+  w.Inject(rtltest::BuildFrame(s), 10);
+  s.payload_len = 300;  // fits the first buffer
+  const Frame small = rtltest::BuildFrame(s);
+  w.Inject(small, 10);
+  w.Inject(small, 10);
+  dev.Run(5000);
+  const auto got = rx.Poll();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].cpl.desc_index(), 0u);
+  EXPECT_EQ(got[0].data, small);
+  EXPECT_TRUE(got[1].cpl.err_desc());
+  EXPECT_EQ(got[1].cpl.desc_index(), 1u);
+  EXPECT_EQ(got[2].cpl.desc_index(), 2u);
+  EXPECT_EQ(got[2].data, small);
+  EXPECT_EQ(dev.Read32(csr::port::kBase + csr::port::kRxDropNobuf), 1u);
 }
 
 TEST_F(ModelTest, ReceiveChecksumEngineOffReportsNothingChecked) {

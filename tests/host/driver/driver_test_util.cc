@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "rx_csum_ref.h"
+
 namespace mbufnic::drivertest {
 namespace {
 
@@ -113,6 +115,18 @@ void FreeTestChain(TestChain &c) {
   m_freem(c.m);
   m_freem(c.keep);
   c = TestChain{};
+}
+
+uint32_t ExpectedRxFlags(std::span<const uint8_t> frame, uint32_t *data) {
+  const rtltest::RxCsumRef ref = rtltest::ClassifyRx(frame);
+  uint32_t f = 0;
+  *data = 0;
+  if (ref.l3_calc) f |= CSUM_L3_CALC | (ref.l3_valid ? CSUM_L3_VALID : 0);
+  if (ref.l4_calc && ref.l4_valid) {
+    f |= CSUM_L4_CALC | CSUM_L4_VALID;
+    *data = 0xffff;
+  }
+  return f;
 }
 
 }  // namespace mbufnic::drivertest

@@ -40,6 +40,11 @@ std::vector<uint8_t> ChainBytes(const struct mbuf *m);
 // Frees both parts of a TestChain (either may be null).
 void FreeTestChain(TestChain &c);
 
+// The receive csum_flags the driver must hand up for `frame` with receive checksum offload on:
+// the card's classification (rx_csum_ref.h) through the driver's table (driver.hpp), and the
+// matching csum_data in *data.
+uint32_t ExpectedRxFlags(std::span<const uint8_t> frame, uint32_t *data);
+
 }  // namespace mbufnic::drivertest
 
 #endif  // MBUFNIC_TESTS_HOST_DRIVER_DRIVER_TEST_UTIL_H_

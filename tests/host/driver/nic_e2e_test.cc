@@ -48,18 +48,6 @@ struct Expect {
   bool offloaded = false;  // its checksums came from an offload (card or driver)
 };
 
-uint32_t ExpectedRxFlags(const std::vector<uint8_t> &frame, uint32_t *data) {
-  const rtltest::RxCsumRef ref = rtltest::ClassifyRx(frame);
-  uint32_t f = 0;
-  *data = 0;
-  if (ref.l3_calc) f |= CSUM_L3_CALC | (ref.l3_valid ? CSUM_L3_VALID : 0);
-  if (ref.l4_calc && ref.l4_valid) {
-    f |= CSUM_L4_CALC | CSUM_L4_VALID;
-    *data = 0xffff;
-  }
-  return f;
-}
-
 class NicE2e : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -1,8 +1,10 @@
 // The transmit offload pipeline (rtl/tso/nic_tso.sv, then rtl/csum/nic_csum_tx.sv) at 64, 256 and
 // 512 bits: every segment it sends is compared byte for byte with the host's software twin
 // (host/offload, SegmentFrame), under random source idles and sink back-pressure; refused
-// requests must raise the twin's error code; segments go through tshark; and the wire side
-// must carry a beat on every cycle of a 64 KiB request.
+// requests must raise the twin's error code; every frame gets one done event, in order, with
+// the twin's code and segment count; frames cut short upstream (s_axis_tdrop_i) send only what
+// came before the cut; segments go through tshark; and the wire side must carry a beat on
+// every cycle of a 64 KiB request.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "Vnic_tx_offload_w256.h"
@@ -36,6 +39,7 @@ struct Input {
   std::vector<Frame> expect;   // what must come out, in order
   hw::SegErr err = hw::SegErr::kNone;
   std::string what;            // for failure messages
+  bool drop = false;           // s_axis_tdrop_i on its last beat: cut short upstream
 };
 
 Input SegInput(const SegCase& c, const Frame& frame, std::string what) {
@@ -74,6 +78,8 @@ class TxOffload : public ::testing::Test {
     std::deque<sim::AxisFrame> out;
     std::vector<hw::SegErr> errs;  // err_code_o at each err_o pulse
     uint64_t reqs = 0, segs = 0;
+    // done_o events, in order: the segmenter's verdict and the frames it passed on, per input.
+    std::vector<std::pair<hw::SegErr, uint64_t>> done;
   };
 
   static void Push(Bench& b, const Input& in) {
@@ -109,10 +115,20 @@ class TxOffload : public ::testing::Test {
       if (t.seg_err_o) r.errs.push_back(static_cast<hw::SegErr>(t.seg_err_code_o));
       r.reqs += t.seg_req_o;
       r.segs += t.seg_o;
+      if (t.done_o) r.done.emplace_back(static_cast<hw::SegErr>(t.done_err_code_o), t.done_segs_o);
+    };
+    // s_axis_tdrop_i follows the beat on the pins: high on the last beat of a frame marked.
+    auto drop = [&] {
+      auto& t = b.top();
+      const size_t k = b.source().frames_sent();
+      t.s_axis_tdrop_i = t.s_axis_tvalid_i && t.s_axis_tlast_i && k < inputs.size() &&
+                         inputs[k].drop;
+      t.eval();
     };
     uint64_t c = 0;
     for (; c < budget && (b.sink().frames().size() < frames || !b.source().done()); ++c) {
       b.Step(watch);
+      drop();
     }
     EXPECT_LT(c, budget) << "hang: " << b.sink().frames().size() << " of " << frames
                          << " frames out, source " << (b.source().done() ? "done" : "not done")
@@ -122,6 +138,17 @@ class TxOffload : public ::testing::Test {
     r.out = b.sink().frames();
     EXPECT_EQ(r.out.size(), frames) << "frames out";
     EXPECT_EQ(r.errs, want_errs) << "error codes";
+    // One done event per input frame, in order, with the twin's code and segment count.
+    EXPECT_EQ(r.done.size(), inputs.size()) << "done events";
+    for (size_t i = 0, bad_done = 0; i < std::min(r.done.size(), inputs.size()); ++i) {
+      const Input& in = inputs[i];
+      if (r.done[i] != std::make_pair(in.err, uint64_t{in.expect.size()}) && ++bad_done <= 3) {
+        ADD_FAILURE() << in.what << ": done event " << i << " says code "
+                      << static_cast<int>(r.done[i].first) << ", " << r.done[i].second
+                      << " frames; the twin: " << static_cast<int>(in.err) << ", "
+                      << in.expect.size();
+      }
+    }
 
     size_t k = 0, bad = 0;
     for (const Input& in : inputs) {
@@ -233,6 +260,51 @@ TYPED_TEST(TxOffload, BadRequestsAreRefusedAndNothingHangs) {
 
 // A sample of the segments through tshark, the independent checker: every checksum good,
 // sequence numbers contiguous, no payload above the MSS, and the payload reassembles.
+// Frames cut short upstream (s_axis_tdrop_i on the last beat, as the DMA engine marks a frame
+// with a read error): a pass-through frame never comes out; a request sends exactly what the
+// twin sends for the request without its last beat (the segments wholly before it) and is
+// reported as frame_len; the frames around them are unharmed.
+TYPED_TEST(TxOffload, FramesCutShortSendOnlyWhatCameBefore) {
+  constexpr size_t kBytes = TestFixture::kBytes;
+  std::mt19937_64 rng(314);
+  std::vector<Input> inputs;
+  for (int i = 0; i < 240; ++i) {
+    const bool cut = i % 3 != 2;
+    if (i % 4 == 0) {
+      RandomSpecOptions o;
+      o.p_clean = 1.0;
+      o.max_frame_len = 2000;
+      FrameSpec s = RandomSpec(rng, o);
+      if (!s.Clean()) continue;
+      Input in = PassInput(s);
+      if (cut) {
+        in.drop = true;
+        in.expect.clear();
+        in.what += " (cut short)";
+      }
+      inputs.push_back(std::move(in));
+      continue;
+    }
+    RandomSegOptions o;
+    o.max_payload = 9000;
+    o.max_segments = 16;
+    SegCase c = RandomSegCase(rng, o);
+    if (!cut) {
+      inputs.push_back(SegInput(c, c.frame, "request " + std::to_string(i)));
+      continue;
+    }
+    // What arrived before the marked beat: the frame without its last beat.
+    const size_t keep = (c.frame.size() - 1) / kBytes * kBytes;
+    Frame before(c.frame.begin(), c.frame.begin() + static_cast<long>(keep));
+    Input in = SegInput(c, before, "request " + std::to_string(i) + " cut short");
+    in.frame = c.frame;
+    in.drop = true;
+    ASSERT_EQ(in.err, hw::SegErr::kFrameLen) << in.what;
+    inputs.push_back(std::move(in));
+  }
+  this->Check(inputs, 8, 0.2, 0.2, "cut");
+}
+
 TYPED_TEST(TxOffload, TsharkFindsEverySegmentValid) {
   if (!TsharkAvailable()) GTEST_SKIP() << "tshark is not installed (scripts/setup.sh installs it)";
   std::mt19937_64 rng(99);

@@ -1,0 +1,286 @@
+// nic_rx_cpl: writes receive completions (nic_hw_pkg::rx_cpl_t, 16 bytes) into the queues'
+// completion rings.
+//
+// Records come from the planner in frame order.  A record of a frame with data waits for the
+// frame's entry from nic_rx_wr_mux, which comes once every data write of the frame has been
+// answered: the completion is written only after its data is acknowledged, and err_dma is known
+// (some data write was answered with an error).  Waiting for the responses rather than relying
+// on the ordering of same-ID writes costs the completion a write round trip, but keeps err_dma
+// exact and keeps the completion behind its data on any interconnect; data of later frames
+// keeps flowing meanwhile.
+//
+// Completion k of a queue (since its start) goes to cpl_base + 16 * (k mod size), with phase 1
+// on the first pass round the ring and flipped on each wrap.  Consecutive completions of one
+// queue that share a bus line (four at 512 bits) are gathered into one one-beat write with
+// exact strobes: the write channel carries a frame's data at one beat a cycle, so a line per
+// completion would cost a small frame a second beat.  A line is offered to the write channel
+// when it is full, when the next record cannot join it (another queue or line, or no record),
+// or when it has waited CplWait cycles for the next record's data to be answered (so a long
+// frame behind it delays it a little, not a whole frame).
+//
+// A queue stopped by an error writes nothing more: its records are dropped here.  Counter and
+// interrupt events (cpl_evt_*) fire one per completion, once its line's write is answered
+// without error (an interrupt never announces a completion the host cannot see yet); retire_o
+// marks each record leaving (answered, failed, or dropped), for the queues' in-flight counts.
+module nic_rx_cpl #(
+  // AXI data width in bits: 128 to 512.
+  parameter int unsigned DataWidth = 512,
+  // Receive queues.
+  parameter int unsigned NumQ = 8,
+  // Completions gathered, in flight or awaiting their event, at most (a power of two).
+  parameter int unsigned EvtDepth = 256,
+  // Cycles a line waits for a completion that could join it (1..255).
+  parameter int unsigned CplWait = 32
+) (
+  input  logic                   clk_i,
+  input  logic                   rst_i,
+
+  // ---- Completion records (nic_rx_plan)
+  input  logic                   r_valid_i,
+  output logic                   r_ready_o,
+  input  logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] r_q_i,
+  input  logic [15:0]            r_desc_idx_i,
+  input  logic [4:0]             r_bufs_i,
+  input  logic [15:0]            r_len_i,
+  input  logic [63:0]            r_csum_i,
+  input  logic                   r_vlan_i,
+  input  logic [15:0]            r_tci_i,
+  input  logic                   r_err_desc_i,
+  input  logic                   r_has_data_i,
+
+  // ---- Frames whose data is answered (nic_rx_wr_mux), in frame order
+  input  logic                   done_valid_i,
+  output logic                   done_ready_o,
+  input  logic                   done_err_i,
+
+  // ---- Queue state, queue q in bits [q*W +: W]
+  input  logic [NumQ-1:0]        q_start_i,      // pulse: completion index 0, phase 1
+  input  logic [NumQ-1:0]        q_stopped_i,    // stopped by an error: write nothing
+  input  logic [NumQ*64-1:0]     q_cpl_base_i,
+  input  logic [NumQ*16-1:0]     q_mask_i,       // ring size - 1
+
+  // ---- Completion lines to nic_rx_wr_mux
+  output logic                   c_valid_o,
+  input  logic                   c_ready_i,
+  output logic [DataWidth-1:0]   c_data_o,
+  output logic [DataWidth/8-1:0] c_strb_o,
+  output logic [63:0]            c_addr_o,
+  output logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] c_q_o,
+
+  // ---- A completion line was answered (in issue order)
+  input  logic                   cplb_i,
+  input  logic                   cplb_err_i,
+
+  // ---- Events
+  output logic                   cpl_evt_o,
+  output logic [15:0]            cpl_evt_queue_o,
+  output logic                   cpl_evt_err_o,   // err_desc or err_dma
+  output logic [31:0]            cpl_evt_bytes_o,
+  output logic                   retire_o,
+  output logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] retire_q_o,
+
+  output logic                   idle_o
+);
+
+  localparam int unsigned Bytes = DataWidth / 8;
+  localparam int unsigned Cpb = Bytes / 16;             // completions per line
+  localparam int unsigned CL = $clog2(Cpb);
+  localparam int unsigned CLW = CL > 0 ? CL : 1;
+  localparam int unsigned QW = $clog2(NumQ > 1 ? NumQ : 2);
+  localparam int unsigned EW = $clog2(EvtDepth);
+  localparam int unsigned EvtBits = QW + 1 + 16 + 1 + 1;
+
+  if (DataWidth < 128 || DataWidth > 512 || (1 << $clog2(DataWidth)) != DataWidth) begin : g_bad_w
+    $fatal(1, "nic_rx_cpl: DataWidth must be a power of two from 128 to 512");
+  end
+  if ((1 << EW) != EvtDepth || EvtDepth < 2) begin : g_bad_e
+    $fatal(1, "nic_rx_cpl: EvtDepth must be a power of two of at least 2");
+  end
+  if (CplWait < 1 || CplWait > 255) begin : g_bad_wait
+    $fatal(1, "nic_rx_cpl: CplWait must be within 1..255");
+  end
+
+  // ---- Per-queue completion index and phase ------------------------------------------------
+  logic [15:0] cidx_q [NumQ];
+  logic        phase_q [NumQ];
+
+  logic          q_stopped;
+  logic [15:0]   idx, mask;
+  logic          phase;
+  logic [63:0]   base;
+
+  always_comb begin
+    q_stopped = 1'b0;
+    idx       = '0;
+    mask      = '0;
+    phase     = 1'b0;
+    base      = '0;
+    for (int unsigned i = 0; i < NumQ; i++) begin
+      if (r_q_i == QW'(i)) begin
+        q_stopped = q_stopped_i[i];
+        idx       = cidx_q[i];
+        mask      = q_mask_i[i*16 +: 16];
+        phase     = phase_q[i];
+        base      = q_cpl_base_i[i*64 +: 64];
+      end
+    end
+  end
+
+  // ---- The line being gathered ---------------------------------------------------------------
+  logic                 pl_valid_q;
+  logic [QW-1:0]        pl_q_q;
+  logic [63:0]          pl_addr_q;
+  logic [15:0]          pl_next_q;
+  logic [DataWidth-1:0] pl_data_q;
+  logic [Bytes-1:0]     pl_strb_q;
+
+  logic     rdy, evt_room, can_join, joinable, a_suppress, a_join, a_start, a_take, issue;
+  logic [7:0] wait_q;                  // cycles the line has been offered a chance to grow
+  logic [CLW-1:0] slot;               // the completion's place in its line
+  nic_hw_pkg::rx_cpl_t cpl;
+
+  always_comb begin
+    cpl            = '0;
+    cpl.len        = r_len_i;
+    cpl.bufs       = r_bufs_i;
+    cpl.err_desc   = r_err_desc_i;
+    cpl.err_dma    = r_has_data_i && done_err_i;
+    cpl.vlan       = r_vlan_i;
+    cpl.phase      = phase;
+    cpl.vlan_tci   = r_tci_i;
+    cpl.desc_index = r_desc_idx_i;
+    cpl.csum       = nic_hw_pkg::rx_csum_result_t'(r_csum_i);
+  end
+
+  assign slot     = (CL > 0) ? CLW'(idx) : '0;
+  assign rdy      = r_valid_i && (!r_has_data_i || done_valid_i);
+  assign can_join = pl_valid_q && pl_q_q == r_q_i && idx == pl_next_q && (CL == 0 || slot != '0);
+  // The head record belongs in the line (once its data is answered, if it has any).
+  assign joinable  = r_valid_i && !q_stopped && can_join;
+  assign c_valid_o = pl_valid_q && !(joinable && rdy && evt_room) &&
+                     (!joinable || wait_q >= 8'(CplWait));
+  assign issue     = c_valid_o && c_ready_i;
+
+  always_comb begin
+    a_suppress = rdy && evt_room && q_stopped;
+    a_join     = rdy && evt_room && !q_stopped && can_join;
+    a_start    = rdy && evt_room && !q_stopped && !can_join && (!pl_valid_q || issue);
+    a_take     = a_suppress || a_join || a_start;
+  end
+
+  assign r_ready_o    = a_take;
+  assign done_ready_o = a_take && r_has_data_i;
+
+  logic [DataWidth-1:0] put_data;
+  logic [Bytes-1:0]     put_strb;
+  always_comb begin
+    put_data = '0;
+    put_strb = '0;
+    for (int unsigned l = 0; l < Cpb; l++) begin
+      if (Cpb == 1 || slot == CLW'(l)) begin
+        put_data[l*128 +: 128] = cpl;
+        put_strb[l*16 +: 16]   = '1;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      pl_valid_q <= 1'b0;
+    end else begin
+      if (issue) pl_valid_q <= 1'b0;
+      if (a_start) pl_valid_q <= 1'b1;
+    end
+    if (a_start) begin
+      pl_q_q    <= r_q_i;
+      pl_addr_q <= base + {44'd0, idx, 4'd0};
+      pl_data_q <= put_data;
+      pl_strb_q <= put_strb;
+    end else if (a_join) begin
+      pl_data_q <= pl_data_q | put_data;
+      pl_strb_q <= pl_strb_q | put_strb;
+    end
+    if (a_start || a_join) pl_next_q <= (idx + 16'd1) & mask;
+    if (a_start || a_join) wait_q <= '0;
+    else if (wait_q != '1) wait_q <= wait_q + 1'b1;
+  end
+
+  always_ff @(posedge clk_i) begin
+    for (int unsigned i = 0; i < NumQ; i++) begin
+      if (rst_i || q_start_i[i]) begin
+        cidx_q[i]  <= '0;
+        phase_q[i] <= 1'b1;
+      end else if ((a_start || a_join) && r_q_i == QW'(i)) begin
+        cidx_q[i] <= (idx + 16'd1) & mask;
+        if (idx == mask) phase_q[i] <= !phase_q[i];
+      end
+    end
+  end
+
+  assign c_data_o = pl_data_q;
+  assign c_strb_o = pl_strb_q;
+  assign c_addr_o = pl_addr_q;
+  assign c_q_o    = pl_q_q;
+
+  // ---- Events: after the line's response --------------------------------------------------
+  // Entry: queue, error bit, length, "waits for a line response", "first of its line".
+  logic          e_valid, e_pop, e_err, e_need_b, e_first;
+  logic [QW-1:0] e_q;
+  logic [15:0]   e_len;
+  logic [EW:0]   e_level, rel_level;
+  logic          rel_valid, rel_pop, rel_ok, line_ok_q;
+  logic          unused_rel_room;
+
+  nic_fifo #(.Width(EvtBits), .Depth(EvtDepth)) u_evt (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (a_take),
+    .s_ready_o (evt_room),
+    .s_data_i  ({r_q_i, cpl.err_desc || cpl.err_dma, r_len_i, !a_suppress, a_start}),
+    .m_valid_o (e_valid),
+    .m_ready_i (e_pop),
+    .m_data_o  ({e_q, e_err, e_len, e_need_b, e_first}),
+    .level_o   (e_level)
+  );
+
+  // One entry per answered line; at most one per gathered line, and every gathered line has an
+  // entry in u_evt, so this FIFO cannot overflow.
+  nic_fifo #(.Width(1), .Depth(EvtDepth)) u_rel (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (cplb_i),
+    .s_ready_o (unused_rel_room),
+    .s_data_i  (!cplb_err_i),
+    .m_valid_o (rel_valid),
+    .m_ready_i (rel_pop),
+    .m_data_o  (rel_ok),
+    .level_o   (rel_level)
+  );
+
+  always_comb begin
+    e_pop   = 1'b0;
+    rel_pop = 1'b0;
+    if (e_valid) begin
+      if (!e_need_b || !e_first) begin
+        e_pop = 1'b1;
+      end else if (rel_valid) begin
+        e_pop   = 1'b1;
+        rel_pop = 1'b1;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rel_pop) line_ok_q <= rel_ok;
+  end
+
+  assign cpl_evt_o       = e_pop && e_need_b && (e_first ? rel_ok : line_ok_q);
+  assign cpl_evt_queue_o = 16'(e_q);
+  assign cpl_evt_err_o   = e_err;
+  assign cpl_evt_bytes_o = {16'd0, e_len};
+  assign retire_o        = e_pop;
+  assign retire_q_o      = e_q;
+
+  assign idle_o = !r_valid_i && !pl_valid_q && e_level == '0 && rel_level == '0;
+
+endmodule

@@ -1,0 +1,727 @@
+// nic_tx_desc_fetch: the transmit queues' state, descriptor fetch and frame scanner.
+//
+// Queues.  Per queue: off, running or stopped with an error (nic_hw_pkg::queue_err_e).  Enable
+// starts a queue at index 0 (the completion unit restarts its index and phase on q_start_o)
+// after checking both ring bases (64-byte aligned), ring_size.log2 (1..15) and prod (below
+// the size); a producer index at or beyond the size later, a descriptor read answered with an
+// error, or a completion write error (cpl_stop_i) stop it.  Disable turns it off and clears the
+// status.  A queue starts only once nothing of its previous run is in flight here or behind
+// (descriptor reads, scanned frames not yet retired by the completion unit), so nothing of an
+// old run can be taken for the new one.
+//
+// Fetch.  A round-robin scheduler picks a running queue with descriptors posted and room in
+// its share of the descriptor store, and reads up to Batch descriptors (never past prod,
+// never past the ring's end, never across a Batch * 32-byte boundary of the ring, so a read is
+// at most 256 bytes and never crosses 4 KiB).  Descriptors come back in order per queue and go
+// into the store at the slot of their count since the queue started: one RAM per descriptor
+// lane of a beat (two at 512 bits), so a beat of two descriptors is written in one cycle.
+//
+// Scan.  A frame can be judged once all its descriptors are in the store: its eop has arrived
+// (a per-queue count of stored eops), or MaxDescs descriptors have.  A round-robin scanner
+// picks such a queue and reads its descriptors one per cycle: each goes on to the gather as
+// (addr, len), and at the frame's end a record (queue, descriptors, last ring index, length,
+// the first descriptor's offload command, and the verdict: desc_count, desc_len or none).  It
+// stays on a queue for up to StayMax frames while the next frame is already judgeable, reading
+// ahead, so frames of one queue follow each other with no idle cycle; a queue switch costs
+// three.
+// Stage by stage: the RAM read (S1); the RAM output decides only where the frame ends (S2);
+// the descriptor registered as it is goes on to the gather while its frame's length and
+// verdict are worked out (S3); the record (S4).  So no adder follows the RAM output.
+module nic_tx_desc_fetch #(
+  // AXI data width in bits (64..512).
+  parameter int unsigned DataWidth = 512,
+  // Transmit queues.
+  parameter int unsigned NumQ = 8,
+  // Most descriptors per frame.
+  parameter int unsigned MaxDescs = 16,
+  // Longest frame that is not a segmentation request, and longest request.
+  parameter int unsigned MaxFrameBytes = 9216,
+  parameter int unsigned MaxSegFrameBytes = 256 + 65535,
+  // Descriptor store per queue (a power of two, at least 2 * MaxDescs): bounds the descriptors
+  // fetched ahead of the scanner, so it must cover the read latency at line rate.
+  parameter int unsigned QDescs = 128,
+  // Descriptors per fetch, at most (a power of two, at most 8).
+  parameter int unsigned Batch = 8,
+  // Frames one queue may scan in a row while others wait.
+  parameter int unsigned StayMax = 8,
+  // Derived: queue number bits, descriptor-read tag bits.  Do not set.
+  parameter int unsigned QW = (NumQ > 1) ? $clog2(NumQ) : 1,
+  parameter int unsigned DescTagW = QW + 4
+) (
+  input  logic                   clk_i,
+  input  logic                   rst_i,
+
+  // ---- Queue registers (txq blocks), queue q in bits [q*W +: W]
+  input  logic [NumQ-1:0]        q_enable_i,
+  input  logic [NumQ*64-1:0]     q_ring_base_i,
+  input  logic [NumQ*64-1:0]     q_cpl_base_i,
+  input  logic [NumQ*4-1:0]      q_log2_i,
+  input  logic [NumQ*16-1:0]     q_prod_i,
+  output logic [NumQ*16-1:0]     q_cons_o,
+  output logic [NumQ-1:0]        q_running_o,
+  output logic [NumQ*4-1:0]      q_err_o,      // nic_hw_pkg::queue_err_e
+
+  // ---- To and from the completion unit
+  output logic [NumQ-1:0]        q_start_o,    // pulse: the queue (re)started
+  output logic [NumQ*64-1:0]     q_cpl_base_o, // completion ring base, as at the start
+  output logic [NumQ*4-1:0]      q_log2_o,     // ring size, as at the start
+  input  logic [NumQ-1:0]        cpl_stop_i,   // pulse: a completion write failed
+  input  logic                   ret_a_i,      // pulse: a frame of queue ret_a_q_i retired
+  input  logic [QW-1:0]          ret_a_q_i,
+  input  logic                   ret_b_i,      // ... a second one, the same cycle
+  input  logic [QW-1:0]          ret_b_q_i,
+
+  // ---- Descriptor reads: {queue, descriptors} in the tag
+  output logic                   dreq_valid_o,
+  input  logic                   dreq_ready_i,
+  output logic [63:0]            dreq_addr_o,
+  output logic [7:0]             dreq_len_o,
+  output logic [DescTagW-1:0]    dreq_tag_o,
+  input  logic                   drd_valid_i,
+  output logic                   drd_ready_o,
+  input  logic [DataWidth-1:0]   drd_data_i,
+  input  logic                   drd_err_i,
+  input  logic                   drd_last_i,
+  input  logic [DescTagW-1:0]    drd_tag_i,
+
+  // ---- Frame records, one per frame, after its descriptors
+  output logic                   rec_valid_o,
+  input  logic                   rec_ready_i,
+  output logic [QW-1:0]          rec_q_o,
+  output logic [7:0]             rec_n_o,      // descriptors
+  output logic [15:0]            rec_idx_o,    // ring index of the last one
+  output logic [3:0]             rec_err_o,    // nic_hw_pkg::tx_err_e
+  output logic [20:0]            rec_len_o,    // sum of the descriptors' lengths
+  output logic [127:0]           rec_cmd_o,    // nic_hw_pkg::tx_offload_cmd_t
+
+  // ---- The descriptors of those frames, in order
+  output logic                   dsc_valid_o,
+  input  logic                   dsc_ready_i,
+  output logic [63:0]            dsc_addr_o,
+  output logic [15:0]            dsc_len_o,
+  // Worked out ahead for the gather's burst splitter (MaxBurst: 4 KiB, or 64 beats if less):
+  // bytes from addr to the next MaxBurst boundary, and whether len fits before it, or before
+  // the one after.
+  output logic [12:0]            dsc_tobnd_o,
+  output logic                   dsc_fit1_o,
+  output logic                   dsc_fit2_o,
+
+  output logic                   idle_o
+);
+
+  localparam int unsigned Bytes = DataWidth / 8;
+  localparam int unsigned LB = $clog2(Bytes);
+  localparam int unsigned Lanes = (DataWidth >= 256) ? DataWidth / 256 : 1;  // descs per beat
+  localparam int unsigned BeatsPerDesc = (DataWidth >= 256) ? 1 : 256 / DataWidth;
+  localparam int unsigned LL = $clog2(Lanes);
+  localparam int unsigned LaneAll = 256 * Lanes;
+  localparam int unsigned Rows = QDescs / Lanes;               // store rows per queue
+  localparam int unsigned RowW = $clog2(Rows);
+  localparam int unsigned AddrW = QW + RowW;
+  localparam int unsigned StoreW = 128 + 1 + 16 + 64;          // cmd, eop, len, addr
+  localparam int unsigned BatchBits = $clog2(Batch);
+  localparam int unsigned DDepth = 32;                         // descriptors to the gather
+  localparam int unsigned RDepth = 16;                         // records to the gather
+  localparam int unsigned SubW = (BeatsPerDesc > 1) ? $clog2(BeatsPerDesc) : 1;
+  localparam int unsigned MaxBurst = (64 * Bytes < 4096) ? 64 * Bytes : 4096;
+  localparam int unsigned MBL = $clog2(MaxBurst);
+
+  if (DataWidth < 64 || DataWidth > 512 || (1 << LB) != Bytes) begin : g_bad_w
+    $fatal(1, "nic_tx_desc_fetch: DataWidth must be a power of two from 64 to 512");
+  end
+  if (QDescs < 2 * MaxDescs || (1 << $clog2(QDescs)) != QDescs || QDescs > 1024) begin : g_bad_q
+    $fatal(1, "nic_tx_desc_fetch: QDescs must be a power of two, >= 2 * MaxDescs, <= 1024");
+  end
+  if (Batch < 1 || Batch > 8 || (1 << BatchBits) != Batch) begin : g_bad_b
+    $fatal(1, "nic_tx_desc_fetch: Batch must be 1, 2, 4 or 8");
+  end
+  if (MaxDescs < 1 || MaxDescs > 255 || StayMax < 1 || StayMax > 15) begin : g_bad_m
+    $fatal(1, "nic_tx_desc_fetch: MaxDescs must be within 1..255, StayMax within 1..15");
+  end
+
+  // ======================================================================================
+  // Queue state
+  // ======================================================================================
+  typedef enum logic [1:0] {QOff, QRun, QErr} qstate_e;
+
+  qstate_e [NumQ-1:0]        st_q;
+  logic [NumQ-1:0][3:0]      err_q;
+  logic [NumQ-1:0][63:0]     base_q, cbase_q;
+  logic [NumQ-1:0][3:0]      log2_q;
+  logic [NumQ-1:0][15:0]     f_q;      // descriptors requested since the start (count)
+  logic [NumQ-1:0][15:0]     a_q;      // ... written into the store
+  logic [NumQ-1:0][15:0]     s_q;      // ... scanned (frames ended)
+  logic [NumQ-1:0][10:0]     eopc_q;   // eops stored in [s, a)
+  logic [NumQ-1:0][7:0]      odesc_q;  // descriptor reads outstanding
+  logic [NumQ-1:0][9:0]      ofrm_q;   // frames scanned and not yet retired
+
+  logic [NumQ-1:0][15:0]     mask;     // ring size - 1, as at the start
+  logic [NumQ-1:0][15:0]     prod;
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      prod[q] = q_prod_i[16*q +: 16];
+      q_cons_o[16*q +: 16]     = f_q[q] & mask[q];
+      q_running_o[q]           = st_q[q] == QRun;
+      q_err_o[4*q +: 4]        = err_q[q];
+      q_cpl_base_o[64*q +: 64] = cbase_q[q];
+      q_log2_o[4*q +: 4]       = log2_q[q];
+    end
+  end
+
+  // Per-queue events of this cycle, from the blocks below.
+  logic [NumQ-1:0]      desc_stop;       // a descriptor beat came back with an error
+  logic [NumQ-1:0]      drained, start_ok;
+  logic [NumQ-1:0][3:0] wr_adv;          // descriptors written into the store this cycle
+  logic [NumQ-1:0][1:0] wr_eops;         // ... of which eops
+  logic [NumQ-1:0]      f_inc_en, odesc_inc, odesc_dec, sc_end, sc_end_eop;
+  logic [3:0]           f_inc;           // descriptors of the fetch being issued
+  logic [15:0]          sc_s_new;        // scan position after the frame that ends
+  logic                 fsm_busy, sc_active_q, sc_load_q, d1_valid_q;
+  logic [QW-1:0]        fq_q, sc_q;
+
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      drained[q]  = odesc_q[q] == '0 && ofrm_q[q] == '0 &&
+                    !((sc_active_q || sc_load_q) && sc_q == QW'(q)) &&
+                    !(fsm_busy && fq_q == QW'(q));
+      start_ok[q] = st_q[q] == QOff && q_enable_i[q] && drained[q];
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      for (int unsigned q = 0; q < NumQ; q++) begin
+        st_q[q]    <= QOff;
+        err_q[q]   <= nic_hw_pkg::QueueErrNone;
+        f_q[q]     <= '0;
+        a_q[q]     <= '0;
+        s_q[q]     <= '0;
+        eopc_q[q]  <= '0;
+        odesc_q[q] <= '0;
+        ofrm_q[q]  <= '0;
+        log2_q[q]  <= '0;
+        mask[q]    <= '0;
+      end
+      q_start_o <= '0;
+    end else begin
+      for (int unsigned q = 0; q < NumQ; q++) begin
+        logic [63:0] rb, cb;
+        logic [3:0]  l2;
+        rb = q_ring_base_i[64*q +: 64];
+        cb = q_cpl_base_i[64*q +: 64];
+        l2 = q_log2_i[4*q +: 4];
+        q_start_o[q] <= start_ok[q];
+        odesc_q[q] <= odesc_q[q] + 8'(odesc_inc[q]) - 8'(odesc_dec[q]);
+        ofrm_q[q]  <= ofrm_q[q] + 10'(sc_end[q]) - 10'(ret_a_i && ret_a_q_i == QW'(q))
+                                               - 10'(ret_b_i && ret_b_q_i == QW'(q));
+        if (start_ok[q]) begin
+          f_q[q]    <= '0;
+          a_q[q]    <= '0;
+          s_q[q]    <= '0;
+          eopc_q[q] <= '0;
+          base_q[q]  <= rb;
+          cbase_q[q] <= cb;
+          log2_q[q]  <= l2;
+          mask[q]    <= 16'((17'd1 << l2) - 17'd1);
+          if (rb[5:0] != '0 || cb[5:0] != '0) begin
+            st_q[q]  <= QErr;
+            err_q[q] <= nic_hw_pkg::QueueErrRingAlign;
+          end else if (l2 == 4'd0) begin
+            st_q[q]  <= QErr;
+            err_q[q] <= nic_hw_pkg::QueueErrSize;
+          end else if (32'(prod[q]) >= (32'd1 << l2)) begin
+            st_q[q]  <= QErr;
+            err_q[q] <= nic_hw_pkg::QueueErrProd;
+          end else begin
+            st_q[q]  <= QRun;
+            err_q[q] <= nic_hw_pkg::QueueErrNone;
+          end
+        end else begin
+          if (f_inc_en[q]) f_q[q] <= f_q[q] + 16'(f_inc);
+          a_q[q]    <= a_q[q] + 16'(wr_adv[q]);
+          if (sc_end[q]) s_q[q] <= sc_s_new;
+          eopc_q[q] <= eopc_q[q] + 11'(wr_eops[q]) - 11'(sc_end_eop[q]);
+          unique case (st_q[q])
+            QOff: err_q[q] <= nic_hw_pkg::QueueErrNone;
+            QRun: begin
+              if (!q_enable_i[q]) begin
+                st_q[q] <= QOff;
+              end else if ((prod[q] & ~mask[q]) != '0) begin
+                st_q[q]  <= QErr;
+                err_q[q] <= nic_hw_pkg::QueueErrProd;
+              end else if (desc_stop[q]) begin
+                st_q[q]  <= QErr;
+                err_q[q] <= nic_hw_pkg::QueueErrDescDma;
+              end else if (cpl_stop_i[q]) begin
+                st_q[q]  <= QErr;
+                err_q[q] <= nic_hw_pkg::QueueErrCplDma;
+              end
+            end
+            QErr: begin
+              if (!q_enable_i[q]) begin
+                st_q[q]  <= QOff;
+                err_q[q] <= nic_hw_pkg::QueueErrNone;
+              end
+            end
+            default: st_q[q] <= QOff;
+          endcase
+        end
+      end
+    end
+  end
+
+  // ======================================================================================
+  // Fetch: pick a queue (FIdle), take its registers (FSel), work out the address and the
+  // limits (FAddr), the batch (FMin), issue it (FIssue: the queue's fetch count moves on) and
+  // request it (FReq).  One batch at a time is plenty: up to eight descriptors per six cycles
+  // or more.  Each stage has one adder or one compare level, for timing.
+  // ======================================================================================
+  typedef enum logic [2:0] {FIdle, FSel, FAddr, FMin, FIssue, FReq} fstate_e;
+  fstate_e fst_q;
+  assign fsm_busy = fst_q != FIdle;
+
+  logic [NumQ-1:0] elig_f;
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      elig_f[q] = st_q[q] == QRun && ((prod[q] - f_q[q]) & mask[q]) != '0 &&
+                  (f_q[q] - s_q[q]) < 16'(QDescs);
+    end
+  end
+
+  // Round robin: the first requester after the last one served.
+  function automatic logic [QW:0] rr_pick(logic [NumQ-1:0] req, logic [QW-1:0] last);
+    rr_pick = '0;
+    for (int unsigned i = NumQ; i >= 1; i--) begin
+      if (req[(32'(last) + i) % NumQ]) rr_pick = {1'b1, QW'((32'(last) + i) % NumQ)};
+    end
+  endfunction
+
+  // The smaller of two small counts.
+  function automatic logic [3:0] min4(logic [3:0] a, logic [3:0] b);
+    min4 = (a < b) ? a : b;
+  endfunction
+
+  // The pick works from last cycle's eligibility: the queue's own fetch count moves on only in
+  // FIssue, well before the FSM is back in FIdle, and FIssue checks the queue is still running.
+  logic [NumQ-1:0] elig_f_q;
+  logic [QW:0]     f_pick;
+  logic [QW-1:0]   f_last_q;
+  assign f_pick = rr_pick(elig_f_q, f_last_q);
+
+  // FAddr's results, each limit already clamped to Batch: the address of the first
+  // descriptor, and the descriptors posted, left before the ring's end and free in the store.
+  logic [15:0] fs_f_q, fs_s_q, fs_prod_q, fs_mask_q;   // FSel: the picked queue's registers
+  logic [63:0] fs_base_q;
+  logic [63:0] fa_addr_q;
+  logic [3:0]  fa_pend_q, fa_end_q, fa_space_q, fa_align_q;
+  logic [3:0]  fm_n_q;             // FMin: the batch
+  logic [8:0]  fm_span;
+
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      f_inc_en[q]  = fst_q == FIssue && fq_q == QW'(q) && st_q[q] == QRun && fm_n_q != '0;
+      odesc_inc[q] = f_inc_en[q];
+    end
+  end
+  assign f_inc   = fm_n_q;
+  assign fm_span = 9'(fa_addr_q[LB-1:0]) + {fm_n_q, 5'd0} + 9'(Bytes - 1);
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      fst_q        <= FIdle;
+      f_last_q     <= '0;
+      dreq_valid_o <= 1'b0;
+      elig_f_q     <= '0;
+    end else begin
+      elig_f_q <= elig_f;
+      unique case (fst_q)
+        FIdle: begin
+          if (f_pick[QW]) begin
+            fq_q     <= f_pick[QW-1:0];
+            f_last_q <= f_pick[QW-1:0];
+            fst_q    <= FSel;
+          end
+        end
+        FSel: fst_q <= FAddr;
+        FAddr: fst_q <= FMin;
+        FMin: fst_q <= FIssue;
+        FIssue: begin
+          if (|f_inc_en) begin
+            dreq_valid_o <= 1'b1;
+            fst_q        <= FReq;
+          end else begin
+            fst_q <= FIdle;
+          end
+        end
+        FReq: begin
+          if (dreq_ready_i) begin
+            dreq_valid_o <= 1'b0;
+            fst_q        <= FIdle;
+          end
+        end
+        default: fst_q <= FIdle;
+      endcase
+    end
+    if (fst_q == FSel) begin
+      fs_f_q    <= f_q[fq_q];
+      fs_s_q    <= s_q[fq_q];
+      fs_prod_q <= prod[fq_q];
+      fs_mask_q <= mask[fq_q];
+      fs_base_q <= base_q[fq_q];
+    end
+    if (fst_q == FAddr) begin
+      logic [15:0] fi, pend, left, space;
+      logic [63:0] addr;
+      fi    = fs_f_q & fs_mask_q;
+      addr  = fs_base_q + {43'd0, fi, 5'd0};
+      pend  = (fs_prod_q - fi) & fs_mask_q;
+      left  = fs_mask_q - fi + 16'd1;
+      space = 16'(QDescs) - (fs_f_q - fs_s_q);
+      fa_addr_q  <= addr;
+      fa_pend_q  <= (pend < 16'(Batch)) ? pend[3:0] : 4'(Batch);
+      fa_end_q   <= (left < 16'(Batch)) ? left[3:0] : 4'(Batch);
+      fa_space_q <= (space < 16'(Batch)) ? space[3:0] : 4'(Batch);
+      // Up to the next Batch * 32-byte boundary of the bus address: a read never crosses 4 KiB.
+      fa_align_q <= 4'(Batch) - 4'(addr[5 +: BatchBits]);
+    end
+    if (fst_q == FMin) fm_n_q <= min4(min4(fa_pend_q, fa_end_q), min4(fa_space_q, fa_align_q));
+    if (fst_q == FIssue) begin
+      dreq_addr_o <= fa_addr_q;
+      dreq_len_o  <= 8'(fm_span >> LB) - 8'd1;
+      dreq_tag_o  <= {fq_q, fm_n_q};
+    end
+  end
+
+  // ======================================================================================
+  // Descriptor beats into the store.  D1 registers the beat; the write and the arrival count
+  // happen together at the next edge, so the scanner never reads a slot before its write.
+  // ======================================================================================
+  logic                 d1_err_q, d1_last_q;
+  logic [DataWidth-1:0] d1_data_q;
+  logic [DescTagW-1:0]  d1_tag_q;
+  assign drd_ready_o = 1'b1;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) d1_valid_q <= 1'b0;
+    else d1_valid_q <= drd_valid_i;
+    d1_data_q <= drd_data_i;
+    d1_err_q  <= drd_err_i;
+    d1_last_q <= drd_last_i;
+    d1_tag_q  <= drd_tag_i;
+  end
+
+  logic [QW-1:0]       d_q;
+  logic [3:0]          d_n;
+  assign d_q = d1_tag_q[DescTagW-1:4];
+  assign d_n = d1_tag_q[3:0];
+
+  logic                 dfirst_q;       // the beat in D1 is its burst's first
+  logic [3:0]           drem_q;         // descriptors of the burst not yet written
+  logic [SubW-1:0]      dsub_q;         // narrow beats: piece of the descriptor
+  logic [255:0]         asm_q;          // narrow beats: the pieces so far
+
+  // The descriptors of the beat in D1, lane by lane.
+  logic [Lanes-1:0][255:0] d_desc;
+  logic [Lanes-1:0]        wr_en;
+  logic [AddrW-1:0]        wr_addr;
+  logic [3:0]              d_k;          // descriptors this beat completes
+  logic [1:0]              d_eops;
+  always_comb begin
+    logic [3:0]  rem, lane0;
+    logic [15:0] a;
+    logic        run, complete;
+    rem   = dfirst_q ? d_n : drem_q;
+    a     = a_q[d_q];
+    run   = st_q[d_q] == QRun && !d1_err_q;
+    // The lane of the next descriptor (a burst's later beats start at lane 0).
+    lane0 = 4'(a & 16'(Lanes - 1));
+    if (BeatsPerDesc > 1) begin
+      complete = 32'(dsub_q) == BeatsPerDesc - 1;
+      d_desc   = '0;
+      d_desc[0] = 256'({d1_data_q, asm_q} >> DataWidth);
+      d_k      = complete ? 4'd1 : 4'd0;
+    end else begin
+      complete = 1'b1;
+      d_desc   = LaneAll'(d1_data_q);
+      d_k      = (rem < 4'(Lanes) - lane0) ? rem : 4'(Lanes) - lane0;
+    end
+    wr_en  = '0;
+    d_eops = '0;
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      if (d1_valid_q && run && complete && 4'(l) >= lane0 && 4'(l) - lane0 < rem) begin
+        wr_en[l] = 1'b1;
+        d_eops   = d_eops + 2'(d_desc[l][nic_hw_pkg::TX_DESC_EOP_LSB]);
+      end
+    end
+    wr_addr = {d_q, RowW'(a >> LL)};
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      wr_adv[q]    = (d1_valid_q && run && d_q == QW'(q)) ? d_k : 4'd0;
+      wr_eops[q]   = (d_q == QW'(q)) ? d_eops : 2'd0;
+      desc_stop[q] = d1_valid_q && d1_err_q && d_q == QW'(q);
+      odesc_dec[q] = d1_valid_q && d1_last_q && d_q == QW'(q);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      dfirst_q <= 1'b1;
+      drem_q   <= '0;
+      dsub_q   <= '0;
+    end else if (d1_valid_q) begin
+      dfirst_q <= d1_last_q;
+      drem_q   <= (dfirst_q ? d_n : drem_q) - d_k;
+      if (BeatsPerDesc > 1) dsub_q <= (d1_last_q || 32'(dsub_q) == BeatsPerDesc - 1) ? '0
+                                                                                 : dsub_q + 1'b1;
+    end
+    if (d1_valid_q) asm_q <= 256'({d1_data_q, asm_q} >> DataWidth);
+  end
+
+  // ---- The store: one simple dual-port RAM per lane -----------------------------------
+  logic                    rd_en;
+  logic [AddrW-1:0]        rd_addr;
+  logic [Lanes-1:0][StoreW-1:0] rd_data;
+
+  for (genvar l = 0; l < Lanes; l++) begin : g_lane
+    logic [StoreW-1:0] mem [NumQ * Rows];
+    logic [StoreW-1:0] rd_q;
+    nic_hw_pkg::tx_desc_t wd;
+    assign wd = nic_hw_pkg::tx_desc_t'(d_desc[l]);
+    logic unused_rsvd;
+    assign unused_rsvd = ^wd.rsvd81;
+    always_ff @(posedge clk_i) begin
+      if (wr_en[l]) mem[wr_addr] <= {wd.cmd, wd.eop, wd.len, wd.addr};
+      if (rd_en) rd_q <= mem[rd_addr];
+    end
+    assign rd_data[l] = rd_q;
+  end
+
+  // ======================================================================================
+  // Scanner
+  // ======================================================================================
+  logic [NumQ-1:0] elig_s;
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      elig_s[q] = st_q[q] == QRun && (eopc_q[q] != '0 || (a_q[q] - s_q[q]) >= 16'(MaxDescs));
+    end
+  end
+
+  // The pick works from last cycle's eligibility (the subtract and compare above get a cycle
+  // of their own).  That can only be stale for the queue the scanner just left (its frame end
+  // moved s and the eop count): it is left out for that cycle.  A queue that stopped is left
+  // out at once.
+  logic [NumQ-1:0] elig_s_q, elig_go;
+  logic            left_q;
+  logic [QW:0]     s_pick;
+  logic [QW-1:0]   s_last_q;
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      elig_go[q] = elig_s_q[q] && st_q[q] == QRun && !(left_q && s_last_q == QW'(q));
+    end
+  end
+  assign s_pick = rr_pick(elig_go, s_last_q);
+
+  logic            rdv_q;            // the RAM output holds slot rd_idx_q of queue sc_q
+  logic [15:0]     rd_ptr_q, rd_idx_q;
+  logic [3:0]      stay_q;
+  logic [7:0]      fa_cnt_q;         // descriptors of the current frame before this one
+  logic            cnt_last_q;       // ... which makes this one the MaxDescs-th
+
+  // S3: the descriptor read, registered as it is (it leaves for the gather from here), with
+  // where it stands in its frame; the frame's length and verdict are worked out here.
+  logic            s3_dv_q, s3_end_q, s3_first_q, s3_count_q;
+  logic [63:0]     s3_addr_q;
+  logic [15:0]     s3_len_q;
+  logic [127:0]    s3_dcmd_q;        // the descriptor's own cmd field
+  logic [QW-1:0]   s3_q_q;
+  logic [7:0]      s3_n_q;
+  logic [15:0]     s3_idx_q;
+  logic [20:0]     f3_len_q;         // the frame so far, before S3's descriptor
+  logic            f3_zero_q;
+  logic [127:0]    f3_cmd_q;
+  // S4: the frame record.
+  logic            s4_rv_q;
+  logic [QW-1:0]   s4_q_q;
+  logic [7:0]      s4_n_q;
+  logic [15:0]     s4_idx_q;
+  logic [3:0]      s4_err_q;
+  logic [20:0]     s4_flen_q;
+  logic [127:0]    s4_cmd_q;
+
+  logic [$clog2(DDepth):0] dlevel;
+  logic [$clog2(RDepth):0] rlevel;
+  logic room;
+  // Reads in flight: the one issued now, the one at the RAM output, S3 and S4.
+  assign room = 32'(dlevel) + 4 <= DDepth && 32'(rlevel) + 4 <= RDepth;
+
+  // The descriptor at the RAM output: only where its frame ends is decided here.
+  logic [StoreW-1:0] cur;
+  logic [63:0]       c_addr;
+  logic [15:0]       c_len;
+  logic              c_eop, c_end, c_cont;
+  logic [127:0]      c_cmd;
+  // Whether the queue's next frame is judgeable already, from registers a cycle old, made
+  // safe for that cycle: the scanner may have ended one frame (one eop fewer) and read one slot
+  // further since; arrivals only add.  So the RAM output meets only a few gates on its way to
+  // the decision.
+  // (The arrival count is picked a cycle earlier still: it only grows.)
+  logic        eop_ge2_q, eop_ge3_q, far_q, run_q;
+  logic [15:0] a_sel_q;
+  always_ff @(posedge clk_i) begin
+    eop_ge2_q <= eopc_q[sc_q] >= 11'd2;
+    eop_ge3_q <= eopc_q[sc_q] >= 11'd3;
+    a_sel_q   <= a_q[sc_q];
+    far_q     <= (a_sel_q - rd_ptr_q) >= 16'(MaxDescs + 1);
+    run_q     <= st_q[sc_q] == QRun;
+  end
+
+  always_comb begin
+    logic next_dec;
+    cur = '0;
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      if (32'(rd_idx_q) % Lanes == l) cur = rd_data[l];
+    end
+    {c_cmd, c_eop, c_len, c_addr} = cur;
+    c_end = c_eop || cnt_last_q;
+    // Is the queue's next frame judgeable already?  Then the read issued now (the slot after
+    // this one) starts it, and the scanner stays.
+    next_dec = (c_eop ? eop_ge3_q : eop_ge2_q) || far_q;
+    c_cont   = next_dec && 32'(stay_q) < StayMax - 1 && run_q;
+  end
+
+  logic sc_stop;   // the frame ends and the scanner leaves the queue: this cycle's read is void
+  assign sc_stop  = rdv_q && c_end && !c_cont;
+  assign rd_en    = sc_active_q;
+  assign rd_addr  = {sc_q, RowW'(rd_ptr_q >> LL)};
+  assign sc_s_new = rd_idx_q + 16'd1;
+
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      sc_end[q]     = rdv_q && c_end && sc_q == QW'(q);
+      sc_end_eop[q] = sc_end[q] && c_eop;
+    end
+  end
+
+  // S3: the frame with this descriptor, and its verdict.
+  logic [127:0] v_cmd;
+  logic [20:0]  v_len;
+  logic         v_zero;
+  logic [3:0]   v_err;
+  always_comb begin
+    nic_hw_pkg::seg_kind_e kind;
+    logic seg;
+    v_cmd  = s3_first_q ? s3_dcmd_q : f3_cmd_q;
+    v_len  = (s3_first_q ? 21'd0 : f3_len_q) + 21'(s3_len_q);
+    v_zero = (!s3_first_q && f3_zero_q) || s3_len_q == '0;
+    kind   = nic_hw_pkg::seg_kind_e'(v_cmd[nic_hw_pkg::TX_OFFLOAD_CMD_SEG_LSB +
+                                           nic_hw_pkg::SEG_CMD_KIND_LSB +: 2]);
+    seg    = kind == nic_hw_pkg::SegKindTcp || kind == nic_hw_pkg::SegKindUdp;
+    if (s3_count_q) v_err = nic_hw_pkg::TxErrDescCount;
+    else if (v_zero) v_err = nic_hw_pkg::TxErrDescLen;
+    else if (32'(v_len) > (seg ? MaxSegFrameBytes : MaxFrameBytes)) v_err = nic_hw_pkg::TxErrDescLen;
+    else v_err = nic_hw_pkg::TxErrNone;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      sc_active_q <= 1'b0;
+      sc_load_q   <= 1'b0;
+      rdv_q       <= 1'b0;
+      s_last_q    <= '0;
+      elig_s_q    <= '0;
+      left_q      <= 1'b0;
+      fa_cnt_q    <= '0;
+      cnt_last_q  <= MaxDescs == 1;
+      s3_dv_q     <= 1'b0;
+      s4_rv_q     <= 1'b0;
+    end else begin
+      rdv_q <= sc_active_q && room && !sc_stop;
+      if (sc_active_q && room && !sc_stop) rd_ptr_q <= rd_ptr_q + 16'd1;
+      elig_s_q <= elig_s;
+      left_q   <= sc_stop;
+      if (sc_stop) sc_active_q <= 1'b0;
+      // A queue is picked, then its scan position loaded (a cycle each).
+      sc_load_q <= 1'b0;
+      if (!sc_active_q && !sc_load_q && s_pick[QW]) begin
+        sc_load_q <= 1'b1;
+        sc_q      <= s_pick[QW-1:0];
+        s_last_q  <= s_pick[QW-1:0];
+      end
+      if (sc_load_q) begin
+        sc_active_q <= 1'b1;
+        rd_ptr_q    <= s_q[sc_q];
+        stay_q      <= '0;
+      end
+      if (rdv_q) begin
+        if (c_end) begin
+          fa_cnt_q   <= '0;
+          cnt_last_q <= MaxDescs == 1;
+          stay_q     <= stay_q + 4'd1;
+        end else begin
+          fa_cnt_q   <= fa_cnt_q + 8'd1;
+          cnt_last_q <= 32'(fa_cnt_q) + 2 == MaxDescs;
+        end
+      end
+      s3_dv_q <= rdv_q;
+      s4_rv_q <= s3_dv_q && s3_end_q;
+    end
+    if (sc_active_q && room && !sc_stop) rd_idx_q <= rd_ptr_q;
+    s3_end_q   <= c_end;
+    s3_first_q <= fa_cnt_q == '0;
+    s3_count_q <= !c_eop && cnt_last_q;
+    s3_addr_q  <= c_addr;
+    s3_len_q   <= c_len;
+    s3_dcmd_q  <= c_cmd;
+    s3_q_q     <= sc_q;
+    s3_n_q     <= fa_cnt_q + 8'd1;
+    s3_idx_q   <= rd_idx_q & mask[sc_q];
+    if (s3_dv_q) begin
+      f3_len_q  <= v_len;
+      f3_zero_q <= v_zero;
+      f3_cmd_q  <= v_cmd;
+    end
+    s4_q_q    <= s3_q_q;
+    s4_n_q    <= s3_n_q;
+    s4_idx_q  <= s3_idx_q;
+    s4_err_q  <= v_err;
+    s4_flen_q <= v_len;
+    s4_cmd_q  <= v_cmd;
+  end
+
+  logic        unused_ready;
+  logic [12:0] s3_tobnd;
+  logic        s3_fit1, s3_fit2;
+  assign s3_tobnd = 13'(MaxBurst) - 13'(s3_addr_q[MBL-1:0]);
+  assign s3_fit1  = 17'(s3_len_q) <= 17'(s3_tobnd);
+  assign s3_fit2  = 17'(s3_len_q) <= 17'(s3_tobnd) + 17'(MaxBurst);
+  nic_fifo #(.Width(64 + 16 + 13 + 2), .Depth(DDepth)) u_dsc (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (s3_dv_q),
+    .s_ready_o (unused_ready),
+    .s_data_i  ({s3_addr_q, s3_len_q, s3_tobnd, s3_fit1, s3_fit2}),
+    .m_valid_o (dsc_valid_o),
+    .m_ready_i (dsc_ready_i),
+    .m_data_o  ({dsc_addr_o, dsc_len_o, dsc_tobnd_o, dsc_fit1_o, dsc_fit2_o}),
+    .level_o   (dlevel)
+  );
+
+  logic unused_rready;
+  nic_fifo #(.Width(QW + 8 + 16 + 4 + 21 + 128), .Depth(RDepth)) u_rec (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (s4_rv_q),
+    .s_ready_o (unused_rready),
+    .s_data_i  ({s4_q_q, s4_n_q, s4_idx_q, s4_err_q, s4_flen_q, s4_cmd_q}),
+    .m_valid_o (rec_valid_o),
+    .m_ready_i (rec_ready_i),
+    .m_data_o  ({rec_q_o, rec_n_o, rec_idx_o, rec_err_o, rec_len_o, rec_cmd_o}),
+    .level_o   (rlevel)
+  );
+
+  // From last cycle's eligibility (nic_tx_path waits for 16 idle cycles in a row anyway).
+  // (A FIFO with entries shows one at its output within two cycles: its valid stands for its level.)
+  assign idle_o = !fsm_busy && elig_f_q == '0 && !sc_active_q && !sc_load_q && elig_s_q == '0 &&
+                  !d1_valid_q && !s3_dv_q && !s4_rv_q && !dsc_valid_o && !rec_valid_o &&
+                  start_ok == '0;
+
+endmodule

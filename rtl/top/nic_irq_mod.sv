@@ -1,0 +1,85 @@
+// nic_irq_mod: interrupt moderation for one queue (txq/rxq registers irq and irq_time).
+//
+// Counts the queue's completions not yet signalled and the cycles since the first of them.
+// While armed, the interrupt fires once that count reaches irq.pkts (0 acts as 1), or once
+// irq_time.cycles (when not 0) have passed since the first unsignalled completion.  Firing is
+// a one-cycle pulse on irq_o; it disarms the interrupt and starts the count and the timer
+// afresh.  The host re-arms with the irq.arm pulse after draining the ring: completions that
+// arrived meanwhile were counted, so an arm that finds the threshold already met fires at
+// once and nothing written just before the arm is lost.  A completion in the very cycle of a
+// firing is counted for the next interrupt (a spare interrupt costs the host a ring check; a
+// missed one would stall it).
+//
+// The interrupt is armed out of reset, so a host that brings a queue up as docs/card.md
+// lists gets its first interrupt without an extra write.  Disabling the queue (enable_i low)
+// forgets unsignalled completions; the arm state stays as it is.
+//
+// The timer counts only while it is on (irq_time.cycles not 0) and stops when it reaches
+// irq_time.cycles, so its count changes only in cycles where busy_o is high: a simulator that
+// skips the cycles where nic_top's idle_o is high sees exactly what clocking them would give.
+// (A host that turns the timer on while completions wait has it count from then on.)
+// busy_o is high while the timer is running toward a firing or a pulse is due.
+module nic_irq_mod (
+  input  logic        clk_i,
+  input  logic        rst_i,
+  input  logic        enable_i,   // the queue is enabled (ctrl.enable)
+  input  logic        cpl_i,      // pulse: one completion of this queue was written
+  input  logic [15:0] pkts_i,     // irq.pkts
+  input  logic [23:0] cycles_i,   // irq_time.cycles (0: no timer)
+  input  logic        arm_i,      // pulse: irq.arm written with 1
+  output logic        irq_o,      // pulse: the interrupt fires
+  output logic        busy_o      // timer running or a pulse due
+);
+
+  logic        armed_q, armed_d;
+  logic [15:0] count_q, count_d;      // unsignalled completions, saturating
+  logic [23:0] elapsed_q, elapsed_d;  // timer cycles since the first of them, up to cycles_i
+  logic        irq_q;
+  logic        fire, pending, timer_hit, timer_run;
+
+  assign pending   = count_q != '0;
+  assign timer_hit = pending && cycles_i != '0 && elapsed_q >= cycles_i;
+  assign timer_run = pending && cycles_i != '0 && elapsed_q < cycles_i;
+  // count >= max(pkts, 1): with count nonzero, pkts 0 behaves as 1.
+  assign fire      = armed_q && pending && (count_q >= pkts_i || timer_hit);
+
+  always_comb begin
+    armed_d   = armed_q;
+    count_d   = count_q;
+    elapsed_d = elapsed_q;
+    if (timer_run) elapsed_d = elapsed_q + 24'd1;
+    if (fire) begin
+      armed_d = 1'b0;
+      count_d = '0;
+    end else if (arm_i) begin
+      armed_d = 1'b1;
+    end
+    if (cpl_i) begin
+      // The first unsignalled completion starts the timer.
+      if (count_d == '0) elapsed_d = '0;
+      if (count_d != '1) count_d = count_d + 16'd1;
+    end
+    if (!enable_i) begin
+      count_d   = '0;
+      elapsed_d = '0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      armed_q   <= 1'b1;
+      count_q   <= '0;
+      elapsed_q <= '0;
+      irq_q     <= 1'b0;
+    end else begin
+      armed_q   <= armed_d;
+      count_q   <= count_d;
+      elapsed_q <= elapsed_d;
+      irq_q     <= fire;
+    end
+  end
+
+  assign irq_o  = irq_q;
+  assign busy_o = timer_run || fire || irq_q;
+
+endmodule

@@ -1,0 +1,311 @@
+#include "card/sim_device.h"
+
+#include <verilated.h>
+#include <verilated_fst_c.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "Vnic_top_w512.h"
+#include "bfm/axi_mem.h"
+#include "bfm/axil_manager.h"
+#include "bfm/axis_mac.h"
+#include "core/host_memory.h"
+#include "core/wire.h"
+#include "registry.h"
+
+namespace mbufnic::sim {
+
+namespace {
+
+using Top = Vnic_top_w512;
+
+// Reset is held this many cycles after Open (they count in Now()).
+constexpr int kResetCycles = 8;
+// A CSR access that takes longer than this has hung the bus: the demux answers every address
+// within a few cycles, so this only trips on a broken card.
+constexpr std::uint64_t kCsrTimeout = 100000;
+// The AXI4-Lite manager keeps every request it issued; start a fresh one after this many so a
+// long run of doorbells does not grow memory.
+constexpr std::size_t kAxilRecycle = 4096;
+
+std::string Hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Fails early, with a message naming the path, when a file cannot be created.
+void CheckWritable(const std::string& path, const char* what) {
+  std::error_code ec;
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  if (!f) throw device::DeviceError(std::string("sim: cannot write the ") + what + " " + path);
+}
+
+WireConfig WireConfigOf(const device::Options& o) {
+  if (!(o.link_gbps >= 0)) throw device::DeviceError("sim: link_gbps must be 0 or more");
+  if (!o.pcap_out.empty()) CheckWritable(o.pcap_out, "pcap");
+  WireConfig c;
+  c.link_gbps = o.link_gbps;
+  c.clock_mhz = 250.0;
+  c.loopback = o.loopback;
+  c.loopback_delay = o.loopback_delay;
+  c.pcap_out = o.pcap_out;
+  return c;
+}
+
+PcieConfig PcieOf(const device::Options& o) {
+  try {
+    return PcieByName(o.pcie);
+  } catch (const std::invalid_argument& e) {
+    throw device::DeviceError(std::string("sim: ") + e.what());
+  }
+}
+
+// VerilatedContext::randSeed takes an int; fold the 64-bit seed into it.
+int FoldSeed(std::uint64_t s) { return static_cast<int>((s ^ (s >> 31)) & 0x7fffffff); }
+
+}  // namespace
+
+struct SimDevice::Impl {
+  explicit Impl(const device::Options& o)
+      : options(o),
+        mem(PcieOf(o), kNumTxQ, kNumRxQ),
+        wire(WireConfigOf(o)),
+        ctx(MakeContext(o)),
+        top(std::make_unique<Top>(ctx.get(), "nic_top")),
+        axi(*top, mem, static_cast<std::uint32_t>(o.seed * 3 + 1)),
+        mac_tx(*top, wire, static_cast<std::uint32_t>(o.seed * 5 + 2)),
+        mac_rx(*top, wire) {
+    NewAxil();
+    if (!o.waves.empty()) {
+      trace = std::make_unique<VerilatedFstC>();
+      top->trace(trace.get(), 99);
+      trace->open(o.waves.c_str());
+    }
+    // Reset with the bus models out of the way: until reset has settled the registers, the
+    // model's outputs are whatever Verilator's random initial values made them.
+    top->clk_i = 0;
+    top->rst_i = 1;
+    top->eval();
+    for (int i = 0; i < kResetCycles; ++i) {
+      top->clk_i = 1;
+      top->eval();
+      Dump();
+      top->clk_i = 0;
+      top->eval();
+      Dump();
+      ++now;
+      ++evaluated;
+    }
+    top->rst_i = 0;
+    top->eval();
+  }
+
+  ~Impl() {
+    top->final();
+    if (trace) trace->close();
+  }
+
+  static std::unique_ptr<VerilatedContext> MakeContext(const device::Options& o) {
+    if (!o.waves.empty()) CheckWritable(o.waves, "waveform");
+    auto c = std::make_unique<VerilatedContext>();
+    c->randReset(2);
+    c->randSeed(FoldSeed(o.seed));
+    if (!o.waves.empty()) c->traceEverOn(true);
+    return c;
+  }
+
+  void NewAxil() {
+    axil.reset();
+    // No random idles or back-pressure: the driver's accesses are what they are; the CSR
+    // slaves' handshakes were tested with random ones (tests/rtl/hw).
+    axil.emplace(AxilPinsOf(*top), static_cast<std::uint32_t>(options.seed * 7 + axil_epoch++),
+                 AxilConfig{0, 100});
+  }
+
+  // One evaluated clock cycle: every bus model samples what the rising edge transfers, the
+  // edge, then every model drives the next cycle's inputs.
+  void Cycle() {
+    axil->Sample();
+    axi.Sample(now);
+    mac_tx.Sample(now);
+    mac_rx.Sample(now);
+    const std::uint32_t irq = top->irq_o;
+    if (irq != 0) {
+      for (unsigned v = 0; v < kNumTxQ + kNumRxQ; ++v) {
+        if ((irq >> v) & 1) interrupts.push_back(v);
+      }
+    }
+    top->clk_i = 1;
+    top->eval();
+    Dump();
+    axil->Drive();
+    axi.Drive(now);
+    mac_tx.Drive(now);
+    mac_rx.Drive(now);
+    top->clk_i = 0;
+    top->eval();
+    Dump();
+    ++now;
+    ++evaluated;
+  }
+
+  void Dump() {
+    if (trace) trace->dump(ctx->time());
+    ctx->timeInc(1);
+  }
+
+  // True when clocking would change nothing until the next event: the card is idle and no
+  // model has a transfer under way.
+  bool Quiet() const {
+    return top->idle_o && axil->Idle() && axi.Idle() && mac_tx.Idle() && mac_rx.Idle();
+  }
+
+  void Skip(std::uint64_t to) {
+    ctx->timeInc(2 * (to - now));
+    now = to;
+  }
+
+  std::uint64_t Run(std::uint64_t cycles) {
+    const std::uint64_t end = now + cycles;
+    while (now < end) {
+      if (Quiet()) {
+        const std::uint64_t next =
+            std::min({end, mac_rx.NextEvent(now), axi.NextEvent(now)});
+        if (next > now) {
+          Skip(next);
+          continue;
+        }
+      }
+      Cycle();
+    }
+    return cycles;
+  }
+
+  // Runs the clock until request `i` of the AXI4-Lite manager has its response.
+  template <typename Get>
+  AxilManager::Op Complete(Get&& get, const char* what, std::uint32_t offset) {
+    for (std::uint64_t n = 0; !get().done; ++n) {
+      if (n == kCsrTimeout) {
+        throw std::runtime_error(std::string("sim: CSR ") + what + " at " + Hex(offset) +
+                                 " got no response in " + std::to_string(kCsrTimeout) +
+                                 " cycles");
+      }
+      Cycle();
+    }
+    AxilManager::Op op = get();
+    last_resp = static_cast<std::uint8_t>(op.resp);
+    return op;
+  }
+
+  void MaybeRecycle() {
+    if (++axil_ops >= kAxilRecycle && axil->Idle()) {
+      axil_protocol_errors += axil->protocol_errors();
+      for (const std::string& e : axil->error_log()) {
+        if (axil_error_log.size() < 16) axil_error_log.push_back(e);
+      }
+      NewAxil();
+      axil_ops = 0;
+    }
+  }
+
+  // Everything that can refuse the options comes first, so that no Verilated model is built
+  // (and torn down half-made) for options that fail.
+  device::Options options;
+  HostMemory mem;
+  Wire wire;
+  std::unique_ptr<VerilatedContext> ctx;
+  std::unique_ptr<Top> top;
+  std::unique_ptr<VerilatedFstC> trace;
+  std::optional<AxilManager> axil;
+  AxiMemSlave<Top> axi;
+  MacTx<Top> mac_tx;
+  MacRx<Top> mac_rx;
+
+  std::uint64_t now = 0;
+  std::uint64_t evaluated = 0;
+  std::vector<std::uint32_t> interrupts;
+  std::uint8_t last_resp = 0;
+  std::uint32_t axil_epoch = 0;
+  std::size_t axil_ops = 0;
+  unsigned axil_protocol_errors = 0;
+  std::vector<std::string> axil_error_log;
+};
+
+SimDevice::SimDevice(const device::Options& options)
+    : impl_(std::make_unique<Impl>(options)) {}
+
+SimDevice::~SimDevice() = default;
+
+std::uint32_t SimDevice::Read32(std::uint32_t offset) {
+  Impl& d = *impl_;
+  const std::size_t i = d.axil->Read(offset, 0);
+  const AxilManager::Op op = d.Complete([&] { return d.axil->read_op(i); }, "read", offset);
+  d.MaybeRecycle();
+  return op.data;
+}
+
+void SimDevice::Write32(std::uint32_t offset, std::uint32_t value) {
+  Impl& d = *impl_;
+  // The host-memory model learns of ring addresses, enables and doorbells before the card
+  // can act on them.
+  d.mem.OnCsrWrite(offset, value);
+  const std::size_t i = d.axil->Write(offset, value, 0xF, 0, 0);
+  d.Complete([&] { return d.axil->write_op(i); }, "write", offset);
+  d.MaybeRecycle();
+}
+
+std::uint64_t SimDevice::Run(std::uint64_t cycles) { return impl_->Run(cycles); }
+
+std::uint64_t SimDevice::Now() const { return impl_->now; }
+
+std::vector<std::uint32_t> SimDevice::TakeInterrupts() {
+  std::vector<std::uint32_t> out;
+  out.swap(impl_->interrupts);
+  return out;
+}
+
+Wire* SimDevice::wire() { return &impl_->wire; }
+HostMemory* SimDevice::memory() { return &impl_->mem; }
+
+std::uint8_t SimDevice::last_resp() const { return impl_->last_resp; }
+std::uint64_t SimDevice::evaluated_cycles() const { return impl_->evaluated; }
+bool SimDevice::idle() const { return impl_->top->idle_o; }
+
+unsigned SimDevice::protocol_errors() const {
+  const Impl& d = *impl_;
+  return d.axil_protocol_errors + d.axil->protocol_errors() + d.axi.protocol_errors() +
+         d.mac_tx.protocol_errors();
+}
+
+std::vector<std::string> SimDevice::protocol_error_log() const {
+  const Impl& d = *impl_;
+  std::vector<std::string> out = d.axil_error_log;
+  for (const std::string& e : d.axil->error_log()) out.push_back("axil: " + e);
+  for (const std::string& e : d.axi.error_log()) out.push_back("axi: " + e);
+  for (const std::string& e : d.mac_tx.error_log()) out.push_back("mac tx: " + e);
+  return out;
+}
+
+void RegisterSimBackend() {
+  device::RegisterBackend("sim", [](const device::Options& options) {
+    return std::unique_ptr<device::Device>(std::make_unique<SimDevice>(options));
+  });
+}
+
+namespace {
+// Registration when the program starts.  The library is linked whole (sim/card/CMakeLists.txt),
+// so this runs in every program that links the backend, whether or not it names SimDevice.
+const bool kRegistered = (RegisterSimBackend(), true);
+}  // namespace
+
+}  // namespace mbufnic::sim
