@@ -272,13 +272,16 @@ struct ModelDevice::Impl {
   // Reads [addr, addr + out.size()) in bursts of at most 4 KiB that never cross a 4 KiB
   // boundary; with `lines` every burst covers whole stream beats (an AXI read has no byte
   // enables, so the card reads the lines that hold the bytes it wants).  Returns false when a
-  // burst was answered with an error (counted in port.dma_rd_err).
-  bool DmaRead(std::uint64_t addr, std::span<std::uint8_t> out, bool lines) {
+  // burst was answered with an error (counted in port.dma_rd_err); `*fault`, when given, is
+  // then the offset in `out` of the first byte of the first such burst (0 if it began before).
+  bool DmaRead(std::uint64_t addr, std::span<std::uint8_t> out, bool lines,
+               std::uint64_t* fault = nullptr) {
     if (out.empty()) return true;
     const std::uint64_t end = addr + out.size();
     if (end < addr) {  // wraps the address space: one burst the memory model refuses
       ++pt_rd_err;
       mem->Read(addr, out);
+      if (fault) *fault = 0;
       return false;
     }
     const std::uint64_t lo = lines ? addr & ~std::uint64_t{line - 1} : addr;
@@ -294,6 +297,7 @@ struct ModelDevice::Impl {
           direct ? out.subspan(at - addr, stop - at) : std::span(burst_buf).first(stop - at);
       if (mem->Read(at, dst) != sim::DmaResult::kOk) {
         ++pt_rd_err;
+        if (ok && fault) *fault = at > addr ? at - addr : 0;
         ok = false;
       }
       const std::uint64_t a = std::max(at, addr), b = std::min(stop, end);
@@ -542,12 +546,17 @@ struct ModelDevice::Impl {
     // Gather.
     std::span<std::uint8_t> frame;
     std::uint64_t line_bytes = 0;
+    std::uint64_t fault = 0;  // with err dma: the frame offset of the first byte read in error
     if (err == TxErr::kNone) {
       frame = std::span(gather_buf).first(total);
       std::uint64_t off = 0;
       bool ok = true;
       for (const CachedDesc& d : descs) {
-        ok = DmaRead(d.addr, frame.subspan(off, d.len), true) && ok;
+        std::uint64_t f = 0;
+        if (!DmaRead(d.addr, frame.subspan(off, d.len), true, &f) && ok) {
+          ok = false;
+          fault = off + f;
+        }
         const std::uint64_t lo = d.addr & ~std::uint64_t{line - 1};
         line_bytes += ((d.addr + d.len + line - 1) & ~std::uint64_t{line - 1}) - lo;
         off += d.len;
@@ -558,21 +567,28 @@ struct ModelDevice::Impl {
     tx_free = t + std::max<std::uint64_t>(1, CeilDiv(line_bytes, pcie_bpc));
 
     // Offload: segmentation, then the checksum engine on every frame that comes out of it.
+    // A read error spoils the frame from the first beat it touched: the card's packer passes
+    // on only the whole stream beats before it, so a segmentation request goes on as one that
+    // ended there (its segments wholly before the fault are sent) and a plain frame is dropped.
+    // The offload counters count what is sent: a segment cut short (by frame_len or the fault)
+    // or a dropped frame is in none of them.
     std::vector<std::vector<std::uint8_t>> out;
-    if (err == TxErr::kNone) {
+    if (err == TxErr::kNone || (err == TxErr::kDma && segment)) {
       const bool csum_on = p.cap_tx_csum && (csum_ctrl & csr::csum::ctrl::kTxEnableMask);
       if (segment) {
         const SegRequest req = SegRequest::FromCmd(seg);
-        const SegErr se = SegmentFrame(frame, req, &out, p.seg);
-        if (se == SegErr::kNone || (se == SegErr::kFrameLen && frame.size() >= hdr)) {
-          ++ts_requests;
-        }
+        const std::span<std::uint8_t> in =
+            err == TxErr::kDma ? frame.first(fault / line * line) : frame;
+        const SegErr se = SegmentFrame(in, req, &out, p.seg);
+        if (se == SegErr::kNone || (se == SegErr::kFrameLen && in.size() >= hdr)) ++ts_requests;
         ts_segments += static_cast<std::uint32_t>(out.size());
         if (se != SegErr::kNone) {
           ++ts_errors;
           ts_last_err = se;
-          err = TxErr::kSeg;
-          job.cpl.set_seg_err(se);
+          if (err == TxErr::kNone) {
+            err = TxErr::kSeg;
+            job.cpl.set_seg_err(se);
+          }
         }
         if (!csum_on) RestoreSeeds(frame, req, &out);
         // The segmenter's checksum commands are always good for headers it accepted.

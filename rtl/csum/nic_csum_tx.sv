@@ -20,8 +20,8 @@
 // output beat.  A frame longer than MaxFrameBytes is sent unchanged with err_oversize (cut
 // through once the buffer holds MaxFrameBytes of it), so the engine never deadlocks.
 // A frame whose last beat comes with s_axis_tdrop_i (an upstream block cut it short, e.g. the
-// segmenter on a request shorter than it said) is dropped whole: it never leaves, and error_o
-// pulses.  Oversize frames are already leaving when their end arrives and cannot be dropped.
+// segmenter on a request shorter than it said) is dropped whole: it never leaves and is not
+// counted (whoever cut it reports it).  Oversize frames are already leaving when their end arrives and cannot be dropped.
 // tkeep: every beat but the last is full; the last beat's bytes are contiguous from lane 0.
 module nic_csum_tx #(
   // Stream width in bits: 64 to 512, a power of two.
@@ -52,7 +52,8 @@ module nic_csum_tx #(
   output logic                   m_axis_tvalid_o,
   input  logic                   m_axis_tready_i,
 
-  // ---- Counter events: one-cycle pulses as a frame's result is known
+  // ---- Counter events: one-cycle pulses as a frame's result is known, for frames sent on
+  // (a frame sent with an error bit in its status: error_o too; a dropped frame: neither)
   output logic                   frame_o,
   output logic                   error_o
 );
@@ -416,8 +417,9 @@ module nic_csum_tx #(
   logic unused_side;
   assign unused_side = ^{p1_cmd_q, p8_q, p9_q};
 
-  assign frame_o = p10_valid_q;
-  assign error_o = p10_valid_q && (p10_res_q.status != '0 || p10_res_q.drop);
+  // A dropped frame is not counted: the counters say what the engine sent on.
+  assign frame_o = p10_valid_q && !p10_res_q.drop;
+  assign error_o = p10_valid_q && !p10_res_q.drop && p10_res_q.status != '0;
   assign res_in  = p10_res_q;
 
   nic_fifo #(.Width($bits(res_in)), .Depth(ResDepth)) u_res (

@@ -74,7 +74,7 @@ module nic_tso #(
 
   // ---- Events, one-cycle pulses for counters
   output logic                   req_o,       // a segmentation request passed its checks
-  output logic                   seg_o,       // a segment started
+  output logic                   seg_o,       // a segment sent (last beat out, no tdrop)
   output logic                   err_o,       // a request was refused (err_code_o says why)
   output logic [3:0]             err_code_o,  // nic_hw_pkg::seg_err_e
 
@@ -569,7 +569,7 @@ module nic_tso #(
             discard_q <= 1'b1;
             c_q       <= CDrain;
           end else if (issue) begin
-            if (first_q) seg_o <= 1'b1;
+            if (last_beat && !bc_d.drop) seg_o <= 1'b1;
             if (last_beat && s_last_q) begin
               discard_q <= 1'b1;
               c_q       <= CDrain;

@@ -19,58 +19,7 @@ namespace mbufnic::systest {
 
 namespace csr = hw::csr;
 
-std::string CardCounters::ToString() const {
-  std::ostringstream o;
-  o << "csum.tx_frames=" << csum_tx_frames << " csum.tx_errors=" << csum_tx_errors
-    << " csum.rx_frames=" << csum_rx_frames << " csum.rx_l3_bad=" << csum_rx_l3_bad
-    << " csum.rx_l4_bad=" << csum_rx_l4_bad << " tso.requests=" << tso_requests
-    << " tso.segments=" << tso_segments << " tso.errors=" << tso_errors
-    << " port.tx_frames=" << port_tx_frames << " port.tx_bytes=" << port_tx_bytes
-    << " port.rx_frames=" << port_rx_frames << " port.rx_bytes=" << port_rx_bytes
-    << " port.rx_drop_nobuf=" << port_rx_drop_nobuf << " port.rx_drop_bad=" << port_rx_drop_bad
-    << " port.dma_rd_err=" << port_dma_rd_err << " port.dma_wr_err=" << port_dma_wr_err
-    << " txq.packets=" << txq_packets << " txq.bytes=" << txq_bytes << " txq.drops=" << txq_drops
-    << " txq.errors=" << txq_errors << " rxq.packets=" << rxq_packets << " rxq.bytes=" << rxq_bytes
-    << " rxq.drops=" << rxq_drops << " rxq.errors=" << rxq_errors;
-  return o.str();
-}
 
-CardCounters ReadCounters(device::Device &dev, unsigned txq, unsigned rxq) {
-  CardCounters c;
-  auto rd = [&](std::uint32_t off) { return dev.Read32(off); };
-  auto rd64 = [&](std::uint32_t lo, std::uint32_t hi) {
-    const std::uint64_t l = rd(lo);  // latches the high word
-    return l | (std::uint64_t{rd(hi)} << 32);
-  };
-  c.csum_tx_frames = rd(csr::csum::kBase + csr::csum::kTxFrames);
-  c.csum_tx_errors = rd(csr::csum::kBase + csr::csum::kTxErrors);
-  c.csum_rx_frames = rd(csr::csum::kBase + csr::csum::kRxFrames);
-  c.csum_rx_l3_bad = rd(csr::csum::kBase + csr::csum::kRxL3Bad);
-  c.csum_rx_l4_bad = rd(csr::csum::kBase + csr::csum::kRxL4Bad);
-  c.tso_requests = rd(csr::tso::kBase + csr::tso::kRequests);
-  c.tso_segments = rd(csr::tso::kBase + csr::tso::kSegments);
-  c.tso_errors = rd(csr::tso::kBase + csr::tso::kErrors);
-  const std::uint32_t p = csr::port::kBase;
-  c.port_tx_frames = rd(p + csr::port::kTxFrames);
-  c.port_tx_bytes = rd64(p + csr::port::kTxBytesLo, p + csr::port::kTxBytesHi);
-  c.port_rx_frames = rd(p + csr::port::kRxFrames);
-  c.port_rx_bytes = rd64(p + csr::port::kRxBytesLo, p + csr::port::kRxBytesHi);
-  c.port_rx_drop_nobuf = rd(p + csr::port::kRxDropNobuf);
-  c.port_rx_drop_bad = rd(p + csr::port::kRxDropBad);
-  c.port_dma_rd_err = rd(p + csr::port::kDmaRdErr);
-  c.port_dma_wr_err = rd(p + csr::port::kDmaWrErr);
-  const std::uint32_t t = csr::txq::Base(txq);
-  c.txq_packets = rd(t + csr::txq::kPackets);
-  c.txq_bytes = rd64(t + csr::txq::kBytesLo, t + csr::txq::kBytesHi);
-  c.txq_drops = rd(t + csr::txq::kDrops);
-  c.txq_errors = rd(t + csr::txq::kErrors);
-  const std::uint32_t r = csr::rxq::Base(rxq);
-  c.rxq_packets = rd(r + csr::rxq::kPackets);
-  c.rxq_bytes = rd64(r + csr::rxq::kBytesLo, r + csr::rxq::kBytesHi);
-  c.rxq_drops = rd(r + csr::rxq::kDrops);
-  c.rxq_errors = rd(r + csr::rxq::kErrors);
-  return c;
-}
 
 std::string TempPath(const std::string &what, const std::string &ext) {
   return ::testing::TempDir() + "system_" + what + "_" + std::to_string(getpid()) + ext;

@@ -28,24 +28,9 @@ struct RxRecord {
   bool operator==(const RxRecord &) const = default;
 };
 
-// The card's counters (csum, tso and port blocks, and one transmit and one receive queue), read
-// through CSRs; 64-bit counters low word first, as docs/card.md says.
-struct CardCounters {
-  std::uint32_t csum_tx_frames = 0, csum_tx_errors = 0, csum_rx_frames = 0, csum_rx_l3_bad = 0,
-                csum_rx_l4_bad = 0;
-  std::uint32_t tso_requests = 0, tso_segments = 0, tso_errors = 0;
-  std::uint32_t port_tx_frames = 0, port_rx_frames = 0, port_rx_drop_nobuf = 0,
-                port_rx_drop_bad = 0, port_dma_rd_err = 0, port_dma_wr_err = 0;
-  std::uint64_t port_tx_bytes = 0, port_rx_bytes = 0;
-  std::uint32_t txq_packets = 0, txq_drops = 0, txq_errors = 0;
-  std::uint64_t txq_bytes = 0;
-  std::uint32_t rxq_packets = 0, rxq_drops = 0, rxq_errors = 0;
-  std::uint64_t rxq_bytes = 0;
-  bool operator==(const CardCounters &) const = default;
-  // One "name=value" per counter, for messages and for diffs between backends.
-  std::string ToString() const;
-};
-CardCounters ReadCounters(device::Device &dev, unsigned txq = 0, unsigned rxq = 0);
+// The card's counters, read through CSRs (device.hpp).
+using CardCounters = device::Counters;
+using device::ReadCounters;
 
 // A temporary file name unique to this test process: <TempDir>/system_<what>_<pid><ext>.
 std::string TempPath(const std::string &what, const std::string &ext = ".pcap");

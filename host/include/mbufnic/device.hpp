@@ -73,6 +73,28 @@ class Device {
   virtual sim::HostMemory* memory() { return nullptr; }
 };
 
+// The card's counters a user looks at: the csum, tso and port blocks and one transmit and one
+// receive queue (docs/card.md, hw/nic.toml), as ReadCounters() reads them.
+struct Counters {
+  std::uint32_t csum_tx_frames = 0, csum_tx_errors = 0, csum_rx_frames = 0, csum_rx_l3_bad = 0,
+                csum_rx_l4_bad = 0;
+  std::uint32_t tso_requests = 0, tso_segments = 0, tso_errors = 0;
+  std::uint32_t port_tx_frames = 0, port_rx_frames = 0, port_rx_drop_nobuf = 0,
+                port_rx_drop_bad = 0, port_dma_rd_err = 0, port_dma_wr_err = 0;
+  std::uint64_t port_tx_bytes = 0, port_rx_bytes = 0;
+  std::uint32_t txq_packets = 0, txq_drops = 0, txq_errors = 0;
+  std::uint64_t txq_bytes = 0;
+  std::uint32_t rxq_packets = 0, rxq_drops = 0, rxq_errors = 0;
+  std::uint64_t rxq_bytes = 0;
+  bool operator==(const Counters&) const = default;
+  // One "block.name=value" per counter, space-separated.
+  std::string ToString() const;
+};
+
+// Reads them through the CSRs, 64-bit counters low word first (the read of the low word
+// latches the high one).  CSR reads: not for a fast path.
+Counters ReadCounters(Device& dev, unsigned txq = 0, unsigned rxq = 0);
+
 // Opens a backend by name: "sim", "model" (and whatever else this build has; Backends()).
 // Throws DeviceError with a message a user can act on.
 std::unique_ptr<Device> Open(std::string_view name, const Options& options = {});
