@@ -28,6 +28,9 @@ module nic_tx_gather #(
   parameter int unsigned NumQ = 8,
   // Bursts outstanding at most (bounds the frames whose metadata waits for their data).
   parameter int unsigned TrackDepth = 256,
+  // Beats of read data the path may have asked for and not yet packed (a power of two, at
+  // least 64: a whole burst); the size of its read buffer.
+  parameter int unsigned ReadBufBeats = 256,
   // Derived.  Do not set.
   parameter int unsigned QW = (NumQ > 1) ? $clog2(NumQ) : 1,
   parameter int unsigned DataTagW = 2 * $clog2(DataWidth / 8) + 15
@@ -102,6 +105,10 @@ module nic_tx_gather #(
   if (DataWidth < 64 || DataWidth > 512 || (1 << LB) != Bytes) begin : g_bad_w
     $fatal(1, "nic_tx_gather: DataWidth must be a power of two from 64 to 512");
   end
+  if (ReadBufBeats < 64 || ReadBufBeats > 256 || (ReadBufBeats & (ReadBufBeats - 1)) != 0)
+  begin : g_bad_rbuf
+    $fatal(1, "nic_tx_gather: ReadBufBeats must be a power of two from 64 to 256");
+  end
   if (DataTagW != 2 * LB + 1 + NbW + 1) begin : g_bad_tag
     $fatal(1, "nic_tx_gather: DataTagW is derived, do not set it");
   end
@@ -123,7 +130,10 @@ module nic_tx_gather #(
   logic [63:0]       x1_addr_q;
   logic [NbW-1:0]    x1_nb_q;
   logic              x2_free, x1_free;
-  assign x2_free = !xreq_valid_o || xreq_ready_i;
+  // X2 holds a request until the read buffer has room for all its beats (see Credits).
+  logic x2_valid_q, fits;
+  assign xreq_valid_o = x2_valid_q && fits;
+  assign x2_free      = !x2_valid_q || (xreq_ready_i && fits);
   assign x1_free = !x1_valid_q || x2_free;
 
   logic        f_good, start_ok, step;
@@ -170,7 +180,7 @@ module nic_tx_gather #(
       busy_q     <= 1'b0;
       cont_q     <= 1'b0;
       x1_valid_q <= 1'b0;
-      xreq_valid_o <= 1'b0;
+      x2_valid_q <= 1'b0;
     end else begin
       if (step) begin
         good_q <= f_good;
@@ -185,7 +195,7 @@ module nic_tx_gather #(
         end
       end
       if (x1_free) x1_valid_q <= step && f_good;
-      if (x2_free) xreq_valid_o <= x1_valid_q;
+      if (x2_free) x2_valid_q <= x1_valid_q;
     end
     if (step && !desc_done) begin
       // The burst ended at the boundary: the buffer goes on from there.
@@ -231,13 +241,52 @@ module nic_tx_gather #(
   );
 
   // ======================================================================================
+  // Credits and the read buffer.  Every beat read comes into a buffer of ReadBufBeats, and a
+  // request goes out only when the buffer has room for all its beats beside those already
+  // asked for (resv_q counts beats from the request until the packer takes them).  So the
+  // path never holds the read channel: answers to other readers behind ours (the receive
+  // path's descriptor reads share the one in-order channel) wait at most for beats already on
+  // their way, not for the transmit pipeline to make room at the link's pace.  256 beats cover
+  // the host's read latency at a beat a cycle.
+  // ======================================================================================
+  localparam int unsigned CrW = $clog2(ReadBufBeats) + 1;
+  logic [CrW-1:0] resv_q;
+  logic           r_valid, r_ready, r_err, r_last;
+  logic [DataWidth-1:0] r_data;
+  logic [DataTagW-1:0]  r_tag;
+  logic [CrW-1:0]       unused_rbuf_level;
+
+  assign fits = 9'(resv_q) + 9'(xreq_len_o) + 9'd1 <= 9'(ReadBufBeats);
+
+  nic_fifo #(.Width(DataWidth + 2 + DataTagW), .Depth(ReadBufBeats)) u_rbuf (
+    .clk_i,
+    .rst_i,
+    .s_valid_i(xrd_valid_i),
+    .s_ready_o(xrd_ready_o),
+    .s_data_i ({xrd_err_i, xrd_last_i, xrd_tag_i, xrd_data_i}),
+    .m_valid_o(r_valid),
+    .m_ready_i(r_ready),
+    .m_data_o ({r_err, r_last, r_tag, r_data}),
+    .level_o  (unused_rbuf_level)
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      resv_q <= '0;
+    end else begin
+      resv_q <= resv_q + ((xreq_valid_o && xreq_ready_i) ? CrW'(xreq_len_o) + CrW'(1) : CrW'(0)) -
+                CrW'(r_valid && r_ready);
+    end
+  end
+
+  // ======================================================================================
   // Pack, stage A: the beat's bytes and rotation
   // ======================================================================================
   logic [LB-1:0]  t_lane;
   logic [LB:0]    t_c0;
   logic [NbW-1:0] t_rest;
   logic           t_flast;
-  assign {t_lane, t_c0, t_rest, t_flast} = xrd_tag_i;
+  assign {t_lane, t_c0, t_rest, t_flast} = r_tag;
 
   logic           first_q;       // the next beat is its burst's first
   logic [NbW-1:0] brem_q;        // bytes of the burst after the beats so far (its last beat's
@@ -248,8 +297,8 @@ module nic_tx_gather #(
 
   logic           en_a, en_b, c_take, sof, in_fire;
   assign sof         = !in_frame_q;
-  assign xrd_ready_o = en_a && (!sof || meta_valid);
-  assign in_fire     = xrd_valid_i && xrd_ready_o;
+  assign r_ready = en_a && (!sof || meta_valid);
+  assign in_fire     = r_valid && r_ready;
   assign meta_pop    = in_fire && sof;
 
   logic [LB:0]    in_cnt;        // bytes of this beat
@@ -257,8 +306,8 @@ module nic_tx_gather #(
   logic           in_eof;
   always_comb begin
     in_s   = first_q ? t_lane : '0;
-    in_cnt = first_q ? t_c0 : xrd_last_i ? (LB + 1)'(brem_q) : (LB + 1)'(Bytes);
-    in_eof = t_flast && xrd_last_i;
+    in_cnt = first_q ? t_c0 : r_last ? (LB + 1)'(brem_q) : (LB + 1)'(Bytes);
+    in_eof = t_flast && r_last;
   end
 
   logic                 a_valid_q, a_eof_q, a_sof_q, a_kill_q, a_dummy_q;
@@ -277,29 +326,29 @@ module nic_tx_gather #(
     end else begin
       if (en_a) a_valid_q <= in_fire;
       if (in_fire) begin
-        first_q    <= xrd_last_i;
+        first_q    <= r_last;
         in_frame_q <= !in_eof;
-        skip_q     <= !in_eof && (skip_q || xrd_err_i);
-        fill_q     <= (in_eof || skip_q || xrd_err_i) ? '0 : LB'(fill_q + in_cnt);
+        skip_q     <= !in_eof && (skip_q || r_err);
+        fill_q     <= (in_eof || skip_q || r_err) ? '0 : LB'(fill_q + in_cnt);
       end
     end
     if (in_fire) brem_q <= first_q ? t_rest : brem_q - NbW'(Bytes);
     if (en_a) begin
-      a_data_q  <= xrd_data_i;
+      a_data_q  <= r_data;
       a_rot_q   <= in_s - fill_q;
       a_fill_q  <= fill_q;
       a_tot_q   <= (LB + 1)'(fill_q) + in_cnt;
       a_eof_q   <= in_eof;
       a_sof_q   <= sof;
-      a_kill_q  <= skip_q || xrd_err_i;
-      a_dummy_q <= !skip_q && xrd_err_i;
+      a_kill_q  <= skip_q || r_err;
+      a_dummy_q <= !skip_q && r_err;
       a_cmd_q   <= meta_cmd;
     end
   end
 
   // Per frame into the pipeline: was any of its reads answered with an error?
   assign dflag_valid_o = in_fire && in_eof;
-  assign dflag_o       = skip_q || xrd_err_i;
+  assign dflag_o       = skip_q || r_err;
 
   // ======================================================================================
   // Stage B: rotate, and the lane masks stage C needs
@@ -426,7 +475,7 @@ module nic_tx_gather #(
 
   // (A FIFO with entries shows one at its output within two cycles: its valid stands for its level;
   // nic_tx_path waits for 16 idle cycles in a row.)
-  assign idle_o = !busy_q && !x1_valid_q && !xreq_valid_o && !meta_valid && !a_valid_q &&
+  assign idle_o = !busy_q && !x1_valid_q && !x2_valid_q && resv_q == '0 && !meta_valid && !a_valid_q &&
                   !b_valid_q && !extra_q && !skid_valid && !in_frame_q;
 
 endmodule

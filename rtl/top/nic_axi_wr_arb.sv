@@ -8,16 +8,32 @@
 // for the address simple.  The FIFOs hold MaxOutstanding grants: with that many bursts
 // unanswered, no further AW goes out until a response has come back.
 //
-// Every ready the arbiter drives is a register, or an AND of registers: each client's AW
-// enters through a skid buffer, the AW toward the bus is a register, W passes through a skid
-// buffer toward the bus (a client's wready is its W FIFO turn AND the skid buffer's ready),
-// and B enters through a skid buffer steered to the B FIFO's head client.
+// Each client's W beats are taken into a buffer of their own (WBufDepth beats) whether or not
+// their AW has been granted yet, and leave it when their burst's turn comes.  A burst's turn
+// comes about five cycles after its client offers the AW (the AW's skid buffer, the request
+// register, the W FIFO's two-cycle latency), and the DMA clients offer a burst's AW together
+// with its first W beat from two-entry skid buffers: without the buffer a client could have
+// only two beats on their way per five cycles, so short bursts (a transmit completion, a
+// 64-byte receive frame) went at one every three cycles.  With it, AWs run ahead of their data
+// and single-beat bursts pass at one a cycle.  A client may fill its buffer with beats of
+// bursts not yet granted without blocking anyone: its beats leave in its own burst order, so
+// the head beat always belongs to its oldest burst, granted first.
+//
+// Every ready the arbiter drives is a register, or a function of registers only: each
+// client's AW enters through a skid buffer, the AW toward the bus is a register, a client's
+// wready is its W buffer's not-full (a compare of its pointers), W passes through a skid
+// buffer toward the bus, and B enters through a skid buffer steered to the B FIFO's head
+// client.
 module nic_axi_wr_arb #(
   parameter int unsigned NumClients = 2,
   parameter int unsigned AddrWidth = 64,
   parameter int unsigned DataWidth = 512,
   // Write bursts outstanding at once (a power of two of at least 2).
-  parameter int unsigned MaxOutstanding = 64
+  parameter int unsigned MaxOutstanding = 64,
+  // W beats each client may have waiting for their burst's turn (a power of two of at least
+  // 2); it must cover the cycles from a client's AW to its turn (about five) for one-beat
+  // bursts to pass at one a cycle.
+  parameter int unsigned WBufDepth = 16
 ) (
   input  logic                                clk_i,
   input  logic                                rst_i,
@@ -61,9 +77,10 @@ module nic_axi_wr_arb #(
   localparam int unsigned WW = DataWidth + StrbW + 1;
   localparam int unsigned LevelW = $clog2(MaxOutstanding) + 1;
 
-  if (NumClients < 1 || MaxOutstanding < 2 || (MaxOutstanding & (MaxOutstanding - 1)) != 0)
+  if (NumClients < 1 || MaxOutstanding < 2 || (MaxOutstanding & (MaxOutstanding - 1)) != 0 ||
+      WBufDepth < 2 || (WBufDepth & (WBufDepth - 1)) != 0)
   begin : g_bad_params
-    $fatal(1, "nic_axi_wr_arb: NumClients >= 1 and MaxOutstanding a power of two >= 2");
+    $fatal(1, "nic_axi_wr_arb: NumClients >= 1, MaxOutstanding and WBufDepth powers of two >= 2");
   end
 
   // ---- Requests: a skid buffer per client, then the round-robin pick.
@@ -168,24 +185,43 @@ module nic_axi_wr_arb #(
     .level_o  (bq_level)
   );
 
-  // ---- W: the W FIFO head's beats, through a skid buffer to the bus.
-  logic [NumClients-1:0] w_turn;
-  logic                  w_in_valid, w_in_ready, w_out_valid;
-  logic [WW-1:0]         w_in_data, w_out_data;
+  // ---- W: each client's beats into its buffer; the W FIFO head's beats out of theirs,
+  // through a skid buffer to the bus.
+  logic [NumClients-1:0]    w_turn, wb_valid, wb_pop;
+  logic [NumClients*WW-1:0] wb_data;
+  logic [NumClients-1:0]    wb_empty;
+  logic                     w_in_valid, w_in_ready, w_out_valid;
+  logic [WW-1:0]            w_in_data, w_out_data;
+
+  for (genvar i = 0; i < NumClients; i++) begin : g_wbuf
+    logic [$clog2(WBufDepth):0] level;
+
+    nic_fifo #(.Width(WW), .Depth(WBufDepth)) u_w_buf (
+      .clk_i,
+      .rst_i,
+      .s_valid_i(s_axi_wvalid_i[i]),
+      .s_ready_o(s_axi_wready_o[i]),
+      .s_data_i ({s_axi_wlast_i[i], s_axi_wstrb_i[StrbW*i +: StrbW],
+                  s_axi_wdata_i[DataWidth*i +: DataWidth]}),
+      .m_valid_o(wb_valid[i]),
+      .m_ready_i(wb_pop[i]),
+      .m_data_o (wb_data[WW*i +: WW]),
+      .level_o  (level)
+    );
+    assign wb_empty[i] = level == '0;
+  end
 
   always_comb begin
     w_in_data = '0;
     for (int unsigned i = 0; i < NumClients; i++) begin
       w_turn[i] = wq_valid && wq_id == IdW'(i);
-      w_in_data = w_in_data |
-                  ({s_axi_wlast_i[i], s_axi_wstrb_i[StrbW*i +: StrbW],
-                    s_axi_wdata_i[DataWidth*i +: DataWidth]} & {WW{w_turn[i]}});
+      w_in_data = w_in_data | (wb_data[WW*i +: WW] & {WW{w_turn[i]}});
     end
   end
 
-  assign w_in_valid     = (w_turn & s_axi_wvalid_i) != '0;
-  assign s_axi_wready_o = w_turn & {NumClients{w_in_ready}};
-  assign wq_pop         = w_in_valid && w_in_ready && w_in_data[WW-1];
+  assign w_in_valid = (w_turn & wb_valid) != '0;
+  assign wb_pop     = w_turn & {NumClients{w_in_ready}};
+  assign wq_pop     = w_in_valid && w_in_ready && w_in_data[WW-1];
 
   nic_skid_buffer #(.Width(WW)) u_w_skid (
     .clk_i,
@@ -236,6 +272,6 @@ module nic_axi_wr_arb #(
   assign unused_level = ^wq_level;
 
   assign idle_o = (req_valid == '0) && !aw_valid_q && (bq_level == '0) && !w_out_valid &&
-                  !b_valid;
+                  !b_valid && (wb_empty == '1);
 
 endmodule

@@ -400,11 +400,16 @@ module nic_top #(
     .idle_o         (rd_arb_idle)
   );
 
+  // WBufDepth: each path offers a burst's AW together with its first W beat, and a beat may
+  // pass only at its burst's turn, five cycles or so later; 16 beats per client let the AWs
+  // run ahead so that one-beat bursts (transmit completions, 64-byte receive frames) go at one
+  // a cycle instead of one every three.
   nic_axi_wr_arb #(
     .NumClients    (2),
     .AddrWidth     (64),
     .DataWidth     (DataWidth),
-    .MaxOutstanding(64)
+    .MaxOutstanding(64),
+    .WBufDepth     (16)
   ) u_wr_arb (
     .clk_i,
     .rst_i,

@@ -39,6 +39,9 @@ struct Wire::Impl {
   // Receive, in the order frames enter the port.
   std::deque<WireFrame> rx;
   double rx_next = 0;  // earliest cycle the link lets the next frame start
+  // The port takes one frame start a cycle: the cycle the last frame was taken, if any.
+  std::uint64_t rx_last = 0;
+  bool rx_taken = false;
 
   bool unlimited() const { return bytes_per_cycle <= 0; }
 
@@ -60,7 +63,7 @@ struct Wire::Impl {
 
   std::uint64_t DueCycle(const WireFrame& f) const {
     const auto free = static_cast<std::uint64_t>(std::ceil(rx_next));
-    return std::max(f.cycle, free);
+    return std::max({f.cycle, free, rx_taken ? rx_last + 1 : 0});
   }
 
   void WritePcap(std::span<const std::uint8_t> frame, std::uint64_t cycle) {
@@ -188,9 +191,12 @@ void Wire::RxPop(std::uint64_t cycle) {
   const WireFrame& f = w.rx.front();
   // The link carries the frame from when it was free or the frame arrived, whichever is
   // later, for its bytes and overhead.  Kept in fractions of a cycle, so frames that hold the
-  // link for 30.4 cycles come 30.4 cycles apart on average, not 31.
+  // link for 30.4 (or 1.68) cycles come 30.4 (1.68) cycles apart on average, not 31 (2); the
+  // one-start-a-cycle rule is kept apart (rx_last), so it does not round the link time up.
   const double start = std::max(w.rx_next, static_cast<double>(f.cycle));
-  w.rx_next = std::max(start + w.LinkCycles(f.data.size()), static_cast<double>(cycle) + 1);
+  w.rx_next = start + w.LinkCycles(f.data.size());
+  w.rx_last = cycle;
+  w.rx_taken = true;
   w.rx.pop_front();
 }
 

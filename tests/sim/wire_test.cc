@@ -165,6 +165,24 @@ TEST(WireTest, InjectedFramesEnterInTimeOrder) {
   }
 }
 
+// Minimum-size frames at 100 Gb/s: 84 bytes on the link each (with preamble and gap), 1.68
+// cycles apart on average; the one-start-a-cycle rule must not round each gap up to 2 (which
+// would offer only 84 % of line rate).
+TEST(WireTest, SmallFramesEnterAtTheFullLinkRate) {
+  Wire w(WireConfig{});
+  for (int i = 0; i < 1000; ++i) w.Inject(Frame(64, static_cast<std::uint32_t>(i)), 0);
+  std::vector<std::uint64_t> starts;
+  while (w.rx_pending() > 0) {
+    const std::uint64_t due = w.NextEvent();
+    ASSERT_NE(w.RxDue(due), nullptr);
+    if (!starts.empty()) EXPECT_GT(due, starts.back()) << "two frames started in one cycle";
+    starts.push_back(due);
+    w.RxPop(due);
+  }
+  ASSERT_EQ(starts.size(), 1000u);
+  EXPECT_NEAR(static_cast<double>(starts.back() - starts.front()), 999 * 1.68, 1.0);
+}
+
 TEST(WireTest, CreditThrottlesToTheLinkRate) {
   Wire w(WireConfig{});             // 100 Gb/s at 250 MHz: 50 bytes a cycle
   EXPECT_FALSE(w.TxCredit(0, 64));  // nothing saved up at the start

@@ -1,6 +1,7 @@
 // nic_axi_rd_arb and nic_axi_wr_arb: two DMA clients sharing one AXI4 master, under random
 // handshakes on every side and with few outstanding bursts allowed (MaxOutstanding = 4), so
-// the grant FIFOs fill.
+// the grant FIFOs fill, and the write arbiter's per-client W buffers shallower than a burst
+// (WBufDepth = 4), so they fill too.
 //
 // Each burst's payload is a function of its address, and each client's addresses carry the
 // client's number, so a beat that reaches the wrong client, a W beat separated from its AW,
@@ -239,9 +240,11 @@ TEST(AxiWrArb, WriteBurstsStayWholeInAwOrder) {
               awvalid |= 1u << c;
             }
             // W beats of a burst whose AW is out (or going out now), with random gaps: a
-            // client may present W before its AW is taken, as AXI allows.
-            if (!((wvalid >> c) & 1) && w_burst[c] < aw_next[c] + ((awvalid >> c) & 1) &&
-                Chance(rng, 70)) {
+            // client may present W before its AW is taken, as AXI allows.  An AW still shown
+            // after its last burst was taken (valid is only dropped once ready is seen) names
+            // no further burst: no W past the last one.
+            if (!((wvalid >> c) & 1) && w_burst[c] < todo[c].size() &&
+                w_burst[c] < aw_next[c] + ((awvalid >> c) & 1) && Chance(rng, 70)) {
               const Burst& b = todo[c][w_burst[c]];
               SetWord(t.s_axi_wdata_i, c, Pattern(b.addr, w_beat[c]));
               t.s_axi_wstrb_i = 0xFFFF;
