@@ -12,6 +12,7 @@ packages=(
   librapidcheck-dev
   libdpdk-dev                       # the benchmark peer
   libfmt-dev libcli11-dev           # command-line tool
+  nlohmann-json3-dev                # its --json output
   libpcap-dev
   verilator zlib1g-dev              # RTL models (Verilator's FST writer needs zlib)
   tshark                            # independent check of what goes on the wire

@@ -1,0 +1,259 @@
+// The mbufnic command, driven as a user drives it: the real binary, its exit code, its output
+// (the --json object, the summary), and the capture it writes, checked by tshark.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pcap_file.h"
+#include "tshark.h"
+
+namespace {
+
+using nlohmann::json;
+
+struct Ran {
+  int status = -1;  // exit code
+  std::string out, err;
+};
+
+std::string Temp(const std::string &what) {
+  return ::testing::TempDir() + "cli_" + what + "_" + std::to_string(getpid());
+}
+
+std::string Slurp(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Runs `mbufnic <args>` through the shell; args are simple words (no quoting needed).
+Ran Mbufnic(const std::string &args) {
+  const std::string err = Temp("stderr");
+  const std::string cmd = std::string(MBUFNIC_CLI) + " " + args + " 2>" + err;
+  Ran r;
+  FILE *p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.err = Slurp(err);
+  std::remove(err.c_str());
+  return r;
+}
+
+bool HaveSim() {
+#ifdef MBUFNIC_HAVE_SIM
+  return true;
+#else
+  return false;
+#endif
+}
+
+// Runs a JSON demo and parses its output; fails the test on a non-zero exit.
+json Demo(const std::string &args) {
+  const Ran r = Mbufnic("demo --json " + args);
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out;
+  return j;
+}
+
+const json &Flow(const json &j, const std::string &name) {
+  for (const json &f : j["flows"]) {
+    if (f["name"] == name) return f;
+  }
+  static const json none;
+  ADD_FAILURE() << "no flow " << name;
+  return none;
+}
+
+// What every good demo run must show, whatever the backend.
+void CheckRun(const json &j, bool offloads) {
+  EXPECT_TRUE(j["ok"].get<bool>()) << j["failures"].dump();
+  const json &s = j["sent"], &w = j["wire"], &r = j["received"];
+  EXPECT_GT(s["tso_sends"].get<int>(), 0);
+  EXPECT_GT(s["vlan_sends"].get<int>(), 0);
+  EXPECT_GT(s["expected_frames"].get<int>(), s["sends"].get<int>());  // TSO made more frames
+  EXPECT_EQ(w["frames"], s["expected_frames"]);
+  EXPECT_EQ(r["frames"], w["frames"]);
+  EXPECT_EQ(r["payload_bytes"], s["payload_bytes"]);
+  EXPECT_EQ(r["errors"], 0);
+  EXPECT_EQ(j["dma_violations"], 0);
+  EXPECT_TRUE(j["mbufs_returned"].get<bool>());
+  EXPECT_GT(j["cycles"].get<double>(), 0);
+  // Every frame of the VLAN flow came up tagged, and no other.
+  EXPECT_EQ(r["vlan"], Flow(j, "tcp4-vlan100")["frames"]);
+  const json &c = j["card_counters"];
+  if (offloads) {
+    EXPECT_EQ(r["l4_valid"], r["frames"]);
+    EXPECT_GT(r["l3_valid"].get<int>(), 0);
+    EXPECT_EQ(c["tso_requests"], s["tso_sends"]);
+    EXPECT_EQ(c["csum_rx_l4_bad"], 0);
+    EXPECT_EQ(j["driver"]["sw_tso"], 0);
+  } else {
+    EXPECT_EQ(r["not_checked"], r["frames"]);
+    EXPECT_EQ(c["tso_requests"], 0);
+    EXPECT_EQ(j["driver"]["sw_tso"], s["tso_sends"]);
+    EXPECT_GT(j["driver"]["sw_csum"].get<int>(), 0);
+  }
+  EXPECT_EQ(c["port_tx_frames"], w["frames"]);
+  EXPECT_EQ(c["port_rx_frames"], w["frames"]);
+}
+
+// tshark reads the capture: every frame, every IPv4/TCP/UDP checksum good, the VLAN frames
+// tagged 100, IPv6 present, and no TCP segment above its flow's MSS.
+void CheckCapture(const std::string &pcap, const json &j) {
+  if (!mbufnic::rtltest::TsharkAvailable()) GTEST_SKIP() << "tshark is not installed";
+  using namespace mbufnic::rtltest;
+  const TsharkResult res = CheckChecksums(pcap);
+  ASSERT_EQ(res.size(), j["wire"]["frames"].get<std::size_t>());
+  for (const TsharkStatus &st : res) {
+    EXPECT_TRUE(st.ip == kTsharkGood || st.ip == kTsharkAbsent) << "frame " << st.frame;
+    EXPECT_TRUE(st.tcp == kTsharkGood || st.udp == kTsharkGood) << "frame " << st.frame;
+  }
+  const auto rows = TsharkFields(pcap, {"vlan.id", "ipv6.src", "tcp.len", "tcp.srcport"});
+  std::size_t vlan = 0, v6 = 0;
+  for (const auto &row : rows) {
+    if (row[0] == "100") ++vlan;
+    if (!row[1].empty()) ++v6;
+    if (!row[2].empty()) {
+      EXPECT_LE(std::stoi(row[2]), 1448) << "a TCP segment above the MSS";
+    }
+  }
+  EXPECT_EQ(vlan, Flow(j, "tcp4-vlan100")["frames"].get<std::size_t>());
+  EXPECT_EQ(v6, Flow(j, "tcp6-bulk")["frames"].get<std::size_t>() +
+                    Flow(j, "udp6")["frames"].get<std::size_t>());
+}
+
+TEST(CliDemo, ModelBackendEveryPacketBackAndCaptureValid) {
+  const std::string pcap = Temp("model") + ".pcap";
+  const json j = Demo("--backend model --sends 300 --seed 3 --pcap " + pcap);
+  EXPECT_EQ(j["backend"], "model");
+  CheckRun(j, true);
+  CheckCapture(pcap, j);
+  std::remove(pcap.c_str());
+}
+
+TEST(CliDemo, SimBackendEveryPacketBackAndCaptureValid) {
+  if (!HaveSim()) GTEST_SKIP() << "this build has no sim backend (the RTL is not built)";
+  const std::string pcap = Temp("sim") + ".pcap";
+  const json j = Demo("--sends 120 --seed 5 --pcap " + pcap);  // sim is the default
+  EXPECT_EQ(j["backend"], "sim");
+  CheckRun(j, true);
+  CheckCapture(pcap, j);
+  // The same seed on the C++ model puts the same frames on the wire.
+  const std::string mpcap = Temp("sim_model") + ".pcap";
+  Demo("--backend model --sends 120 --seed 5 --pcap " + mpcap);
+  EXPECT_TRUE(mbufnic::rtltest::ReadPcap(pcap) == mbufnic::rtltest::ReadPcap(mpcap));
+  std::remove(pcap.c_str());
+  std::remove(mpcap.c_str());
+}
+
+TEST(CliDemo, OffloadsOffTheDriverDoesTheWork) {
+  const std::string pcap = Temp("sw") + ".pcap";
+  const json j = Demo("--backend model --sends 200 --seed 4 --no-offloads --pcap " + pcap);
+  CheckRun(j, false);
+  CheckCapture(pcap, j);
+  // Software offloads put the same bytes on the wire as the card's.
+  const std::string hw = Temp("hw") + ".pcap";
+  Demo("--backend model --sends 200 --seed 4 --pcap " + hw);
+  EXPECT_TRUE(mbufnic::rtltest::ReadPcap(pcap) == mbufnic::rtltest::ReadPcap(hw));
+  std::remove(pcap.c_str());
+  std::remove(hw.c_str());
+}
+
+TEST(CliDemo, SeedReproducesTheRunAndDifferentSeedsDiffer) {
+  const std::string a = Temp("a") + ".pcap", b = Temp("b") + ".pcap", c = Temp("c") + ".pcap";
+  Demo("--backend model --sends 80 --seed 11 --pcap " + a);
+  Demo("--backend model --sends 80 --seed 11 --pcap " + b);
+  Demo("--backend model --sends 80 --seed 12 --pcap " + c);
+  EXPECT_EQ(Slurp(a), Slurp(b));
+  EXPECT_NE(mbufnic::rtltest::ReadPcap(a), mbufnic::rtltest::ReadPcap(c));
+  for (const std::string &p : {a, b, c}) std::remove(p.c_str());
+}
+
+TEST(CliDemo, SummaryForPeople) {
+  const std::string pcap = Temp("text") + ".pcap";
+  const Ran r = Mbufnic("demo --backend model --sends 50 --verbose --pcap " + pcap);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("every packet came back intact"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tcp6-bulk"), std::string::npos) << r.out;  // --verbose table
+  EXPECT_NE(r.out.find("mbufs in use (current/cache/total)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(pcap), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  std::remove(pcap.c_str());
+}
+
+TEST(CliDemo, NoCaptureWhenAskedForNone) {
+  const Ran r = Mbufnic("demo --backend model --sends 20 --no-pcap");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("capture: none"), std::string::npos) << r.out;
+}
+
+TEST(CliDemo, WaveformOnSim) {
+  if (!HaveSim()) GTEST_SKIP() << "this build has no sim backend";
+  const std::string fst = Temp("waves") + ".fst";
+  const Ran r = Mbufnic("demo --sends 5 --no-pcap --trace " + fst);
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string w = Slurp(fst);
+  EXPECT_GT(w.size(), 1000u);
+  std::remove(fst.c_str());
+}
+
+// ---- Errors: a message on stderr and a non-zero exit, never a crash.
+
+TEST(CliErrors, UnknownBackend) {
+  const Ran r = Mbufnic("demo --backend nope");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown device 'nope'; this build has: "), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(CliErrors, BackendNotInThisBuild) {
+  const Ran r = Mbufnic("demo --backend xrt:0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown device 'xrt:0'"), std::string::npos) << r.err;
+}
+
+TEST(CliErrors, BadArguments) {
+  for (const char *args :
+       {"demo --sends 0", "demo --sends lots", "demo --bogus", "", "frobnicate", "demo --seed -"}) {
+    const Ran r = Mbufnic(args);
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_FALSE(r.err.empty() && r.out.empty()) << args << ": no message";
+  }
+}
+
+TEST(CliErrors, UnwritableCapture) {
+  const Ran r = Mbufnic("demo --backend model --sends 5 --pcap /nonexistent-dir/x.pcap");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("/nonexistent-dir/x.pcap"), std::string::npos) << r.err;
+}
+
+TEST(CliHelp, EverySubcommand) {
+  for (const char *args : {"--help", "demo --help", "stat --help"}) {
+    const Ran r = Mbufnic(args);
+    EXPECT_EQ(r.status, 0) << args;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << r.out;
+  }
+}
+
+TEST(CliStat, PrintsNetstatAndZones) {
+  const Ran r = Mbufnic("stat");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("mbufs in use"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mbuf_cluster"), std::string::npos) << r.out;
+}
+
+}  // namespace
