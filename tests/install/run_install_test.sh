@@ -28,4 +28,7 @@ echo "find_package consumer (static): $out"
 out=$(LD_LIBRARY_PATH="$libdir" "$scratch/consumer/cxx_consumer")
 echo "find_package consumer (C++, shared): $out"
 [[ $out == "ok 5000" ]]
+out=$("$scratch/consumer/driver_consumer")
+echo "find_package consumer (driver on the model backend): $out"
+[[ $out == "ok driver 1" ]]
 echo "install test passed"
