@@ -1,6 +1,7 @@
 // Attach and detach, queue bring-up per docs/card.md, interrupts and Poll().
 #include <sys/mbuf.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -119,6 +120,10 @@ void Nic::Attach() {
     throw DriverError("rx_buf_size " + std::to_string(o.rx_buf_size) +
                       ": one of 2048, 4096, 9216, 16384");
   }
+  if (o.tx_copybreak < 0 || o.tx_copybreak > kMaxTxCopybreak) {
+    throw DriverError("tx_copybreak " + std::to_string(o.tx_copybreak) + ": 0 (off) to " +
+                      std::to_string(kMaxTxCopybreak));
+  }
   if (o.rx_queues > 0 && (o.rx_steer_queue < 0 || o.rx_steer_queue >= o.rx_queues)) {
     throw DriverError("rx_steer_queue " + std::to_string(o.rx_steer_queue) +
                       " is not one of the receive queues set up");
@@ -158,7 +163,23 @@ void Nic::SetUpTx(int q) {
   t.desc = static_cast<hw::TxDesc *>(desc_va);
   t.cpl = static_cast<hw::TxCpl *>(cpl_va);
   t.chains.assign(static_cast<size_t>(n), nullptr);
+  t.copied_len.assign(static_cast<size_t>(n), 0);
   t.mask = static_cast<uint32_t>(n - 1);
+  if (opt_.tx_copybreak > 0) {
+    // Copybreak bounce slots: a power of two of at least 64 bytes holding the threshold, so each
+    // slot starts a line and none straddles two clusters (which need not be bus-contiguous).
+    t.slot_shift = Log2(std::max(opt_.tx_copybreak, 64));
+    t.cluster_shift = Log2(MJUM16BYTES) - t.slot_shift;
+    t.slot_mask = (1u << t.cluster_shift) - 1;
+    const int clusters = std::max(1, (n << t.slot_shift) / MJUM16BYTES);
+    for (int i = 0; i < clusters; ++i) {
+      void *va;
+      uint64_t bus;
+      t.bounce_mem.push_back(RingAlloc(&va, &bus));
+      t.bounce_va.push_back(static_cast<uint8_t *>(va));
+      t.bounce_bus.push_back(bus);
+    }
+  }
   t.hw_csum = opt_.tx_csum && (caps_ & csr::card::caps::kTxCsumMask) != 0;
   t.hw_tso = opt_.tso && (caps_ & csr::card::caps::kTsoMask) != 0 &&
              (caps_ & csr::card::caps::kTxCsumMask) != 0;
@@ -239,6 +260,7 @@ void Nic::Detach() {
     }
     FreeRing(t.desc_mem);
     FreeRing(t.cpl_mem);
+    for (struct mbuf *&m : t.bounce_mem) FreeRing(m);  // the card reads none of it any more
   }
   for (RxQueue &r : rx_) {
     for (struct mbuf *&m : r.bufs) {

@@ -1,4 +1,4 @@
-// Transmit: chains to descriptors, the doorbell, completions.
+// Transmit: chains to descriptors (small frames to a bounce slot), the doorbell, completions.
 #include <errno.h>
 #include <sys/mbuf.h>
 
@@ -45,7 +45,63 @@ int CountDescs(const struct mbuf *m) {
   return n;
 }
 
+// 64-byte lines a read of [bus, bus + len) moves: the card's DMA reads whole lines.
+constexpr uint64_t kLine = 64;
+uint64_t Lines(uint64_t bus, uint64_t len) { return (bus % kLine + len + kLine - 1) / kLine; }
+
 }  // namespace
+
+bool Nic::WantsCopy(const struct mbuf *m) const {
+  const int len = m->m_pkthdr.len;
+  if (len <= 0 || len > opt_.tx_copybreak) return false;
+  // The copy costs ceil(len / 64) lines and one descriptor; the chain as it is costs each of its
+  // buffers' lines and a descriptor each.  Copy only when that is more, so a frame already packed
+  // from a line boundary (a cluster, or one that fits its line) is sent in place.
+  const struct mbuf *first = nullptr;
+  int bufs = 0, bytes = 0;
+  for (const struct mbuf *s = m; s != nullptr; s = s->m_next) {
+    if (s->m_len <= 0) continue;
+    if (first == nullptr) first = s;
+    ++bufs;
+    bytes += s->m_len;
+    if (bytes > len) return false;
+  }
+  // A header whose length is not the chain's: the ordinary path sends what the chain holds.
+  if (bytes != len) return false;
+  if (bufs > 1) return true;
+  const uint64_t bus = mbufnic_vtobus(first->m_data);
+  if (!ArenaStorage(first) || bus == MBUFNIC_BUSADDR_INVALID) return true;  // a copy in any case
+  return Lines(bus, static_cast<uint64_t>(len)) > Lines(0, static_cast<uint64_t>(len));
+}
+
+// One descriptor for the frame's bytes copied into the bounce slot of the descriptor's index;
+// the chain is freed at once (nothing of it is read later), its length kept for TxComplete.
+Nic::Enq Nic::PlaceCopy(TxQueue &t, struct mbuf **mp, const hw::TxOffloadCmd &cmd) {
+  if (t.mask - (t.prod - t.cons) == 0) return Enq::kFull;
+  struct mbuf *m = *mp;
+  const uint32_t i = t.prod & t.mask;
+  const uint32_t off = (i & t.slot_mask) << t.slot_shift;
+  uint8_t *slot = t.bounce_va[i >> t.cluster_shift] + off;
+  int len = 0;
+  for (const struct mbuf *s = m; s != nullptr; s = s->m_next) {
+    if (s->m_len <= 0) continue;
+    std::memcpy(slot + len, mtod(s, const uint8_t *), static_cast<size_t>(s->m_len));
+    len += s->m_len;
+  }
+  hw::TxDesc d{};
+  d.set_addr(t.bounce_bus[i >> t.cluster_shift] + off)
+      .set_len(static_cast<uint16_t>(len))
+      .set_eop(true)
+      .set_cmd(cmd);
+  std::memcpy(&t.desc[i], &d, sizeof d);
+  ++t.prod;
+  t.chains[i] = nullptr;
+  t.copied_len[i] = static_cast<uint32_t>(len);
+  ++t.stats.copies;
+  m_freem(m);
+  *mp = nullptr;
+  return Enq::kQueued;
+}
 
 int Nic::TxFree(int q) const {
   const TxQueue &t = tx_[q];
@@ -160,6 +216,7 @@ Nic::Enq Nic::EnqueueSwTso(TxQueue &t, struct mbuf **mp) {
 
 Nic::Enq Nic::Place(TxQueue &t, struct mbuf **mp, const hw::TxOffloadCmd &cmd) {
   struct mbuf *m = *mp;
+  if (!t.bounce_va.empty() && WantsCopy(m)) return PlaceCopy(t, mp, cmd);
   const int max = tx_max_descs_ < kMaxDescsPerFrame ? tx_max_descs_ : kMaxDescsPerFrame;
   int n = CountDescs(m);
   if (n < 0 || n > max) {
@@ -228,15 +285,17 @@ int Nic::TxComplete(int q) {
     std::atomic_thread_fence(std::memory_order_acquire);  // the entry before what it names
     const uint32_t last = c.desc_index() & t.mask;
     struct mbuf *m = t.chains[last];
+    const uint32_t copied = t.copied_len[last];  // a copybreak frame: its chain is gone already
     t.chains[last] = nullptr;
+    t.copied_len[last] = 0;
     if (c.err() != hw::TxErr::kNone) {
       ++t.stats.errors;
       ++t.stats.by_tx_err[static_cast<size_t>(c.err())];
-    } else if (m == nullptr) {
+    } else if (m == nullptr && copied == 0) {
       ++t.stats.errors;  // a completion for no frame of ours: the card and the driver disagree
     } else {
       ++t.stats.packets;
-      t.stats.bytes += static_cast<uint64_t>(m->m_pkthdr.len);
+      t.stats.bytes += m != nullptr ? static_cast<uint64_t>(m->m_pkthdr.len) : copied;
     }
     m_freem(m);
     // Every descriptor up to the frame's last may be reused.

@@ -3,11 +3,12 @@
 // A Nic attaches to a device::Device (the Verilated RTL, the C++ model, later a real card),
 // checks the card's identity, brings up its transmit and receive queues with rings in DMA arena
 // memory, and moves mbuf chains: Transmit() takes chains as if_transmit does and turns each into
-// descriptors (one per non-empty mbuf, the frame's offload command on the first), TxComplete()
-// frees the chains the card has finished with, Receive() hands up the frames the card wrote
-// into posted clusters, with the checksum results and VLAN tag in the packet header.  The shape
-// is that of iflib drivers (ixl, mlx5en): bursts, one doorbell per burst, completions found by
-// their phase bit so the fast path never reads a CSR, and no heap allocation on it.
+// descriptors (one per non-empty mbuf, the frame's offload command on the first; a small frame
+// is copied into a line-aligned bounce slot and sent with one: "Transmit copybreak" below),
+// TxComplete() frees the chains the card has finished with, Receive() hands up the frames the
+// card wrote into posted clusters, with the checksum results and VLAN tag in the packet header.
+// The shape is that of iflib drivers (ixl, mlx5en): bursts, one doorbell per burst, completions
+// found by their phase bit so the fast path never reads a CSR, and no heap allocation on it.
 //
 // The offload contract is FreeBSD's (../shared/reference/mbuf-semantics.md, section 5):
 //
@@ -39,6 +40,18 @@
 // space, 64-byte aligned), which bounds a transmit ring at 512 descriptors and a receive ring at
 // 1024 (kMaxTxRingSize, kMaxRxRingSize).
 //
+// Transmit copybreak: the card reads frame data in whole 64-byte lines, one a cycle, so a small
+// frame costs it the lines its bytes touch, not its length: 64 bytes in an mbuf's internal
+// storage (byte 96 of the mbuf, half a line in) are two lines, 128 bytes three, and 100 GbE at
+// 64- and 128-byte frames needs them packed from a line boundary.  A frame of at most
+// tx_copybreak bytes that would cost the card more than that (a chain of several mbufs, one
+// buffer touching more lines than its length needs, or storage outside the DMA arena) is copied
+// into a line-aligned bounce slot of its queue and sent with one descriptor; the chain is freed
+// at once, as Linux drivers with a transmit copybreak do.  The offload command is the frame's
+// (TxOffloadCommand, from the packet header before the copy), and the bytes on the wire are the
+// same.  Slot i belongs to descriptor index i, so it is written again only after that descriptor
+// completed.
+//
 // Threads: a Nic is driven by one thread at a time (as a FreeBSD queue is serviced under its
 // lock); different Nics are independent.
 #ifndef MBUFNIC_DRIVER_HPP_
@@ -69,6 +82,9 @@ class DriverError : public std::runtime_error {
 // Largest rings: one 16 KiB cluster of 32-byte transmit or 16-byte receive descriptors.
 inline constexpr int kMaxTxRingSize = MJUM16BYTES / static_cast<int>(hw::TxDesc::kBytes);
 inline constexpr int kMaxRxRingSize = MJUM16BYTES / static_cast<int>(hw::RxDesc::kBytes);
+// Largest tx_copybreak: a bounce slot is the threshold rounded up to 64, 128 or 256 bytes, so a
+// 512-entry ring takes at most 128 KiB (eight 16 KiB clusters) of bounce memory per queue.
+inline constexpr int kMaxTxCopybreak = 256;
 
 struct NicOptions {
   int tx_queues = 1;        // 1 to the card's queues.tx
@@ -86,6 +102,10 @@ struct NicOptions {
   std::uint16_t irq_pkts = 1;
   std::uint32_t irq_cycles = 0;
   int poll_rx_budget = 256;  // frames Poll() takes from one receive queue per call
+  // Transmit copybreak (see above): frames of at most this many bytes whose lines or descriptors
+  // the card would read more of than their length needs are copied into a line-aligned bounce
+  // slot.  0 turns it off (and allocates no bounce memory); at most kMaxTxCopybreak.
+  int tx_copybreak = 128;
   // Detach: card cycles to wait for the frames on the transmit rings to complete before the
   // queues are disabled (0: disable at once, dropping them), then cycles to let pass after the
   // disable, for the frame in flight.
@@ -106,6 +126,7 @@ struct TxQueueStats {
   std::uint64_t sw_csum = 0;    // packets whose checksums the driver computed
   std::uint64_t sw_tso = 0;     // packets segmented by the driver
   std::uint64_t full = 0;       // Transmit calls that stopped at a full ring
+  std::uint64_t copies = 0;     // frames sent from a bounce slot (copybreak), chain freed at once
 };
 
 struct RxQueueStats {
@@ -210,6 +231,17 @@ class Nic {
     hw::TxDesc *desc = nullptr;
     hw::TxCpl *cpl = nullptr;
     std::vector<struct mbuf *> chains;  // by the index of the frame's last descriptor
+    // Copybreak: m_pkthdr.len of a copied frame by its descriptor's index (its chain is already
+    // freed; TxComplete counts it from here), 0 elsewhere.
+    std::vector<std::uint32_t> copied_len;
+    // Bounce slots, one per descriptor index: slot i is the (i & slot_mask)-th run of
+    // 1 << slot_shift bytes in cluster i >> cluster_shift.  Empty when copybreak is off.
+    std::vector<struct mbuf *> bounce_mem;
+    std::vector<std::uint8_t *> bounce_va;
+    std::vector<std::uint64_t> bounce_bus;
+    int slot_shift = 0;
+    int cluster_shift = 0;
+    std::uint32_t slot_mask = 0;
     std::uint32_t mask = 0;
     std::uint32_t prod = 0;  // descriptors written (free-running)
     std::uint32_t cons = 0;  // descriptors given back by completions
@@ -245,6 +277,8 @@ class Nic {
   Enq Enqueue(TxQueue &t, struct mbuf **mp);
   Enq EnqueueSwTso(TxQueue &t, struct mbuf **mp);
   Enq Place(TxQueue &t, struct mbuf **mp, const hw::TxOffloadCmd &cmd);
+  bool WantsCopy(const struct mbuf *m) const;
+  Enq PlaceCopy(TxQueue &t, struct mbuf **mp, const hw::TxOffloadCmd &cmd);
   struct mbuf *AllocRxBuf(int how);
   void PostRx(RxQueue &r, struct mbuf *m);
   bool TxCplReady(const TxQueue &t) const;

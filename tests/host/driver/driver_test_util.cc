@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 
+#include "mbufnic/runtime.h"
 #include "rx_csum_ref.h"
 
 namespace mbufnic::drivertest {
@@ -100,6 +102,61 @@ TestChain BuildChain(std::span<const uint8_t> bytes, Layout layout, std::mt19937
   }
   c.m->m_pkthdr.len = len;
   return c;
+}
+
+struct mbuf *OffsetBuffer(std::span<const uint8_t> bytes, int offset, bool cluster) {
+  struct mbuf *m = cluster ? m_getcl(M_WAITOK, MT_DATA, M_PKTHDR) : m_gethdr(M_WAITOK, MT_DATA);
+  const int len = static_cast<int>(bytes.size());
+  if (offset + len > M_TRAILINGSPACE(m)) throw std::logic_error("offset buffer does not fit");
+  m->m_data += offset;
+  if (len > 0) std::memcpy(mtod(m, uint8_t *), bytes.data(), bytes.size());
+  m->m_len = m->m_pkthdr.len = len;
+  return m;
+}
+
+namespace {
+// Single-buffer shapes: offset into internal storage (which itself starts partway into a line)
+// or into a cluster (which starts on one).
+struct OffsetShape {
+  int offset;
+  bool cluster;
+};
+constexpr OffsetShape kOffsetShapes[] = {{0, false}, {1, false}, {17, false}, {32, false},
+                                         {0, true},  {8, true},  {32, true},  {63, true}};
+constexpr int kOffsetShapeCount = static_cast<int>(std::size(kOffsetShapes));
+static_assert(kOffsetShapeCount + static_cast<int>(std::size(kAllLayouts)) == kSmallShapes);
+}  // namespace
+
+TestChain SmallShape(std::span<const uint8_t> bytes, int k, std::mt19937_64 &rng) {
+  if (k < kOffsetShapeCount) {
+    const OffsetShape s = kOffsetShapes[k];
+    // Internal storage holds MHLEN bytes: a longer frame goes into a cluster at the same offset.
+    const bool cluster = s.cluster || s.offset + static_cast<int>(bytes.size()) > MHLEN;
+    return TestChain{OffsetBuffer(bytes, s.offset, cluster), nullptr};
+  }
+  return BuildChain(bytes, kAllLayouts[k - kOffsetShapeCount], rng, 14);
+}
+
+std::string SmallShapeName(int k) {
+  if (k < kOffsetShapeCount) {
+    const OffsetShape s = kOffsetShapes[k];
+    return std::string(s.cluster ? "cluster" : "internal") + "+" + std::to_string(s.offset);
+  }
+  return LayoutName(kAllLayouts[k - kOffsetShapeCount]);
+}
+
+bool CopybreakApplies(const struct mbuf *m, int copybreak) {
+  const int len = m->m_pkthdr.len;
+  if (len <= 0 || len > copybreak) return false;
+  int bufs = 0;
+  uint64_t first = 0;
+  for (; m != nullptr; m = m->m_next) {
+    if (m->m_len <= 0) continue;
+    if (bufs++ == 0) first = mbufnic_vtobus(m->m_data);
+  }
+  if (bufs != 1) return bufs > 1;
+  const uint64_t lines_now = (first % 64 + static_cast<uint64_t>(len) + 63) / 64;
+  return lines_now > (static_cast<uint64_t>(len) + 63) / 64;
 }
 
 std::vector<uint8_t> ChainBytes(const struct mbuf *m) {

@@ -35,6 +35,23 @@ struct TestChain {
 // `bytes` laid out as `layout`; hdr_len is where kHeaderAndShared splits (clamped to the frame).
 TestChain BuildChain(std::span<const uint8_t> bytes, Layout layout, std::mt19937_64 &rng,
                      int hdr_len = 54);
+// `bytes` in one packet-header mbuf whose data starts `offset` bytes into its storage: the
+// mbuf's internal storage (offset + size at most MHLEN) or a 2 KiB cluster.  How a small frame
+// built by the stack sits, at whatever position in its 64-byte line.
+struct mbuf *OffsetBuffer(std::span<const uint8_t> bytes, int offset, bool cluster);
+
+// Small transmit frames in every shape the copybreak tests use: shape k (0 <= k < kSmallShapes)
+// of `bytes` is a single buffer at one of several offsets in internal storage or a cluster, or
+// a chain of one of the layouts above.  The keep part is set for the shared layouts.
+inline constexpr int kSmallShapes = 14;
+TestChain SmallShape(std::span<const uint8_t> bytes, int k, std::mt19937_64 &rng);
+std::string SmallShapeName(int k);
+
+// True when the transmit copybreak (driver.hpp) must copy chain m, whose bytes are all in the
+// DMA arena, at threshold `copybreak`: at most that many bytes, and either several non-empty
+// mbufs or one whose bytes touch more 64-byte lines than the length needs.
+bool CopybreakApplies(const struct mbuf *m, int copybreak);
+
 // The chain's bytes (sum of m_len).
 std::vector<uint8_t> ChainBytes(const struct mbuf *m);
 // Frees both parts of a TestChain (either may be null).

@@ -8,8 +8,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <vector>
 
 #include "driver_test_util.h"
@@ -106,6 +108,8 @@ TEST(NicAttach, RefusesBadOptionsAndCardsWithoutDma) {
   bad([](NicOptions &o) { o.tx_queues = 9; });
   bad([](NicOptions &o) { o.rx_buf_size = 3000; });
   bad([](NicOptions &o) { o.rx_steer_queue = 1; });
+  bad([](NicOptions &o) { o.tx_copybreak = -1; });
+  bad([](NicOptions &o) { o.tx_copybreak = driver::kMaxTxCopybreak + 1; });
   // A failed attach after the rings of the first queues were made frees them (LeakCheck).
   bad([](NicOptions &o) {
     o.tx_queues = 2;
@@ -189,11 +193,14 @@ TEST(NicAttach, OffloadsTheCardLacksAreInSoftware) {
 // ---- Transmit ---------------------------------------------------------------------------------
 
 // One descriptor per non-empty mbuf, at the mbuf's own bus address (zero copy), eop on the
-// last, the command on the first only; the bytes the card gathers are the chain's.
+// last, the command on the first only; the bytes the card gathers are the chain's.  Copybreak is
+// off here: the small frames would be copied (CopybreakSmallFrames checks that path).
 TEST(NicTransmit, ChainToDescriptors) {
   test::LeakCheck leaks;
   FakeCard card;
-  Nic nic(card, SmallRings());
+  NicOptions o = SmallRings();
+  o.tx_copybreak = 0;
+  Nic nic(card, o);
   std::mt19937_64 rng(21);
   for (size_t payload : {6u, 200u, 1400u}) {
     for (Layout layout : kAllLayouts) {
@@ -236,6 +243,141 @@ TEST(NicTransmit, ChainToDescriptors) {
   EXPECT_GT(nic.tx_stats(0).collapses, 0u);  // the small-mbuf chains of 1400 bytes
   EXPECT_EQ(nic.tx_stats(0).errors, 0u);
   EXPECT_EQ(nic.tx_stats(0).drops, 0u);
+}
+
+// Copybreak: a frame of at most tx_copybreak bytes whose lines or descriptors cost the card more
+// than its length needs goes out of its descriptor index's bounce slot (64-byte aligned, in the
+// arena, the same address on every pass round the ring) with one descriptor and the command the
+// chain asked for; its chain is freed before Transmit returns and TxComplete still counts its
+// bytes.  Any other frame is sent in place, and tx_copybreak 0 copies nothing.
+TEST(NicTransmit, CopybreakSmallFrames) {
+  test::LeakCheck leaks;
+  std::mt19937_64 rng(32);
+  for (int copybreak : {128, 64, 200, 0}) {
+    SCOPED_TRACE("tx_copybreak " + std::to_string(copybreak));
+    FakeCard card;
+    NicOptions o = SmallRings();
+    o.tx_copybreak = copybreak;
+    Nic nic(card, o);
+    std::map<uint32_t, uint64_t> slot_of;  // ring index -> bounce slot bus address
+    uint64_t copies = 0, packets = 0, bytes = 0;
+    for (int len : {1, 13, 32, 33, 60, 63, 64, 65, 90, 127, 128, 129, 150, 200, 201, 300}) {
+      // A UDP frame asking for its checksum when it is long enough to hold the headers.
+      std::vector<uint8_t> frame;
+      const bool udp = len >= 42;
+      if (udp) {
+        frame = BuildFrame(Spec(L3Kind::kIpv4, L4Kind::kUdp, static_cast<size_t>(len - 42)));
+      } else {
+        for (int i = 0; i < len; ++i) frame.push_back(static_cast<uint8_t>(rng()));
+      }
+      ASSERT_EQ(frame.size(), static_cast<size_t>(len));
+      for (int k = 0; k < kSmallShapes; ++k) {
+        SCOPED_TRACE(SmallShapeName(k) + " len " + std::to_string(len));
+        const test::ZoneUsage before = test::ZoneUsage::Now();
+        TestChain c = SmallShape(frame, k, rng);
+        if (udp) {
+          c.m->m_pkthdr.csum_flags = CSUM_IP | CSUM_IP_UDP;
+          c.m->m_pkthdr.csum_data = 6;
+        }
+        hw::TxOffloadCmd want{};
+        ASSERT_EQ(driver::TxOffloadCommand(c.m, &want), 0);
+        const bool copy = CopybreakApplies(c.m, copybreak);
+        std::vector<uint64_t> bus;
+        for (struct mbuf *n = c.m; n != nullptr; n = n->m_next) {
+          if (n->m_len > 0) bus.push_back(mbufnic_vtobus(n->m_data));
+        }
+        FakeCard::TxFrame f = SendOne(nic, card, c.m);
+        c.m = nullptr;
+        FreeTestChain(c);  // the other holder of shared clusters
+        EXPECT_EQ(f.bytes, frame);
+        EXPECT_EQ(f.cmd, want);
+        // Copied: the chain is back in its zones already; in place: the ring still holds it.
+        EXPECT_EQ(test::ZoneUsage::Now() == before, copy);
+        if (copy) {
+          ASSERT_EQ(f.descs, 1);
+          const uint64_t a = f.raw[0].addr();
+          EXPECT_EQ(a % 64, 0u);
+          EXPECT_NE(mbufnic_bustov(a), nullptr);
+          for (uint64_t b : bus) EXPECT_NE(a, b);
+          const auto [it, fresh] = slot_of.emplace(f.last, a);
+          EXPECT_EQ(it->second, a) << "ring index " << f.last;
+          ++copies;
+        } else {
+          ASSERT_EQ(f.descs, static_cast<int>(bus.size()));
+          for (int i = 0; i < f.descs; ++i) EXPECT_EQ(f.raw[i].addr(), bus[i]);
+        }
+        card.CompleteTx(0, f.last, hw::TxErr::kNone, static_cast<uint8_t>(f.descs));
+        EXPECT_EQ(nic.TxComplete(0), 1);
+        EXPECT_EQ(test::ZoneUsage::Now(), before);
+        ++packets;
+        bytes += static_cast<uint64_t>(len);
+      }
+    }
+    const driver::TxQueueStats &st = nic.tx_stats(0);
+    EXPECT_EQ(st.copies, copies);
+    EXPECT_EQ(st.packets, packets);
+    EXPECT_EQ(st.bytes, bytes);
+    EXPECT_EQ(st.errors + st.drops, 0u);
+    if (copybreak == 0) {
+      EXPECT_EQ(copies, 0u);
+    } else {
+      EXPECT_GT(copies, 30u);  // the rule is not trivially false
+      // Slots of different ring indexes are different memory.
+      std::set<uint64_t> distinct;
+      for (const auto &[index, a] : slot_of) distinct.insert(a);
+      EXPECT_EQ(distinct.size(), slot_of.size());
+    }
+  }
+}
+
+// A small frame still gets its VLAN tag and, with the checksum offload off, its checksums in
+// software (both before the copy, so what is copied is the finished frame); an error completion
+// of a copied frame is an error, not a packet.
+TEST(NicTransmit, CopybreakAfterVlanInsertionAndSoftwareChecksums) {
+  test::LeakCheck leaks;
+  std::mt19937_64 rng(33);
+  FrameSpec tagged = Spec(L3Kind::kIpv4, L4Kind::kUdp, 30);
+  tagged.vlans = {rtltest::VlanTag{rtltest::kTpidCustomer, 0x0123}};
+  const rtltest::TxCase tc = rtltest::MakeTxCase(tagged);
+  std::vector<uint8_t> plain = tc.seeded;  // the stack's frame: no tag yet
+  plain.erase(plain.begin() + 12, plain.begin() + 16);
+  for (bool hw_csum : {true, false}) {
+    SCOPED_TRACE(hw_csum ? "card checksums" : "software checksums");
+    FakeCard card;
+    NicOptions o = SmallRings();
+    o.tx_csum = hw_csum;
+    Nic nic(card, o);
+    for (int k = 0; k < kSmallShapes; ++k) {
+      SCOPED_TRACE(SmallShapeName(k));
+      TestChain c = SmallShape(plain, k, rng);
+      c.m->m_flags |= M_VLANTAG;
+      c.m->m_pkthdr.ether_vtag = 0x0123;
+      c.m->m_pkthdr.csum_flags = CSUM_IP | CSUM_IP_UDP;
+      c.m->m_pkthdr.csum_data = 6;
+      FakeCard::TxFrame f = SendOne(nic, card, c.m);
+      c.m = nullptr;
+      FreeTestChain(c);
+      if (hw_csum) {
+        EXPECT_EQ(f.bytes, tc.seeded);
+        EXPECT_EQ(f.cmd.csum().csum_start(), 38);
+        EXPECT_TRUE(f.cmd.csum().ip4_en() && f.cmd.csum().l4_en());
+      } else {
+        EXPECT_EQ(f.bytes, tc.expected);
+        EXPECT_EQ(f.cmd, hw::TxOffloadCmd{});
+      }
+      card.CompleteTx(0, f.last, k == 3 ? hw::TxErr::kDma : hw::TxErr::kNone);
+      EXPECT_EQ(nic.TxComplete(0), 1);
+    }
+    const driver::TxQueueStats &st = nic.tx_stats(0);
+    // The tag goes into leading space or a new mbuf in front: most shapes end up copied, but a
+    // buffer that then still fits its lines (a cluster at byte 8 or 32) is sent in place.
+    EXPECT_GT(st.copies, static_cast<uint64_t>(kSmallShapes) / 2);
+    EXPECT_EQ(st.packets, static_cast<uint64_t>(kSmallShapes - 1));
+    EXPECT_EQ(st.bytes, static_cast<uint64_t>(kSmallShapes - 1) * tc.seeded.size());
+    EXPECT_EQ(st.errors, 1u);
+    EXPECT_EQ(st.by_tx_err[static_cast<size_t>(hw::TxErr::kDma)], 1u);
+    EXPECT_EQ(st.sw_csum, hw_csum ? 0u : static_cast<uint64_t>(kSmallShapes));
+  }
 }
 
 TEST(NicTransmit, FullRingLeavesTheRestWithTheCaller) {
