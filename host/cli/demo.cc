@@ -61,24 +61,30 @@ std::string Bytes(std::uint64_t n) {
 
 }  // namespace
 
-int RunDemo(const DemoOptions &o) {
-  const auto wall0 = std::chrono::steady_clock::now();
-  const auto zones0 = ZonesInUse();
-
+std::unique_ptr<device::Device> OpenLoopbackCard(const char *command, const std::string &backend,
+                                                 std::uint64_t seed, const std::string &pcap,
+                                                 const std::string &trace) {
   device::Options dopt;
-  dopt.seed = o.seed;
+  dopt.seed = seed;
   dopt.loopback = true;
   dopt.loopback_delay = 100;
   dopt.link_gbps = 100.0;
-  dopt.pcap_out = o.pcap;
-  dopt.waves = o.trace;
-  std::unique_ptr<device::Device> dev;
+  dopt.pcap_out = pcap;
+  dopt.waves = trace;
   try {
-    dev = device::Open(o.backend, dopt);
+    return device::Open(backend, dopt);
   } catch (const std::exception &e) {
-    fmt::print(stderr, "mbufnic demo: cannot open the card: {}\n", e.what());
-    return 2;
+    fmt::print(stderr, "mbufnic {}: cannot open the card: {}\n", command, e.what());
+    return nullptr;
   }
+}
+
+int RunDemo(const DemoOptions &o) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  const auto zones0 = ZonesInUse();
+  std::unique_ptr<device::Device> dev =
+      OpenLoopbackCard("demo", o.backend, o.seed, o.pcap, o.trace);
+  if (dev == nullptr) return 2;
 
   auto traffic_owner = std::make_unique<Traffic>(DemoFlows(), o.seed, o.offloads);
   Traffic &traffic = *traffic_owner;
@@ -247,8 +253,7 @@ int RunDemo(const DemoOptions &o) {
   fmt::print(
       "  sent      {} sends in {} flows (TCP and UDP over IPv4 and IPv6), {} of payload: "
       "{} TSO requests, {} tagged for a VLAN\n",
-      sent.sends, flow_names.size(), Bytes(sent.payload_bytes), sent.tso_sends,
-      sent.vlan_sends);
+      sent.sends, flow_names.size(), Bytes(sent.payload_bytes), sent.tso_sends, sent.vlan_sends);
   if (o.offloads) {
     fmt::print(
         "  card      checksums inserted in {} frames; {} TSO requests cut into {} segments\n",

@@ -4,7 +4,10 @@
 #define MBUFNIC_HOST_CLI_DEMO_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "mbufnic/device.hpp"
 
 namespace mbufnic::cli {
 
@@ -18,6 +21,13 @@ struct DemoOptions {
   bool json = false;                       // one JSON object on stdout instead of the summary
   bool verbose = false;                    // per-flow table and the card's counters
 };
+
+// Opens `backend` as every command uses the card: in loopback (100 cycles) on a 100 Gb/s wire,
+// the frames it sends written to `pcap` and its waveform to `trace` when they are not empty.
+// On failure prints "mbufnic <command>: cannot open the card: <why>" and returns null.
+std::unique_ptr<device::Device> OpenLoopbackCard(const char *command, const std::string &backend,
+                                                 std::uint64_t seed, const std::string &pcap,
+                                                 const std::string &trace);
 
 // Runs the demo and prints its report; returns the process exit code: 0 when every check
 // passed, 1 when one failed, 2 when the card could not be brought up.

@@ -3,6 +3,8 @@
 //   mbufnic demo   the card on a backend (the Verilated RTL by default): a mixed workload built
 //                  as FreeBSD's stack builds it, sent through the host driver, looped back,
 //                  received and checked; a summary, and the wire as a pcap (demo.h)
+//   mbufnic replay a capture's frames through the card as they are, compared with what comes
+//                  back (replay.h)
 //   mbufnic stat   netstat -m and vmstat -z style statistics of the mbuf runtime
 //
 // Exit codes: 0 done (demo: every check passed), 1 a check failed, 2 bad arguments or a card
@@ -16,6 +18,7 @@
 #include "demo.h"
 #include "mbufnic/device.hpp"
 #include "mbufnic/runtime.h"
+#include "replay.h"
 
 namespace {
 
@@ -52,6 +55,18 @@ int main(int argc, char **argv) {
   demo->add_flag("--json", demo_opt.json, "Print the results as one JSON object");
   demo->add_flag("-v,--verbose", demo_opt.verbose, "Per-flow table and the card's counters");
 
+  mbufnic::cli::ReplayOptions replay_opt;
+  CLI::App *replay = app.add_subcommand(
+      "replay", "Send a capture's frames through the card as they are and compare what comes back");
+  replay->add_option("in", replay_opt.in, "The capture (pcap or pcapng, Ethernet)")->required();
+  replay->add_option("-o,--out", replay_opt.out, "Write the frames the card sent to this pcap");
+  replay->add_option("-b,--backend", replay_opt.backend, BackendHelp())->capture_default_str();
+  replay->add_option("--seed", replay_opt.seed, "Random seed of the simulated card")
+      ->capture_default_str();
+  replay->add_option("--trace", replay_opt.trace, "Write an FST waveform of the card here (sim)");
+  replay->add_flag("--json", replay_opt.json, "Print the results as one JSON object");
+  replay->add_flag("-v,--verbose", replay_opt.verbose, "List every difference");
+
   CLI::App *stat = app.add_subcommand("stat", "Print netstat -m and vmstat -z style statistics");
   try {
     app.parse(argc, argv);
@@ -65,6 +80,7 @@ int main(int argc, char **argv) {
     if (no_pcap) demo_opt.pcap.clear();
     return mbufnic::cli::RunDemo(demo_opt);
   }
+  if (*replay) return mbufnic::cli::RunReplay(replay_opt);
   if (*stat) {
     mbufnic_print_netstat_m(stdout);
     std::printf("\n");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -211,6 +212,131 @@ TEST(CliDemo, WaveformOnSim) {
   std::remove(fst.c_str());
 }
 
+// ---- mbufnic replay
+
+// Writes a classic pcap by hand: each record's captured bytes and its original length.
+void WriteRawPcap(const std::string &path, std::uint32_t link,
+                  const std::vector<std::pair<std::vector<std::uint8_t>, std::uint32_t>> &recs) {
+  std::ofstream f(path, std::ios::binary);
+  auto u32 = [&](std::uint32_t v) { f.write(reinterpret_cast<const char *>(&v), 4); };
+  auto u16 = [&](std::uint16_t v) { f.write(reinterpret_cast<const char *>(&v), 2); };
+  u32(0xa1b2c3d4);  // microsecond timestamps, host byte order
+  u16(2);
+  u16(4);
+  u32(0);
+  u32(0);
+  u32(65535);
+  u32(link);
+  for (const auto &[bytes, len] : recs) {
+    u32(1);
+    u32(0);
+    u32(static_cast<std::uint32_t>(bytes.size()));
+    u32(len);
+    f.write(reinterpret_cast<const char *>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  }
+}
+
+TEST(CliReplay, DemoCaptureComesBackIdenticalOnModel) {
+  const std::string in = Temp("replay_in") + ".pcap", out = Temp("replay_out") + ".pcap";
+  Demo("--backend model --sends 80 --seed 8 --pcap " + in);
+  const Ran r = Mbufnic("replay " + in + " --backend model --json --out " + out);
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json j = json::parse(r.out);
+  const std::size_t n = mbufnic::rtltest::ReadPcap(in).size();
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["frames_in"].get<std::size_t>(), n);
+  EXPECT_EQ(j["identical"].get<std::size_t>(), n);
+  EXPECT_EQ(j["different"], 0);
+  EXPECT_EQ(j["missing"], 0);
+  EXPECT_GT(j["vlan"].get<int>(), 0);  // the demo's VLAN flow
+  // No offload was asked for: the card sent the frames as they were.
+  EXPECT_TRUE(mbufnic::rtltest::ReadPcap(out) == mbufnic::rtltest::ReadPcap(in));
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+}
+
+TEST(CliReplay, OnSim) {
+  if (!HaveSim()) GTEST_SKIP() << "this build has no sim backend";
+  const std::string in = Temp("replay_sim_in") + ".pcap", out = Temp("replay_sim_out") + ".pcap";
+  Demo("--backend model --sends 40 --seed 9 --pcap " + in);
+  const Ran r = Mbufnic("replay " + in + " --json --out " + out);
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["backend"], "sim");
+  EXPECT_EQ(j["identical"].get<std::size_t>(), mbufnic::rtltest::ReadPcap(in).size());
+  EXPECT_TRUE(mbufnic::rtltest::ReadPcap(out) == mbufnic::rtltest::ReadPcap(in));
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+}
+
+// A capture made by a standard tool (text2pcap, Wireshark's), not by this project's code.
+TEST(CliReplay, CaptureFromText2pcap) {
+  if (std::system("command -v text2pcap >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "text2pcap is not installed";
+  }
+  const std::string txt = Temp("t2p") + ".txt", pcap = Temp("t2p") + ".pcap";
+  {
+    // Two frames: an IPv4/UDP datagram with a correct checksum and a bare Ethernet frame.
+    std::ofstream f(txt);
+    f << "0000  02 00 00 00 00 02 02 00 00 00 00 01 08 00 45 00\n"
+         "0010  00 20 00 01 00 00 40 11 66 ca 0a 00 00 01 0a 00\n"
+         "0020  00 02 9c 40 00 09 00 0c 00 00 61 62 63 64\n"
+         "\n"
+         "0000  ff ff ff ff ff ff 02 00 00 00 00 01 88 b5 01 02\n"
+         "0010  03 04\n";
+  }
+  ASSERT_EQ(std::system(("text2pcap -q " + txt + " " + pcap + " >/dev/null 2>&1").c_str()), 0);
+  const Ran r = Mbufnic("replay " + pcap + " --backend model --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["frames_in"], 2);
+  EXPECT_EQ(j["identical"], 2);
+  EXPECT_EQ(j["rx_csum"]["l3_good"], 1);  // the card checked the IPv4 header
+  std::remove(txt.c_str());
+  std::remove(pcap.c_str());
+}
+
+TEST(CliReplay, ShortRecordsAndRuntsAreSkippedAndSaid) {
+  const std::string pcap = Temp("snapped") + ".pcap";
+  std::vector<std::uint8_t> good(60, 0x11), runt(10, 0x22), cut(40, 0x33);
+  good[12] = 0x88;
+  good[13] = 0xb5;
+  WriteRawPcap(pcap, 1, {{good, 60}, {runt, 10}, {cut, 1500}});
+  const Ran r = Mbufnic("replay " + pcap + " --backend model --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["frames_in"], 3);
+  EXPECT_EQ(j["skipped"]["snapped"], 1);
+  EXPECT_EQ(j["skipped"]["runts"], 1);
+  EXPECT_EQ(j["sent"], 1);
+  EXPECT_EQ(j["identical"], 1);
+  std::remove(pcap.c_str());
+}
+
+TEST(CliReplay, BadCapturesAreRefusedClearly) {
+  const std::string raw = Temp("rawip") + ".pcap", text = Temp("text") + ".pcap",
+                    cut = Temp("cut") + ".pcap", full = Temp("full") + ".pcap";
+  WriteRawPcap(raw, 101, {{std::vector<std::uint8_t>(40, 0x45), 40}});  // LINKTYPE_RAW
+  std::ofstream(text) << "not a capture at all\n";
+  Demo("--backend model --sends 5 --seed 2 --pcap " + full);
+  const std::string bytes = Slurp(full);
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() - 7);  // last record cut
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case &c :
+       {Case{"replay " + raw, "is not Ethernet"}, Case{"replay " + text, "cannot read " + text},
+        Case{"replay " + cut, "truncated"}, Case{"replay /nonexistent-dir/x.pcap", "No such file"},
+        Case{"replay", "in is required"}}) {
+    const Ran r = Mbufnic(c.args + " --backend model");
+    EXPECT_EQ(r.status, 2) << c.args << "\n" << r.out;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << c.args << ": " << r.out;
+  }
+  for (const std::string &p : {raw, text, cut, full}) std::remove(p.c_str());
+}
+
 // ---- Errors: a message on stderr and a non-zero exit, never a crash.
 
 TEST(CliErrors, UnknownBackend) {
@@ -242,7 +368,7 @@ TEST(CliErrors, UnwritableCapture) {
 }
 
 TEST(CliHelp, EverySubcommand) {
-  for (const char *args : {"--help", "demo --help", "stat --help"}) {
+  for (const char *args : {"--help", "demo --help", "replay --help", "stat --help"}) {
     const Ran r = Mbufnic(args);
     EXPECT_EQ(r.status, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << r.out;

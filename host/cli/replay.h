@@ -1,0 +1,27 @@
+// `mbufnic replay IN.pcap`: a capture's frames sent through the card as they are, looped back,
+// and what came back compared with what went in.
+#ifndef MBUFNIC_HOST_CLI_REPLAY_H_
+#define MBUFNIC_HOST_CLI_REPLAY_H_
+
+#include <cstdint>
+#include <string>
+
+namespace mbufnic::cli {
+
+struct ReplayOptions {
+  std::string in;   // the capture to replay (Ethernet link type)
+  std::string out;  // the frames the card sent, as a pcap ("" for none)
+  std::string backend = "sim";
+  std::uint64_t seed = 1;
+  std::string trace;  // FST waveform of the card (sim only; "" for none)
+  bool json = false;
+  bool verbose = false;  // every difference, not just the first few
+};
+
+// Returns the exit code: 0 every frame came back as it went in, 1 some did not, 2 the capture
+// could not be read (missing, truncated, not Ethernet) or the card could not be brought up.
+int RunReplay(const ReplayOptions &options);
+
+}  // namespace mbufnic::cli
+
+#endif  // MBUFNIC_HOST_CLI_REPLAY_H_
