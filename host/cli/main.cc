@@ -3,8 +3,8 @@
 //   mbufnic demo   the card on a backend (the Verilated RTL by default): a mixed workload built
 //                  as FreeBSD's stack builds it, sent through the host driver, looped back,
 //                  received and checked; a summary, and the wire as a pcap (demo.h)
-//   mbufnic replay a capture's frames through the card as they are, compared with what comes
-//                  back (replay.h)
+//   mbufnic replay a capture's frames through the card as they are (or, with --tso, its TCP
+//                  segments put back into TSO sends), compared with what comes back (replay.h)
 //   mbufnic stat   netstat -m and vmstat -z style statistics of the mbuf runtime
 //
 // Exit codes: 0 done (demo: every check passed), 1 a check failed, 2 bad arguments or a card
@@ -59,6 +59,8 @@ int main(int argc, char **argv) {
   CLI::App *replay = app.add_subcommand(
       "replay", "Send a capture's frames through the card as they are and compare what comes back");
   replay->add_option("in", replay_opt.in, "The capture (pcap or pcapng, Ethernet)")->required();
+  replay->add_flag("--tso", replay_opt.tso,
+                   "Coalesce each TCP flow's segments into TSO sends for the card to cut again");
   replay->add_option("-o,--out", replay_opt.out, "Write the frames the card sent to this pcap");
   replay->add_option("-b,--backend", replay_opt.backend, BackendHelp())->capture_default_str();
   replay->add_option("--seed", replay_opt.seed, "Random seed of the simulated card")

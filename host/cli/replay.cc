@@ -2,10 +2,12 @@
 #include "replay.h"
 
 #include <fmt/core.h>
+#include <netinet/tcp.h>
 #include <pcap/pcap.h>
 #include <sys/mbuf.h>
 
 #include <chrono>
+#include <cstddef>
 #include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "coalesce.h"
 #include "core/host_memory.h"
 #include "core/wire.h"
 #include "demo.h"
@@ -27,8 +30,6 @@ constexpr int kBurst = 32;
 constexpr std::uint64_t kPollCycles = 500;
 constexpr std::uint64_t kStallCycles = 2'000'000;
 constexpr std::size_t kEtherHdr = 14;
-
-using Frame = std::vector<std::uint8_t>;
 
 struct Capture {
   std::vector<Frame> frames;
@@ -89,6 +90,29 @@ std::string Difference(const Frame &want, const Frame &got) {
   return "identical";
 }
 
+// The chain for one send: the frame as it is, or the TSO request with segmentation asked for as
+// tcp_output and ip_output ask for it (the driver re-seeds th_sum).
+struct mbuf *Chain(const std::vector<Frame> &frames, const Send &send) {
+  const Frame &bytes = send.tso() ? send.request : frames[send.frames.front()];
+  struct mbuf *m = m_devget(reinterpret_cast<char *>(const_cast<std::uint8_t *>(bytes.data())),
+                            static_cast<int>(bytes.size()), 0, nullptr, nullptr);
+  if (m == nullptr || !send.tso()) return m;
+  m->m_pkthdr.csum_flags =
+      send.ipv6 ? CSUM_IP6_TCP | CSUM_IP6_TSO : CSUM_IP | CSUM_IP_TCP | CSUM_IP_TSO;
+  m->m_pkthdr.csum_data = offsetof(struct tcphdr, th_sum);
+  m->m_pkthdr.tso_segsz = send.mss;
+  m->m_pkthdr.l2hlen = send.l2hlen;
+  m->m_pkthdr.l3hlen = send.l3hlen;
+  m->m_pkthdr.l4hlen = send.l4hlen;
+  return m;
+}
+
+// A frame expected back, with its place in the capture.
+struct Expected {
+  Frame bytes;
+  std::size_t place;
+};
+
 }  // namespace
 
 int RunReplay(const ReplayOptions &o) {
@@ -107,9 +131,11 @@ int RunReplay(const ReplayOptions &o) {
 
   // What goes in, in order; what is skipped, and why.
   std::size_t runts = 0, too_long = 0;
-  std::deque<Frame> expected;
+  std::deque<Expected> expected;
   std::uint64_t sent_bytes = 0;
-  std::size_t sent = 0;
+  std::size_t sent = 0, chains = 0;
+  std::size_t coalesced = 0, tso_sends = 0, csum_fixed = 0;  // --tso
+  device::Counters cc;
   std::size_t received = 0, identical = 0, different = 0, vlan = 0;
   std::size_t l3_good = 0, l3_bad = 0, l4_good = 0, unchecked = 0;
   std::vector<std::string> diffs;
@@ -125,15 +151,25 @@ int RunReplay(const ReplayOptions &o) {
       fmt::print(stderr, "mbufnic replay: cannot bring the card up: {}\n", e.what());
       return 2;
     }
-    std::vector<const Frame *> to_send;
-    for (const Frame &f : cap.frames) {
+    // The frames that can go, with their places in the capture.
+    std::vector<Frame> frames;
+    std::vector<std::size_t> place;
+    for (std::size_t i = 0; i < cap.frames.size(); ++i) {
+      Frame &f = cap.frames[i];
       if (f.size() < kEtherHdr) {
         ++runts;
       } else if (f.size() > nic->max_frame()) {
         ++too_long;
       } else {
-        to_send.push_back(&f);
+        frames.push_back(std::move(f));
+        place.push_back(i);
       }
+    }
+    std::vector<Send> sends;
+    if (o.tso) {
+      sends = Coalesce(frames, nic->max_frame());
+    } else {
+      for (std::size_t i = 0; i < frames.size(); ++i) sends.push_back(Send{{i}});
     }
     const auto handler = [&](int, struct mbuf *m) {
       ++received;
@@ -153,12 +189,12 @@ int RunReplay(const ReplayOptions &o) {
             fmt::format("a frame of {} bytes came back that was never sent", got.size()));
         return;
       }
-      const std::size_t index = sent - expected.size();  // the frame's place among those sent
-      if (got == expected.front()) {
+      if (got == expected.front().bytes) {
         ++identical;
       } else {
         ++different;
-        diffs.push_back(fmt::format("frame {}: {}", index + 1, Difference(expected.front(), got)));
+        diffs.push_back(fmt::format("frame {}: {}", expected.front().place + 1,
+                                    Difference(expected.front().bytes, got)));
       }
       expected.pop_front();
     };
@@ -167,28 +203,33 @@ int RunReplay(const ReplayOptions &o) {
     std::size_t last_received = 0;
     const std::uint64_t start = dev->Now();
     std::vector<struct mbuf *> burst;
-    while (next < to_send.size() || !expected.empty()) {
+    while (next < sends.size() || !expected.empty()) {
       burst.clear();
-      while (next < to_send.size() && burst.size() < kBurst) {
-        const Frame &f = *to_send[next];
-        struct mbuf *m = m_devget(reinterpret_cast<char *>(const_cast<std::uint8_t *>(f.data())),
-                                  static_cast<int>(f.size()), 0, nullptr, nullptr);
+      while (next + burst.size() < sends.size() && burst.size() < kBurst) {
+        struct mbuf *m = Chain(frames, sends[next + burst.size()]);
         if (m == nullptr) break;  // out of mbufs for now: try again after the card ran
         burst.push_back(m);
-        ++next;
       }
       const int taken =
           burst.empty() ? 0 : nic->Transmit(0, burst.data(), static_cast<int>(burst.size()));
-      for (std::size_t i = 0; i < burst.size(); ++i) {
-        if (static_cast<int>(i) < taken) {
-          expected.push_back(*to_send[next - burst.size() + i]);
-          ++sent;
-          sent_bytes += to_send[next - burst.size() + i]->size();
-        } else {
-          m_freem(burst[i]);  // not taken: sent again in the next round
-        }
+      for (std::size_t i = static_cast<std::size_t>(taken); i < burst.size(); ++i) {
+        m_freem(burst[i]);  // not taken: sent again in the next round
       }
-      next -= burst.size() - static_cast<std::size_t>(taken);
+      for (int i = 0; i < taken; ++i, ++next) {
+        const Send &send = sends[next];
+        ++chains;
+        for (const std::size_t f : send.frames) {
+          Expected e{send.tso() ? WithTcpChecksums(frames[f]) : frames[f], place[f]};
+          if (send.tso()) {
+            ++coalesced;
+            if (e.bytes != frames[f]) ++csum_fixed;
+          }
+          ++sent;
+          sent_bytes += frames[f].size();
+          expected.push_back(std::move(e));
+        }
+        if (send.tso()) ++tso_sends;
+      }
       nic->Poll(kPollCycles, handler);
       if (received != last_received || taken > 0) {
         last_received = received;
@@ -202,6 +243,7 @@ int RunReplay(const ReplayOptions &o) {
       nic->Poll(kPollCycles, handler);
     }
     cycles = dev->Now() - start;
+    cc = device::ReadCounters(*dev);
   }
   std::vector<std::string> violations;
   if (sim::HostMemory *mem = dev->memory()) violations = mem->violations();
@@ -224,6 +266,12 @@ int RunReplay(const ReplayOptions &o) {
     j["skipped"] = {{"snapped", cap.snapped}, {"runts", runts}, {"too_long", too_long}};
     j["sent"] = sent;
     j["sent_bytes"] = sent_bytes;
+    j["chains"] = chains;
+    if (o.tso) {
+      j["tso"] = {{"segments_coalesced", coalesced},  {"sends", tso_sends},
+                  {"checksums_filled", csum_fixed},   {"card_requests", cc.tso_requests},
+                  {"card_segments", cc.tso_segments}, {"card_errors", cc.tso_errors}};
+    }
     j["received"] = received;
     j["identical"] = identical;
     j["different"] = different;
@@ -246,6 +294,18 @@ int RunReplay(const ReplayOptions &o) {
       cap.frames.size() + cap.snapped, skipped, cap.snapped, runts, too_long);
   fmt::print("  sent      {} frames, {} bytes (capture: {})\n", sent, sent_bytes,
              o.out.empty() ? "none" : o.out);
+  if (o.tso) {
+    fmt::print(
+        "  tso       {} TCP segments coalesced into {} sends; the card cut {} requests into {} "
+        "segments ({} refused); {} chains in all\n",
+        coalesced, tso_sends, cc.tso_requests, cc.tso_segments, cc.tso_errors, chains);
+    if (csum_fixed != 0) {
+      fmt::print(
+          "            {} of them had checksums unfilled or wrong in the capture (taken before "
+          "the sender's offload): expected back with correct ones\n",
+          csum_fixed);
+    }
+  }
   fmt::print("  received  {} frames: {} identical, {} different, {} missing\n", received, identical,
              different, missing);
   fmt::print(

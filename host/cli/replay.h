@@ -1,5 +1,7 @@
 // `mbufnic replay IN.pcap`: a capture's frames sent through the card as they are, looped back,
-// and what came back compared with what went in.
+// and what came back compared with what went in.  With --tso each TCP flow's consecutive
+// segments are first put back into the large sends a host stack hands a NIC (coalesce.h), and
+// the card's segmenter must cut them into the same segments again.
 #ifndef MBUFNIC_HOST_CLI_REPLAY_H_
 #define MBUFNIC_HOST_CLI_REPLAY_H_
 
@@ -9,8 +11,9 @@
 namespace mbufnic::cli {
 
 struct ReplayOptions {
-  std::string in;   // the capture to replay (Ethernet link type)
-  std::string out;  // the frames the card sent, as a pcap ("" for none)
+  std::string in;    // the capture to replay (Ethernet link type)
+  bool tso = false;  // coalesce each TCP flow's segments into TSO sends first (coalesce.h)
+  std::string out;   // the frames the card sent, as a pcap ("" for none)
   std::string backend = "sim";
   std::uint64_t seed = 1;
   std::string trace;  // FST waveform of the card (sim only; "" for none)
