@@ -60,7 +60,17 @@ std::unique_ptr<Device> Open(std::string_view name, const Options& options) {
   if (!factory) {
     std::string list;
     for (const std::string& n : Backends()) list += (list.empty() ? "" : ", ") + n;
-    throw DeviceError("unknown device '" + std::string(name) + "'; this build has: " + list);
+    // Backends the project knows but this build lacks say what they need.
+    const std::string_view base = name.substr(0, name.find(':'));
+    std::string why = "unknown device '" + std::string(name) + "'";
+    if (base == "xrt") {
+      why = "device '" + std::string(name) +
+            "': the xrt backend (a real Alveo card) is not in this build; it is built when CMake "
+            "finds XRT (set XRT_DIR)";
+    } else if (base == "systemc") {
+      why = "device 'systemc': the SystemC/TLM-2.0 backend is not in this build";
+    }
+    throw DeviceError(why + "; this build has: " + list);
   }
   // Made outside the lock: a factory may take long (building a model) or open another device.
   return factory(options);

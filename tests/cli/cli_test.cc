@@ -459,7 +459,13 @@ TEST(CliErrors, UnknownBackend) {
 TEST(CliErrors, BackendNotInThisBuild) {
   const Ran r = Mbufnic("demo --backend xrt:0");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("unknown device 'xrt:0'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("device 'xrt:0': the xrt backend (a real Alveo card) is not in this build"),
+            std::string::npos)
+      << r.err;
+  const Ran s = Mbufnic("demo --backend systemc");
+  EXPECT_EQ(s.status, 2);
+  EXPECT_NE(s.err.find("the SystemC/TLM-2.0 backend is not in this build"), std::string::npos)
+      << s.err;
 }
 
 TEST(CliErrors, BadArguments) {
