@@ -9,7 +9,7 @@
 //                                 ├─ tso    segmentation counters
 //                                 ├─ port   receive steering; frame, byte, drop, DMA error counters
 //                                 ├─ txq[q] ring registers → nic_tx_path; cons/status back;
-//                                 │         interrupt moderation (nic_irq_mod); counters
+//                                 │         interrupt moderation, counters (nic_queue_csr)
 //                                 └─ rxq[q] the same for nic_rx_path
 //   nic_tx_path ─┬─ nic_axi_rd_arb ── AXI4 read channel     (client 0: TX, client 1: RX)
 //   nic_rx_path ─┴─ nic_axi_wr_arb ── AXI4 write channel
@@ -822,222 +822,90 @@ module nic_top #(
   assign csr_rdata[32*SlvPort +: 32] = port_r.data;
 
   // ======================================================================================
-  // txq[q]: transmit queue registers, interrupt moderation and counters
+  // txq[q] and rxq[q]: queue registers, interrupt moderation and counters (nic_queue_csr),
+  // one block per queue, transmit queues first (CSR slave SlvTxq + i, interrupt bit i)
   // ======================================================================================
-  logic [NumTxQ-1:0] txq_irq, txq_busy;
+  localparam int unsigned NumQ = NumTxQ + NumRxQ;
+  logic [NumQ-1:0]    q_enable, q_running, q_irq, q_busy;
+  logic [NumQ*64-1:0] q_ring_base, q_cpl_base;
+  logic [NumQ*4-1:0]  q_log2, q_err;
+  logic [NumQ*16-1:0] q_prod, q_cons;
 
-  for (genvar q = 0; q < NumTxQ; q++) begin : g_txq
-    nic_hw_pkg::txq_regs_t regs, hw, pulse;
-    nic_pkg::axil_b_t      b;
-    nic_pkg::axil_r_t      r;
-    logic [nic_hw_pkg::TXQ_NUM_REGS-1:0] wr, rd;
-    logic        hit, ok;
-    logic [31:0] packets_q, drops_q, errors_q, bytes_hi_q;
-    logic [63:0] bytes_q;
+  assign txq_enable    = q_enable[NumTxQ-1:0];
+  assign rxq_enable    = q_enable[NumQ-1:NumTxQ];
+  assign txq_ring_base = q_ring_base[NumTxQ*64-1:0];
+  assign rxq_ring_base = q_ring_base[NumQ*64-1:NumTxQ*64];
+  assign txq_cpl_base  = q_cpl_base[NumTxQ*64-1:0];
+  assign rxq_cpl_base  = q_cpl_base[NumQ*64-1:NumTxQ*64];
+  assign txq_log2      = q_log2[NumTxQ*4-1:0];
+  assign rxq_log2      = q_log2[NumQ*4-1:NumTxQ*4];
+  assign txq_prod      = q_prod[NumTxQ*16-1:0];
+  assign rxq_prod      = q_prod[NumQ*16-1:NumTxQ*16];
+  assign q_cons        = {rxq_cons, txq_cons};
+  assign q_running     = {rxq_running, txq_running};
+  assign q_err         = {rxq_err, txq_err};
 
-    assign txq_enable[q]               = regs.ctrl.enable;
-    assign txq_ring_base[64*q +: 64]   = {regs.ring_hi.value, regs.ring_lo.value};
-    assign txq_cpl_base[64*q +: 64]    = {regs.cpl_hi.value, regs.cpl_lo.value};
-    assign txq_log2[4*q +: 4]          = regs.ring_size.log2;
-    assign txq_prod[16*q +: 16]        = regs.prod.index;
+  for (genvar i = 0; i < NumQ; i++) begin : g_queue
+    logic        cpl, cpl_err, drop;
+    logic [31:0] cpl_bytes;
 
-    // A completion of this queue; without error it counts as a packet.  Every transmit error
-    // completion drops its frame (or, for a late segmentation fault, its tail).
-    assign hit = ev_tx_cpl_q && ev_tx_cpl_queue_q == 16'(q);
-    assign ok  = hit && !ev_tx_cpl_err_q;
-
-    always_ff @(posedge clk_i) begin
-      if (rst_i) begin
-        packets_q  <= '0;
-        bytes_q    <= '0;
-        drops_q    <= '0;
-        errors_q   <= '0;
-        bytes_hi_q <= '0;
-      end else begin
-        if (ok) begin
-          packets_q <= packets_q + 32'd1;
-          bytes_q   <= bytes_q + 64'(ev_tx_cpl_bytes_q);
-        end
-        if (hit && ev_tx_cpl_err_q) begin
-          drops_q  <= drops_q + 32'd1;
-          errors_q <= errors_q + 32'd1;
-        end
-        if (rd[nic_hw_pkg::TXQ_BYTES_LO_IDX]) bytes_hi_q <= bytes_q[63:32];
-      end
+    if (i < NumTxQ) begin : g_tx
+      // Every transmit error completion drops its frame (or, for a late segmentation fault,
+      // its tail).
+      assign cpl       = ev_tx_cpl_q && ev_tx_cpl_queue_q == 16'(i);
+      assign cpl_err   = ev_tx_cpl_err_q;
+      assign cpl_bytes = ev_tx_cpl_bytes_q;
+      assign drop      = cpl && ev_tx_cpl_err_q;
+    end else begin : g_rx
+      // Frames steered here and dropped for want of buffers (bad frames are the port's).
+      assign cpl       = ev_rx_cpl_q && ev_rx_cpl_queue_q == 16'(i - NumTxQ);
+      assign cpl_err   = ev_rx_cpl_err_q;
+      assign cpl_bytes = ev_rx_cpl_bytes_q;
+      assign drop      = ev_drop_q && ev_drop_nobuf_q && ev_drop_queue_q == 16'(i - NumTxQ);
     end
 
-    always_comb begin
-      hw = '0;
-      hw.id             = nic_hw_pkg::txq_id_t'(nic_hw_pkg::TXQ_ID_VALUE);
-      hw.cons.index     = txq_cons[16*q +: 16];
-      hw.status.running = txq_running[q];
-      hw.status.err     = nic_hw_pkg::queue_err_e'(txq_err[4*q +: 4]);
-      hw.packets.value  = packets_q;
-      hw.bytes_lo.value = bytes_q[31:0];
-      hw.bytes_hi.value = bytes_hi_q;
-      hw.drops.value    = drops_q;
-      hw.errors.value   = errors_q;
-    end
-
-    nic_csr_axil #(
-      .NumRegs   (nic_hw_pkg::TXQ_NUM_REGS),
-      .AddrBits  (nic_hw_pkg::TXQ_ADDR_BITS),
-      .WriteMask (nic_hw_pkg::TXQ_WRITE_MASK),
-      .ResetValue(nic_hw_pkg::TXQ_RESET),
-      .PulseMask (nic_hw_pkg::TXQ_PULSE_MASK)
-    ) u_csr (
+    nic_queue_csr #(
+      .IdValue   (i < NumTxQ ? nic_hw_pkg::TXQ_ID_VALUE : nic_hw_pkg::RXQ_ID_VALUE),
+      .WriteMask (i < NumTxQ ? nic_hw_pkg::TXQ_WRITE_MASK : nic_hw_pkg::RXQ_WRITE_MASK),
+      .ResetValue(i < NumTxQ ? nic_hw_pkg::TXQ_RESET : nic_hw_pkg::RXQ_RESET),
+      .PulseMask (i < NumTxQ ? nic_hw_pkg::TXQ_PULSE_MASK : nic_hw_pkg::RXQ_PULSE_MASK)
+    ) u_queue (
       .clk_i,
       .rst_i,
       .s_axil_aw_i     (csr_aw),
-      .s_axil_awvalid_i(csr_awvalid[SlvTxq+q]),
-      .s_axil_awready_o(csr_awready[SlvTxq+q]),
+      .s_axil_awvalid_i(csr_awvalid[SlvTxq+i]),
+      .s_axil_awready_o(csr_awready[SlvTxq+i]),
       .s_axil_w_i      (csr_w),
-      .s_axil_wvalid_i (csr_wvalid[SlvTxq+q]),
-      .s_axil_wready_o (csr_wready[SlvTxq+q]),
-      .s_axil_b_o      (b),
-      .s_axil_bvalid_o (csr_bvalid[SlvTxq+q]),
-      .s_axil_bready_i (csr_bready[SlvTxq+q]),
+      .s_axil_wvalid_i (csr_wvalid[SlvTxq+i]),
+      .s_axil_wready_o (csr_wready[SlvTxq+i]),
+      .s_axil_bresp_o  (csr_bresp[2*(SlvTxq+i) +: 2]),
+      .s_axil_bvalid_o (csr_bvalid[SlvTxq+i]),
+      .s_axil_bready_i (csr_bready[SlvTxq+i]),
       .s_axil_ar_i     (csr_ar),
-      .s_axil_arvalid_i(csr_arvalid[SlvTxq+q]),
-      .s_axil_arready_o(csr_arready[SlvTxq+q]),
-      .s_axil_r_o      (r),
-      .s_axil_rvalid_o (csr_rvalid[SlvTxq+q]),
-      .s_axil_rready_i (csr_rready[SlvTxq+q]),
-      .regs_o          (regs),
-      .hw_i            (hw),
-      .wr_pulse_o      (pulse),
-      .wr_o            (wr),
-      .rd_o            (rd)
+      .s_axil_arvalid_i(csr_arvalid[SlvTxq+i]),
+      .s_axil_arready_o(csr_arready[SlvTxq+i]),
+      .s_axil_rresp_o  (csr_rresp[2*(SlvTxq+i) +: 2]),
+      .s_axil_rdata_o  (csr_rdata[32*(SlvTxq+i) +: 32]),
+      .s_axil_rvalid_o (csr_rvalid[SlvTxq+i]),
+      .s_axil_rready_i (csr_rready[SlvTxq+i]),
+      .enable_o        (q_enable[i]),
+      .ring_base_o     (q_ring_base[64*i +: 64]),
+      .cpl_base_o      (q_cpl_base[64*i +: 64]),
+      .log2_o          (q_log2[4*i +: 4]),
+      .prod_o          (q_prod[16*i +: 16]),
+      .cons_i          (q_cons[16*i +: 16]),
+      .running_i       (q_running[i]),
+      .err_i           (q_err[4*i +: 4]),
+      .cpl_i           (cpl),
+      .cpl_err_i       (cpl_err),
+      .cpl_bytes_i     (cpl_bytes),
+      .drop_i          (drop),
+      .irq_o           (q_irq[i]),
+      .busy_o          (q_busy[i])
     );
-
-    assign csr_bresp[2*(SlvTxq+q) +: 2]   = b.resp;
-    assign csr_rresp[2*(SlvTxq+q) +: 2]   = r.resp;
-    assign csr_rdata[32*(SlvTxq+q) +: 32] = r.data;
-
-    nic_irq_mod u_irq (
-      .clk_i,
-      .rst_i,
-      .enable_i(regs.ctrl.enable),
-      .cpl_i   (hit),
-      .pkts_i  (regs.irq.pkts),
-      .cycles_i(regs.irq_time.cycles),
-      .arm_i   (pulse.irq.arm),
-      .irq_o   (txq_irq[q]),
-      .busy_o  (txq_busy[q])
-    );
-
-    logic unused;
-    assign unused = ^{regs, pulse, wr, rd};
   end
 
-  // ======================================================================================
-  // rxq[q]: receive queue registers, interrupt moderation and counters
-  // ======================================================================================
-  logic [NumRxQ-1:0] rxq_irq, rxq_busy;
-
-  for (genvar q = 0; q < NumRxQ; q++) begin : g_rxq
-    nic_hw_pkg::rxq_regs_t regs, hw, pulse;
-    nic_pkg::axil_b_t      b;
-    nic_pkg::axil_r_t      r;
-    logic [nic_hw_pkg::RXQ_NUM_REGS-1:0] wr, rd;
-    logic        hit, ok, drop;
-    logic [31:0] packets_q, drops_q, errors_q, bytes_hi_q;
-    logic [63:0] bytes_q;
-
-    assign rxq_enable[q]             = regs.ctrl.enable;
-    assign rxq_ring_base[64*q +: 64] = {regs.ring_hi.value, regs.ring_lo.value};
-    assign rxq_cpl_base[64*q +: 64]  = {regs.cpl_hi.value, regs.cpl_lo.value};
-    assign rxq_log2[4*q +: 4]        = regs.ring_size.log2;
-    assign rxq_prod[16*q +: 16]      = regs.prod.index;
-
-    assign hit  = ev_rx_cpl_q && ev_rx_cpl_queue_q == 16'(q);
-    assign ok   = hit && !ev_rx_cpl_err_q;
-    // Frames steered here and dropped for want of buffers (bad frames are the port's).
-    assign drop = ev_drop_q && ev_drop_nobuf_q && ev_drop_queue_q == 16'(q);
-
-    always_ff @(posedge clk_i) begin
-      if (rst_i) begin
-        packets_q  <= '0;
-        bytes_q    <= '0;
-        drops_q    <= '0;
-        errors_q   <= '0;
-        bytes_hi_q <= '0;
-      end else begin
-        if (ok) begin
-          packets_q <= packets_q + 32'd1;
-          bytes_q   <= bytes_q + 64'(ev_rx_cpl_bytes_q);
-        end
-        if (drop) drops_q <= drops_q + 32'd1;
-        if (hit && ev_rx_cpl_err_q) errors_q <= errors_q + 32'd1;
-        if (rd[nic_hw_pkg::RXQ_BYTES_LO_IDX]) bytes_hi_q <= bytes_q[63:32];
-      end
-    end
-
-    always_comb begin
-      hw = '0;
-      hw.id             = nic_hw_pkg::rxq_id_t'(nic_hw_pkg::RXQ_ID_VALUE);
-      hw.cons.index     = rxq_cons[16*q +: 16];
-      hw.status.running = rxq_running[q];
-      hw.status.err     = nic_hw_pkg::queue_err_e'(rxq_err[4*q +: 4]);
-      hw.packets.value  = packets_q;
-      hw.bytes_lo.value = bytes_q[31:0];
-      hw.bytes_hi.value = bytes_hi_q;
-      hw.drops.value    = drops_q;
-      hw.errors.value   = errors_q;
-    end
-
-    nic_csr_axil #(
-      .NumRegs   (nic_hw_pkg::RXQ_NUM_REGS),
-      .AddrBits  (nic_hw_pkg::RXQ_ADDR_BITS),
-      .WriteMask (nic_hw_pkg::RXQ_WRITE_MASK),
-      .ResetValue(nic_hw_pkg::RXQ_RESET),
-      .PulseMask (nic_hw_pkg::RXQ_PULSE_MASK)
-    ) u_csr (
-      .clk_i,
-      .rst_i,
-      .s_axil_aw_i     (csr_aw),
-      .s_axil_awvalid_i(csr_awvalid[SlvRxq+q]),
-      .s_axil_awready_o(csr_awready[SlvRxq+q]),
-      .s_axil_w_i      (csr_w),
-      .s_axil_wvalid_i (csr_wvalid[SlvRxq+q]),
-      .s_axil_wready_o (csr_wready[SlvRxq+q]),
-      .s_axil_b_o      (b),
-      .s_axil_bvalid_o (csr_bvalid[SlvRxq+q]),
-      .s_axil_bready_i (csr_bready[SlvRxq+q]),
-      .s_axil_ar_i     (csr_ar),
-      .s_axil_arvalid_i(csr_arvalid[SlvRxq+q]),
-      .s_axil_arready_o(csr_arready[SlvRxq+q]),
-      .s_axil_r_o      (r),
-      .s_axil_rvalid_o (csr_rvalid[SlvRxq+q]),
-      .s_axil_rready_i (csr_rready[SlvRxq+q]),
-      .regs_o          (regs),
-      .hw_i            (hw),
-      .wr_pulse_o      (pulse),
-      .wr_o            (wr),
-      .rd_o            (rd)
-    );
-
-    assign csr_bresp[2*(SlvRxq+q) +: 2]   = b.resp;
-    assign csr_rresp[2*(SlvRxq+q) +: 2]   = r.resp;
-    assign csr_rdata[32*(SlvRxq+q) +: 32] = r.data;
-
-    nic_irq_mod u_irq (
-      .clk_i,
-      .rst_i,
-      .enable_i(regs.ctrl.enable),
-      .cpl_i   (hit),
-      .pkts_i  (regs.irq.pkts),
-      .cycles_i(regs.irq_time.cycles),
-      .arm_i   (pulse.irq.arm),
-      .irq_o   (rxq_irq[q]),
-      .busy_o  (rxq_busy[q])
-    );
-
-    logic unused;
-    assign unused = ^{regs, pulse, wr, rd};
-  end
-
-  assign irq_o = {rxq_irq, txq_irq};
+  assign irq_o = q_irq;
 
   // ======================================================================================
   // Idle
@@ -1056,7 +924,7 @@ module nic_top #(
   end
 
   assign idle_o = tx_idle && rx_idle && rd_arb_idle && wr_arb_idle && !ev_any &&
-                  (txq_busy == '0) && (rxq_busy == '0) && demux_idle && (csr_quiet_q == '0);
+                  (q_busy == '0) && demux_idle && (csr_quiet_q == '0);
 
   // Register bits, strobes and pulses nothing here reads (whole structs, so lint sees every
   // bit used).
