@@ -18,9 +18,9 @@
 #include "coalesce.h"
 #include "core/host_memory.h"
 #include "core/wire.h"
-#include "demo.h"
 #include "mbufnic/device.hpp"
 #include "mbufnic/driver.hpp"
+#include "workload.h"
 
 namespace mbufnic::cli {
 
@@ -126,7 +126,7 @@ int RunReplay(const ReplayOptions &o) {
   }
 
   std::unique_ptr<device::Device> dev =
-      OpenLoopbackCard("replay", o.backend, o.seed, o.out, o.trace);
+      OpenLoopbackCard("replay", o.common.backend, o.common.seed, o.out, o.common.trace);
   if (dev == nullptr) return 2;
 
   // What goes in, in order; what is skipped, and why.
@@ -256,7 +256,7 @@ int RunReplay(const ReplayOptions &o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const std::size_t skipped = cap.snapped + runts + too_long;
 
-  if (o.json) {
+  if (o.common.json) {
     nlohmann::json j;
     j["ok"] = ok;
     j["backend"] = backend;
@@ -314,7 +314,8 @@ int RunReplay(const ReplayOptions &o) {
       l3_good, l3_bad, l4_good, unchecked, vlan);
   fmt::print("  time      {} cycles = {:.1f} us at {:.0f} MHz; {:.2f} s wall\n", cycles,
              static_cast<double>(cycles) / mhz, mhz, wall);
-  const std::size_t show = o.verbose ? diffs.size() : std::min<std::size_t>(diffs.size(), 10);
+  const std::size_t show =
+      o.common.verbose ? diffs.size() : std::min<std::size_t>(diffs.size(), 10);
   for (std::size_t i = 0; i < show; ++i) fmt::print("  differs   {}\n", diffs[i]);
   if (show < diffs.size())
     fmt::print("  ... {} more (--verbose lists them)\n", diffs.size() - show);

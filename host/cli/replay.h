@@ -5,20 +5,17 @@
 #ifndef MBUFNIC_HOST_CLI_REPLAY_H_
 #define MBUFNIC_HOST_CLI_REPLAY_H_
 
-#include <cstdint>
 #include <string>
+
+#include "common.h"
 
 namespace mbufnic::cli {
 
 struct ReplayOptions {
-  std::string in;    // the capture to replay (Ethernet link type)
-  bool tso = false;  // coalesce each TCP flow's segments into TSO sends first (coalesce.h)
-  std::string out;   // the frames the card sent, as a pcap ("" for none)
-  std::string backend = "sim";
-  std::uint64_t seed = 1;
-  std::string trace;  // FST waveform of the card (sim only; "" for none)
-  bool json = false;
-  bool verbose = false;  // every difference, not just the first few
+  CommonOptions common;  // --verbose: every difference, not just the first few
+  std::string in;        // the capture to replay (Ethernet link type)
+  bool tso = false;      // coalesce each TCP flow's segments into TSO sends first (coalesce.h)
+  std::string out;       // the frames the card sent, as a pcap ("" for none)
 };
 
 // Returns the exit code: 0 every frame came back as it went in, 1 some did not, 2 the capture

@@ -177,7 +177,7 @@ struct mbuf *Traffic::NextSend() {
   const FlowSpec &s = f.spec;
   // Bulk flows send whole writes of up to 64 KiB, and now and then a short tail.
   std::uint32_t len;
-  if (s.tso && rng_() % 8 == 0) {
+  if (s.tso && s.tails && rng_() % 8 == 0) {
     len = 1 + static_cast<std::uint32_t>(rng_() % s.mss);
   } else {
     len = s.min_len + static_cast<std::uint32_t>(rng_() % (s.max_len - s.min_len + 1));

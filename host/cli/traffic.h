@@ -44,6 +44,9 @@ struct FlowSpec {
   std::uint16_t vlan = 0;  // VLAN id (1 to 4094) the stack tags with M_VLANTAG; 0: untagged
   std::uint32_t min_len = 1, max_len = 1448;  // payload bytes of a send
   int weight = 1;                             // share of the sends
+  // A TSO flow's sends end a write now and then (one in eight): a short tail of 1 byte to the
+  // MSS, whatever min_len says.  Off: every send is min_len to max_len bytes.
+  bool tails = true;
 };
 
 // The demo's flows: bulk TCP with TSO over IPv4 and IPv6, small TCP sends, UDP over IPv4 and

@@ -394,8 +394,8 @@ TEST(CliReplayTso, ChecksumsUnfilledInTheCaptureAreFilledByTheCard) {
 // Segments the card could not have made from one send go as they are: out of order (here the
 // whole capture reversed), or IPv4 IDs that do not count up.
 TEST(CliReplayTso, SegmentsTheCardCouldNotMakeGoAlone) {
-  const std::string orig = Temp("tso_alone_orig") + ".pcap",
-                    rev = Temp("tso_alone_rev") + ".pcap", ids = Temp("tso_alone_ids") + ".pcap";
+  const std::string orig = Temp("tso_alone_orig") + ".pcap", rev = Temp("tso_alone_rev") + ".pcap",
+                    ids = Temp("tso_alone_ids") + ".pcap";
   const json d = Demo("--backend model --sends 80 --seed 6 --pcap " + orig);
   std::vector<std::vector<std::uint8_t>> frames = mbufnic::rtltest::ReadPcap(orig);
   const json base = ReplayTso(orig, "--backend model");
@@ -484,18 +484,236 @@ TEST(CliErrors, UnwritableCapture) {
 }
 
 TEST(CliHelp, EverySubcommand) {
-  for (const char *args : {"--help", "demo --help", "replay --help", "stat --help"}) {
+  for (const char *args :
+       {"--help", "demo --help", "traffic --help", "replay --help", "stat --help"}) {
     const Ran r = Mbufnic(args);
     EXPECT_EQ(r.status, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << r.out;
   }
 }
 
-TEST(CliStat, PrintsNetstatAndZones) {
-  const Ran r = Mbufnic("stat");
+// ---- mbufnic traffic
+
+// Runs a JSON traffic run and parses its output; fails the test on a non-zero exit or on
+// anything written to stderr (not a terminal here, so no progress line either).
+json Traffic(const std::string &args) {
+  const Ran r = Mbufnic("traffic --json " + args);
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out;
+  return j;
+}
+
+// What every good traffic run must show: everything sent came back, the counts agree.
+void CheckTraffic(const json &j) {
+  EXPECT_TRUE(j["ok"].get<bool>()) << j["failures"].dump();
+  const json &s = j["sent"], &w = j["wire"], &r = j["received"], &c = j["card_counters"];
+  EXPECT_EQ(w["frames"], s["expected_frames"]);
+  EXPECT_EQ(r["frames"], w["frames"]);
+  EXPECT_EQ(r["payload_bytes"], s["payload_bytes"]);
+  EXPECT_EQ(c["port_tx_frames"], w["frames"]);
+  EXPECT_EQ(c["port_rx_frames"], w["frames"]);
+  EXPECT_EQ(r["errors"], 0);
+  EXPECT_EQ(j["dma_violations"], 0);
+  EXPECT_TRUE(j["mbufs_returned"].get<bool>());
+  std::uint64_t sends = 0, frames = 0;
+  for (const json &f : j["flows"]) {
+    sends += f["sends"].get<std::uint64_t>();
+    frames += f["frames"].get<std::uint64_t>();
+    EXPECT_EQ(f["received_bytes"], f["sent_bytes"]) << f.dump();
+  }
+  EXPECT_EQ(sends, s["sends"].get<std::uint64_t>());
+  EXPECT_EQ(frames, r["frames"].get<std::uint64_t>());
+  EXPECT_GT(j["wire_gbps"].get<double>(), 0);
+  EXPECT_GT(j["frames_per_second"].get<double>(), 0);
+}
+
+TEST(CliTraffic, MixedFlowsOnModel) {
+  const json j = Traffic("--backend model -n 2000 --seed 7");
+  CheckTraffic(j);
+  EXPECT_EQ(j["sent"]["sends"], 2000);
+  EXPECT_FALSE(j["stopped_by_time"].get<bool>());
+  EXPECT_GT(j["sent"]["tso_sends"].get<int>(), 0);
+  EXPECT_EQ(j["card_counters"]["tso_requests"], j["sent"]["tso_sends"]);
+  // The default: four flows, TCP and UDP over IPv4 and IPv6.
+  ASSERT_EQ(j["flows"].size(), 4u);
+  const std::vector<std::string> names = {"tcp4-0", "udp4-1", "tcp6-2", "udp6-3"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(j["flows"][i]["name"], names[i]);
+    EXPECT_GT(j["flows"][i]["frames"].get<int>(), 0);
+  }
+}
+
+TEST(CliTraffic, DurationOrCountWhicheverComesFirst) {
+  const json t = Traffic("--backend model --duration 1");
+  CheckTraffic(t);
+  EXPECT_TRUE(t["stopped_by_time"].get<bool>());
+  EXPECT_GT(t["sent"]["sends"].get<int>(), 0);
+  EXPECT_GE(t["wall_seconds"].get<double>(), 1.0);
+  EXPECT_TRUE(t["options"]["sends"].is_null());
+  const json n = Traffic("--backend model --duration 600 -n 50");
+  CheckTraffic(n);
+  EXPECT_FALSE(n["stopped_by_time"].get<bool>());
+  EXPECT_EQ(n["sent"]["sends"], 50);
+}
+
+TEST(CliTraffic, UdpOverIpv6Only) {
+  const json j = Traffic("--backend model --proto udp --ip 6 --flows 3 -n 300");
+  CheckTraffic(j);
+  ASSERT_EQ(j["flows"].size(), 3u);
+  for (const json &f : j["flows"]) {
+    EXPECT_EQ(f["l4"], "udp");
+    EXPECT_EQ(f["l3"], "ipv6");
+    EXPECT_LE(f["max_len"].get<int>(), 1452);  // one datagram in a 1500-byte MTU
+  }
+  EXPECT_EQ(j["sent"]["tso_sends"], 0);
+  EXPECT_EQ(j["sent"]["expected_frames"], 300);  // one frame a datagram
+  EXPECT_EQ(j["received"]["l3_valid"], 0);       // no IPv4 header came back
+  EXPECT_EQ(j["received"]["l4_valid"], 300);
+}
+
+TEST(CliTraffic, SizesVlanAndSoftwareOffloads) {
+  const json j = Traffic(
+      "--backend model --proto tcp --size 3000-5000 --vlan 42 --no-offloads --flows 2 -n 200");
+  CheckTraffic(j);
+  EXPECT_EQ(j["received"]["vlan"], j["received"]["frames"]);
+  EXPECT_EQ(j["flows"][0]["name"], "tcp4-0-vlan42");
+  // Every send is above the MSS: a TSO request each, done by the driver.
+  EXPECT_EQ(j["sent"]["tso_sends"], 200);
+  EXPECT_EQ(j["driver"]["sw_tso"], 200);
+  EXPECT_EQ(j["card_counters"]["tso_requests"], 0);
+  const double per_send = j["sent"]["payload_bytes"].get<double>() / 200;
+  EXPECT_GE(per_send, 3000);
+  EXPECT_LE(per_send, 5000);
+}
+
+TEST(CliTraffic, JumboFramesOnlyWithAJumboMtu) {
+  const Ran no = Mbufnic("traffic --backend model --size 9000 --no-tso");
+  EXPECT_EQ(no.status, 2);
+  EXPECT_NE(no.err.find("--mtu"), std::string::npos) << no.err;
+  EXPECT_TRUE(no.out.empty()) << no.out;
+  const json j =
+      Traffic("--backend model --proto tcp --no-tso --mtu 9000 --mss 8948 --size 8000-8948 -n 200");
+  CheckTraffic(j);
+  EXPECT_EQ(j["sent"]["tso_sends"], 0);
+  EXPECT_EQ(j["wire"]["frames"], 200);  // one frame a send
+  EXPECT_GT(j["wire"]["bytes"].get<double>() / 200, 8000);
+}
+
+TEST(CliTraffic, SeedReproducesTheCounts) {
+  auto counts = [](const json &j) {
+    json c = {{"sent", j["sent"]}, {"wire", j["wire"]}, {"received", j["received"]}};
+    for (const json &f : j["flows"]) c["flows"].push_back({f["sends"], f["sent_bytes"]});
+    return c;
+  };
+  const std::string args = "--backend model -n 400 --flows 6 --seed ";
+  const json a = Traffic(args + "21"), b = Traffic(args + "21"), c = Traffic(args + "22");
+  EXPECT_EQ(counts(a), counts(b));
+  EXPECT_NE(counts(a), counts(c));
+}
+
+TEST(CliTraffic, SummaryForPeopleAndTheProgressLine) {
+  const Ran r = Mbufnic("traffic --backend model -n 200 -v");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("every packet came back intact"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("frames and"), std::string::npos) << r.out;  // the rate line
+  EXPECT_NE(r.out.find("udp6-3"), std::string::npos) << r.out;      // --verbose table
+  EXPECT_TRUE(r.err.empty()) << r.err;  // stderr is no terminal: no progress line
+  const Ran p = Mbufnic("traffic --backend model --duration 0.5 --progress");
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_NE(p.err.find("\r["), std::string::npos) << p.err;
+  EXPECT_NE(p.err.find("Gb/s simulated"), std::string::npos) << p.err;
+}
+
+TEST(CliTraffic, BadArguments) {
+  for (const char *args :
+       {"--flows 0", "--flows 65", "--size 0", "--size 10-5", "--size x", "--size 100000",
+        "--vlan 5000", "--vlan 0", "--proto foo", "--ip 5", "--mss 10", "--mss 9000",
+        "--duration 0", "--sends 0", "--progress --no-progress", "--bogus"}) {
+    const Ran r = Mbufnic(std::string("traffic --backend model ") + args);
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_FALSE(r.err.empty()) << args << ": no message";
+    EXPECT_TRUE(r.out.empty()) << args << ": " << r.out;
+  }
+  for (const char *backend : {"nosuch", "xrt:0"}) {
+    const Ran r = Mbufnic(std::string("traffic -n 5 --backend ") + backend);
+    EXPECT_EQ(r.status, 2) << backend;
+    EXPECT_NE(r.err.find(std::string("device '") + backend + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("this build has: "), std::string::npos) << r.err;
+  }
+}
+
+TEST(CliTraffic, OnSim) {
+  if (!HaveSim()) GTEST_SKIP() << "this build has no sim backend";
+  const json j = Traffic("-n 200 --seed 3");
+  EXPECT_EQ(j["backend"], "sim");
+  CheckTraffic(j);
+  EXPECT_EQ(j["sent"]["sends"], 200);
+}
+
+// ---- mbufnic stat
+
+TEST(CliStat, FreshCardZeroCountersAndTheMbufTable) {
+  const Ran r = Mbufnic("stat --backend model");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("nothing sent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rx_drop_nobuf"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("queue counters"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mbufs in use"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("mbuf_cluster"), std::string::npos) << r.out;  // vmstat -z: only with -v
+  const json j = json::parse(Mbufnic("stat --backend model --json").out);
+  for (const auto &[name, value] : j["card_counters"].items()) EXPECT_EQ(value, 0) << name;
+  EXPECT_EQ(j["queues"].size(), 8u);
+  EXPECT_EQ(j["zones"][1]["name"], "mbuf_cluster");
+}
+
+TEST(CliStat, VerboseAddsVmstatZ) {
+  const Ran r = Mbufnic("stat --backend model -v");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("mbufs in use"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mbuf_cluster"), std::string::npos) << r.out;
+}
+
+void CheckStatAfterSends(const std::string &args) {
+  const Ran r = Mbufnic("stat --json " + args);
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json j = json::parse(r.out);
+  const json &c = j["card_counters"];
+  EXPECT_GT(c["port_tx_frames"].get<int>(), 0);
+  EXPECT_EQ(c["port_rx_frames"], c["port_tx_frames"]);
+  EXPECT_EQ(c["csum_tx_frames"], c["port_tx_frames"]);
+  EXPECT_GT(c["csum_rx_frames"].get<int>(), 0);
+  EXPECT_GT(c["tso_requests"].get<int>(), 0);
+  EXPECT_GT(c["tso_segments"].get<int>(), c["tso_requests"].get<int>());
+  EXPECT_EQ(j["queues"][0]["txq_packets"], j["sends"]);
+  EXPECT_EQ(j["queues"][0]["rxq_packets"], c["port_rx_frames"]);
+  EXPECT_EQ(j["queues"][1]["txq_packets"], 0);
+}
+
+TEST(CliStat, AfterSendsOnModel) { CheckStatAfterSends("--backend model --sends 50"); }
+
+TEST(CliStat, AfterSendsOnSim) {
+  if (!HaveSim()) GTEST_SKIP() << "this build has no sim backend";
+  CheckStatAfterSends("--sends 50");
+}
+
+TEST(CliStat, AfterADemoOrTrafficRun) {
+  const Ran d = Mbufnic("demo --backend model --sends 20 --no-pcap --stat -v");
+  EXPECT_EQ(d.status, 0) << d.err;
+  EXPECT_NE(d.out.find("queue counters"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("mbuf_cluster"), std::string::npos) << d.out;
+  const json t = Traffic("--backend model -n 20 --stat");
+  EXPECT_EQ(t["stat"]["card_counters"], t["card_counters"]);
+  EXPECT_EQ(t["stat"]["zones"].size(), 6u);
+}
+
+TEST(CliStat, BadArguments) {
+  for (const char *args : {"stat --sends -1", "stat --sends x", "stat --backend nosuch"}) {
+    const Ran r = Mbufnic(args);
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_FALSE(r.err.empty()) << args;
+  }
 }
 
 }  // namespace
