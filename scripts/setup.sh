@@ -16,6 +16,7 @@ packages=(
   libpcap-dev
   verilator zlib1g-dev              # RTL models (Verilator's FST writer needs zlib)
   tshark                            # independent check of what goes on the wire
+  gnuplot-nox                       # `mbufnic bench` plots
 )
 
 missing=()

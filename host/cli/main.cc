@@ -8,6 +8,8 @@
 //                   terminal (traffic_cmd.h)
 //   mbufnic replay  a capture's frames through the card as they are (or, with --tso, its TCP
 //                   segments put back into TSO sends), compared with what comes back (replay.h)
+//   mbufnic bench   transmit and receive throughput at a range of frame sizes: a table and a
+//                   gnuplot plot (bench.h)
 //   mbufnic stat    the card's counters read through its CSRs, and netstat -m / vmstat -z style
 //                   statistics of the mbuf runtime, on a fresh card or after some sends
 //                   (stat_cmd.h)
@@ -15,14 +17,16 @@
 // Every subcommand takes --backend, --seed, --trace, --json, --verbose and --help; the run
 // they share lives in workload.h.
 //
-// Exit codes: 0 done (demo, traffic: every check passed), 1 a check failed, 2 bad arguments or
-// a card that cannot be opened (with a message on stderr).
+// Exit codes: 0 done (demo, traffic: every check passed), 1 a check failed (bench: a
+// measurement or gnuplot failed), 2 bad arguments or a card that cannot be opened (with a
+// message on stderr).
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 
+#include "bench.h"
 #include "common.h"
 #include "demo.h"
 #include "mbufnic/device.hpp"
@@ -133,6 +137,10 @@ int main(int argc, char **argv) {
   replay->add_option("-o,--out", replay_opt.out, "Write the frames the card sent to this pcap");
   AddCommon(replay, replay_opt.common, "List every difference");
 
+  mbufnic::cli::BenchOptions bench_opt;
+  CLI::App *bench = mbufnic::cli::AddBenchCommand(app, bench_opt);
+  AddCommon(bench, bench_opt.common, "A line on stderr for every run as it finishes");
+
   mbufnic::cli::StatOptions stat_opt;
   CLI::App *stat = app.add_subcommand(
       "stat", "The card's counters, and netstat -m style statistics of the mbufs");
@@ -159,6 +167,7 @@ int main(int argc, char **argv) {
     tr_opt.progress = tr_progress ? 1 : tr_no_progress ? 0 : -1;
     return mbufnic::cli::RunTraffic(tr_opt);
   }
+  if (*bench) return mbufnic::cli::RunBench(bench_opt);
   if (*replay) return mbufnic::cli::RunReplay(replay_opt);
   return mbufnic::cli::RunStat(stat_opt);
 }

@@ -15,60 +15,21 @@
 #include <vector>
 
 #include "pcap_file.h"
+#include "run_cli.h"
 #include "tshark.h"
 
 namespace {
 
 using nlohmann::json;
 
-struct Ran {
-  int status = -1;  // exit code
-  std::string out, err;
-};
-
-std::string Temp(const std::string &what) {
-  return ::testing::TempDir() + "cli_" + what + "_" + std::to_string(getpid());
-}
-
-std::string Slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// Runs `mbufnic <args>` through the shell; args are simple words (no quoting needed).
-Ran Mbufnic(const std::string &args) {
-  const std::string err = Temp("stderr");
-  const std::string cmd = std::string(MBUFNIC_CLI) + " " + args + " 2>" + err;
-  Ran r;
-  FILE *p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = Slurp(err);
-  std::remove(err.c_str());
-  return r;
-}
-
-bool HaveSim() {
-#ifdef MBUFNIC_HAVE_SIM
-  return true;
-#else
-  return false;
-#endif
-}
+using mbufnic::clitest::HaveSim;
+using mbufnic::clitest::Mbufnic;
+using mbufnic::clitest::Ran;
+using mbufnic::clitest::Slurp;
+using mbufnic::clitest::Temp;
 
 // Runs a JSON demo and parses its output; fails the test on a non-zero exit.
-json Demo(const std::string &args) {
-  const Ran r = Mbufnic("demo --json " + args);
-  EXPECT_EQ(r.status, 0) << r.err << r.out;
-  json j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out;
-  return j;
-}
+json Demo(const std::string &args) { return mbufnic::clitest::MbufnicJson("demo --json " + args); }
 
 const json &Flow(const json &j, const std::string &name) {
   for (const json &f : j["flows"]) {
