@@ -6,7 +6,8 @@
 // block's masks.  nic_top has one instance per queue, transmit queues first.
 //
 // Counters (wrap at 32 bits; bytes at 64, its high half latched when the low half is read so
-// the pair reads as one value):
+// the pair reads as one value; the low half's carry reaches the high half a cycle later, and a
+// latch in that cycle counts it):
 //   packets, bytes  completions without error (cpl_i && !cpl_err_i), bytes from cpl_bytes_i
 //   errors          completions with an error
 //   drops           frames of this queue dropped (drop_i): for transmit the erroring
@@ -68,7 +69,9 @@ module nic_queue_csr #(
   nic_pkg::axil_r_t      r;
   logic [NumRegs-1:0]    wr, rd;
   logic [31:0]           packets_q, drops_q, errors_q, bytes_hi_q;
-  logic [63:0]           bytes_q;
+  logic [31:0]           bytes_lo_q, bytes_up_q;  // the 64-bit count, upper half a cycle behind
+  logic                  carry_q;                 // owed to bytes_up_q
+  logic                  irq_busy;
 
   assign enable_o    = regs.ctrl.enable;
   assign ring_base_o = {regs.ring_hi.value, regs.ring_lo.value};
@@ -79,18 +82,24 @@ module nic_queue_csr #(
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       packets_q  <= '0;
-      bytes_q    <= '0;
+      bytes_lo_q <= '0;
+      bytes_up_q <= '0;
+      carry_q    <= 1'b0;
       drops_q    <= '0;
       errors_q   <= '0;
       bytes_hi_q <= '0;
     end else begin
+      // Two 32-bit adds rather than one 64-bit carry chain: the chain was this block's
+      // longest path.
+      carry_q <= 1'b0;
       if (cpl_i && !cpl_err_i) begin
-        packets_q <= packets_q + 32'd1;
-        bytes_q   <= bytes_q + 64'(cpl_bytes_i);
+        packets_q              <= packets_q + 32'd1;
+        {carry_q, bytes_lo_q}  <= {1'b0, bytes_lo_q} + {1'b0, cpl_bytes_i};
       end
+      if (carry_q) bytes_up_q <= bytes_up_q + 32'd1;
       if (drop_i) drops_q <= drops_q + 32'd1;
       if (cpl_i && cpl_err_i) errors_q <= errors_q + 32'd1;
-      if (rd[nic_hw_pkg::TXQ_BYTES_LO_IDX]) bytes_hi_q <= bytes_q[63:32];
+      if (rd[nic_hw_pkg::TXQ_BYTES_LO_IDX]) bytes_hi_q <= bytes_up_q + 32'(carry_q);
     end
   end
 
@@ -101,7 +110,7 @@ module nic_queue_csr #(
     hw.status.running = running_i;
     hw.status.err     = nic_hw_pkg::queue_err_e'(err_i);
     hw.packets.value  = packets_q;
-    hw.bytes_lo.value = bytes_q[31:0];
+    hw.bytes_lo.value = bytes_lo_q;
     hw.bytes_hi.value = bytes_hi_q;
     hw.drops.value    = drops_q;
     hw.errors.value   = errors_q;
@@ -151,8 +160,11 @@ module nic_queue_csr #(
     .cycles_i(regs.irq_time.cycles),
     .arm_i   (pulse.irq.arm),
     .irq_o,
-    .busy_o
+    .busy_o  (irq_busy)
   );
+
+  // A carry still owed needs its cycle (nic_top's idle_o would otherwise let it wait).
+  assign busy_o = irq_busy || carry_q;
 
   logic unused;
   assign unused = ^{regs, pulse, wr, rd};
