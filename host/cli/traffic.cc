@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "mbufnic/cksum.h"
+#include "offload/wire.h"
 
 namespace mbufnic::cli {
 
@@ -32,8 +33,8 @@ constexpr std::array<std::uint8_t, 12> kMacs = {0x02, 0, 0, 0, 0, 0x02,   // des
 
 int L3Len(L3 l3) { return l3 == L3::kIpv4 ? 20 : 40; }
 
-std::uint16_t Get16(const std::uint8_t *p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t Get32(const std::uint8_t *p) { return std::uint32_t{Get16(p)} << 16 | Get16(p + 2); }
+using offload::Get16;
+using offload::Get32;
 
 // The pseudo-header sum with the length, folded, not complemented: in_pseudo(src, dst,
 // htons(len + proto)) for IPv4, in6_cksum_pseudo(ip6, len, proto, 0) for IPv6.  `l3` points at

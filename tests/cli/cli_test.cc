@@ -445,8 +445,8 @@ TEST(CliErrors, UnwritableCapture) {
 }
 
 TEST(CliHelp, EverySubcommand) {
-  for (const char *args :
-       {"--help", "demo --help", "traffic --help", "replay --help", "stat --help"}) {
+  for (const char *args : {"--help", "demo --help", "traffic --help", "replay --help",
+                           "stat --help", "bench --help"}) {
     const Ran r = Mbufnic(args);
     EXPECT_EQ(r.status, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << r.out;
