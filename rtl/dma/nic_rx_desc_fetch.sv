@@ -99,117 +99,173 @@ module nic_rx_desc_fetch #(
   logic [MRW:0]   rd_cnt_q [NumQ];
 
   // What each queue could fetch now, and the batch it would read: computed for every queue
-  // each cycle in two register stages (the limits, then their minimum), so the issue stage
-  // only picks and copies.  A queue's batch is two cycles old; a queue that issued is skipped
-  // for two cycles (its fetch position moved), and the others can only be more eager now than
-  // the registers say (prod and the consumer index only move forward).
-  logic [NumQ-1:0] want;
-  logic [15:0]     posted_unf [NumQ];
-  logic [15:0]     cached [NumQ];
-  logic [16:0]     room [NumQ];
+  // each cycle in four register stages, so that no stage has more than one carry chain and the
+  // issue stage only picks and copies:
+  //   S1  from the pointers: descriptors posted and not fetched, descriptors cached, to the
+  //       ring's end; the ring address's low bits;
+  //   S2  each saturated to 9 bits, the cache's room; the whole address and its distance to
+  //       4 KiB;
+  //   S3  whether the queue wants a batch (something posted, and room for a whole batch or
+  //       for all that is posted: the 9-bit saturated counts decide it exactly, since a room
+  //       of 256 or more always takes a whole batch); the smaller of FetchDescs and what is
+  //       posted, and of the room and the ring's end;
+  //   S4  the smallest of those two and the 4 KiB limit, with its length in beats chosen by
+  //       the same comparisons (beats grow with descriptors) while the three sums are formed.
+  // A queue's batch is four cycles old; a queue that issued or was (re)started is skipped for
+  // four cycles (its fetch position moved), and the others can only be more eager now than the registers say
+  // (prod and the consumer index only move forward).
+  logic [15:0]     posted [NumQ], cached [NumQ];
   logic [16:0]     to_end [NumQ];
+  logic [20:0]     addr_lo [NumQ];
+  logic [DpbW:0]   lane [NumQ];
+  logic [15:0]     posted16_q [NumQ], cached16_q [NumQ];
+  logic [16:0]     end17_q [NumQ];
+  logic [20:0]     addr_lo_q [NumQ];
+  logic [DpbW:0]   lane1_q [NumQ], lane2_q [NumQ], lane_q [NumQ];
   logic [63:0]     addr [NumQ];
   logic [8:0]      to_4k [NumQ];
-  logic [8:0]      n_a [NumQ], n_b [NumQ], n_c [NumQ], n [NumQ], lines [NumQ];
-  logic [DpbW:0]   lane [NumQ];
   logic [8:0]      posted9_q [NumQ], room9_q [NumQ], end9_q [NumQ], to_4k_q [NumQ];
-  logic [63:0]     addr1_q [NumQ];
-  logic [NumQ-1:0] want1_q;
+  logic [63:0]     addr2_q [NumQ], addr3_q [NumQ];
+  logic [NumQ-1:0] want;
+  logic [8:0]      n_a [NumQ], n_b [NumQ];
+  logic [8:0]      n_a_q [NumQ], n_b_q [NumQ], to_4k3_q [NumQ];
+  logic [NumQ-1:0] want3_q;
+  // For idle_o only: S3's want speaks of the pointers two cycles ago, so the block looks idle
+  // only once the queue inputs have held still for three cycles (its own fetch positions move
+  // only by a read, which keeps it busy until answered).
+  logic [15:0]     prod1_q [NumQ], cons1_q [NumQ];
+  logic [NumQ-1:0] run1_q;
+  logic            in_chg, chg1_q, chg2_q, chg3_q;
+  logic [8:0]      l_a [NumQ], l_b [NumQ], l_c [NumQ], n [NumQ], len [NumQ];
 
-  // The smaller of two counts, each saturated to 9 bits first.
+  // A count saturated to 9 bits.
   function automatic logic [8:0] sat9(logic [16:0] v);
     sat9 = (v > 17'd256) ? 9'd256 : v[8:0];
   endfunction
   function automatic logic [8:0] min9(logic [8:0] a, logic [8:0] b);
     min9 = (a < b) ? a : b;
   endfunction
+  // Beats of a read of `cnt` descriptors from lane `ln` on (from the line holding the first to
+  // the line holding the last), less one: AXI's arlen.
+  function automatic logic [8:0] beats_m1(logic [DpbW:0] ln, logic [8:0] cnt);
+    beats_m1 = ((9'(ln) + cnt + 9'(Dpb - 1)) >> $clog2(Dpb)) - 9'd1;
+  endfunction
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      posted_unf[q] = (q_prod_i[q*16 +: 16] - fetch_q[q]) & q_mask_i[q*16 +: 16];
-      cached[q]     = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
-      room[q]       = 17'(CacheDescs) - {1'b0, cached[q]};
-      want[q]       = q_running_i[q] && !q_start_i[q] && posted_unf[q] != '0 &&
-                      (room[q] >= 17'(FetchDescs) || room[q] >= {1'b0, posted_unf[q]});
-      to_end[q]     = {1'b0, q_mask_i[q*16 +: 16]} - {1'b0, fetch_q[q]} + 17'd1;
-      addr[q]       = q_ring_base_i[q*64 +: 64] + {44'd0, fetch_q[q], 4'd0};
-      to_4k[q]      = 9'd256 - {1'b0, addr[q][11:4]};
-      // A batch stops at FetchDescs, what is posted, the cache's room, the ring's end and 4 KiB.
-      n_a[q]        = min9(9'(FetchDescs), posted9_q[q]);
-      n_b[q]        = min9(room9_q[q], end9_q[q]);
-      n_c[q]        = min9(n_a[q], n_b[q]);
-      n[q]          = min9(n_c[q], to_4k_q[q]);
-      // Beats: from the line holding the first descriptor to the line holding the last.
-      lane[q]       = (DpbW + 1)'(fetch_q[q]) & (DpbW + 1)'(Dpb - 1);
-      lines[q]      = (9'(lane[q]) + n[q] + 9'(Dpb - 1)) >> $clog2(Dpb);
+      // S1
+      posted[q]  = (q_prod_i[q*16 +: 16] - fetch_q[q]) & q_mask_i[q*16 +: 16];
+      cached[q]  = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
+      to_end[q]  = {1'b0, q_mask_i[q*16 +: 16]} - {1'b0, fetch_q[q]} + 17'd1;
+      addr_lo[q] = {1'b0, q_ring_base_i[q*64 +: 20]} + {1'b0, fetch_q[q], 4'd0};
+      lane[q]    = (DpbW + 1)'(fetch_q[q]) & (DpbW + 1)'(Dpb - 1);
+      // S2
+      addr[q]    = {q_ring_base_i[q*64 + 20 +: 44] + 44'(addr_lo_q[q][20]), addr_lo_q[q][19:0]};
+      to_4k[q]   = 9'd256 - {1'b0, addr_lo_q[q][11:4]};
+      // S3
+      want[q]    = q_running_i[q] && !q_start_i[q] && posted9_q[q] != '0 &&
+                   (room9_q[q] >= 9'(FetchDescs) || room9_q[q] >= posted9_q[q]);
+      n_a[q]     = min9(9'(FetchDescs), posted9_q[q]);
+      n_b[q]     = min9(room9_q[q], end9_q[q]);
+      // S4
+      l_a[q]     = beats_m1(lane_q[q], n_a_q[q]);
+      l_b[q]     = beats_m1(lane_q[q], n_b_q[q]);
+      l_c[q]     = beats_m1(lane_q[q], to_4k3_q[q]);
+      if (n_a_q[q] <= n_b_q[q] && n_a_q[q] <= to_4k3_q[q]) begin
+        n[q]   = n_a_q[q];
+        len[q] = l_a[q];
+      end else if (n_b_q[q] <= to_4k3_q[q]) begin
+        n[q]   = n_b_q[q];
+        len[q] = l_b[q];
+      end else begin
+        n[q]   = to_4k3_q[q];
+        len[q] = l_c[q];
+      end
     end
   end
 
-  logic [NumQ-1:0] want_q, block_q, block2_q, elig;
-  logic [8:0]      n_q [NumQ], lines_q [NumQ];
+  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, block4_q, elig;
+  logic [8:0]      n_q [NumQ], len_q [NumQ];
   logic [63:0]     addr_q [NumQ];
 
   always_ff @(posedge clk_i) begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      posted9_q[q] <= sat9({1'b0, posted_unf[q]});
-      room9_q[q]   <= sat9(room[q]);
-      end9_q[q]    <= sat9(to_end[q]);
-      to_4k_q[q]   <= to_4k[q];
-      addr1_q[q]   <= addr[q];
-      n_q[q]       <= n[q];
-      lines_q[q]   <= lines[q];
-      addr_q[q]    <= addr1_q[q];
+      posted16_q[q] <= posted[q];
+      cached16_q[q] <= cached[q];
+      end17_q[q]    <= to_end[q];
+      addr_lo_q[q]  <= addr_lo[q];
+      lane1_q[q]    <= lane[q];
+      posted9_q[q]  <= sat9({1'b0, posted16_q[q]});
+      room9_q[q]    <= sat9(17'(CacheDescs) - {1'b0, cached16_q[q]});
+      end9_q[q]     <= sat9(end17_q[q]);
+      to_4k_q[q]    <= to_4k[q];
+      addr2_q[q]    <= addr[q];
+      lane2_q[q]    <= lane1_q[q];
+      n_a_q[q]      <= n_a[q];
+      n_b_q[q]      <= n_b[q];
+      to_4k3_q[q]   <= to_4k_q[q];
+      addr3_q[q]    <= addr2_q[q];
+      lane_q[q]     <= lane2_q[q];
+      n_q[q]        <= n[q];
+      len_q[q]      <= len[q];
+      addr_q[q]     <= addr3_q[q];
     end
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      prod1_q[q] <= q_prod_i[q*16 +: 16];
+      cons1_q[q] <= q_cons_i[q*16 +: 16];
+    end
+    run1_q <= q_running_i;
     if (rst_i) begin
-      want1_q <= '0;
+      want3_q <= '0;
       want_q  <= '0;
+      chg1_q  <= 1'b1;
+      chg2_q  <= 1'b1;
+      chg3_q  <= 1'b1;
     end else begin
-      want1_q <= want;
-      want_q  <= want1_q & want;
+      want3_q <= want;
+      want_q  <= want3_q & want;
+      chg1_q  <= in_chg;
+      chg2_q  <= chg1_q;
+      chg3_q  <= chg2_q;
     end
   end
 
   // ---- Issue: round robin over the queues that want a batch ------------------------------
-  logic          ar_valid_q;
-  logic [63:0]   ar_addr_q;
-  logic [7:0]    ar_len_q;
-  logic          track_room, track_push;
-  logic [QW-1:0] rr_q, pick;
-  logic          pick_v;
-  logic [QW:0]   cand [NumQ];
+  // One-hot throughout: the grant (nic_rr_pick) selects the batch by AND-OR, so no queue
+  // number is decoded on the way to the AR registers.
+  logic            ar_valid_q;
+  logic [63:0]     ar_addr_q;
+  logic [7:0]      ar_len_q;
+  logic            track_room, track_push;
+  logic [NumQ-1:0] last_q, gnt;
+  logic [QW-1:0]   pick;
+  logic            pick_v;
 
-  assign elig = want_q & q_running_i & ~q_start_i & ~block_q & ~block2_q;
+  assign elig = want_q & q_running_i & ~q_start_i & ~block_q & ~block2_q & ~block3_q & ~block4_q;
 
-  // The first eligible queue at or after rr_q (NumQ is small: a short priority chain).
-  always_comb begin
-    pick_v = 1'b0;
-    pick   = '0;
-    for (int unsigned i = 0; i < NumQ; i++) begin
-      cand[i] = {1'b0, rr_q} + (QW + 1)'(i);
-      if (cand[i] >= (QW + 1)'(NumQ)) cand[i] = cand[i] - (QW + 1)'(NumQ);
-      if (!pick_v && elig[cand[i][QW-1:0]]) begin
-        pick_v = 1'b1;
-        pick   = cand[i][QW-1:0];
-      end
-    end
-  end
+  nic_rr_pick #(.Num(NumQ)) u_pick (
+    .req_i (elig),
+    .last_i(last_q),
+    .gnt_o (gnt)
+  );
 
   logic [15:0]   p_fetch;
   logic [63:0]   p_addr;
-  logic [8:0]    p_n, p_lines;
+  logic [8:0]    p_n, p_len;
 
   always_comb begin
+    pick_v  = elig != '0;  // the same as a grant, known before it
+    pick    = '0;
     p_fetch = '0;
     p_addr  = '0;
     p_n     = '0;
-    p_lines = '0;
+    p_len   = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
-      if (pick == QW'(q)) begin
-        p_fetch = fetch_q[q];
-        p_addr  = addr_q[q];
-        p_n     = n_q[q];
-        p_lines = lines_q[q];
-      end
+      pick    = pick | (gnt[q] ? QW'(q) : '0);
+      p_fetch = p_fetch | (fetch_q[q] & {16{gnt[q]}});
+      p_addr  = p_addr | (addr_q[q] & {64{gnt[q]}});
+      p_n     = p_n | (n_q[q] & {9{gnt[q]}});
+      p_len   = p_len | (len_q[q] & {9{gnt[q]}});
     end
   end
 
@@ -218,21 +274,26 @@ module nic_rx_desc_fetch #(
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       ar_valid_q <= 1'b0;
-      rr_q       <= '0;
+      last_q     <= '0;
       block_q    <= '0;
       block2_q   <= '0;
+      block3_q   <= '0;
+      block4_q   <= '0;
     end else begin
-      for (int unsigned q = 0; q < NumQ; q++) block_q[q] <= track_push && pick == QW'(q);
+      // Skipped for four cycles after it issued or (re)started: its batch is stale until then.
+      block_q  <= (track_push ? gnt : '0) | q_start_i;
       block2_q <= block_q;
+      block3_q <= block2_q;
+      block4_q <= block3_q;
       if (m_axi_arready_i) ar_valid_q <= 1'b0;
       if (track_push) begin
         ar_valid_q <= 1'b1;
-        rr_q       <= (pick == QW'(NumQ - 1)) ? '0 : pick + 1'b1;
+        last_q     <= gnt;
       end
     end
     if (track_push) begin
       ar_addr_q <= p_addr;
-      ar_len_q  <= 8'(p_lines - 9'd1);
+      ar_len_q  <= 8'(p_len);
     end
   end
 
@@ -288,8 +349,14 @@ module nic_rx_desc_fetch #(
     if (r_cnt > r_left) r_cnt = r_left;
     r_bad  = m_axi_rresp_i != 2'b00 || (!r_first_q && r_err_q);
     r_keep = r_beat && !r_bad && t_running;
+    // Lane l takes a descriptor when it is at or after the first lane and within what is left
+    // (l < lane + min(Dpb - lane, left) is l - lane < left, as l < Dpb always): the
+    // comparisons with left are against constants, made beside the lane's arrival.
     for (int unsigned l = 0; l < Dpb; l++) begin
-      r_we[l] = r_keep && 9'(l) >= 9'(r_lane) && 9'(l) < 9'(r_lane) + r_cnt;
+      r_we[l] = 1'b0;
+      for (int unsigned k = 0; k <= l; k++) begin
+        if (r_lane == (DpbW + 1)'(l - k) && r_left > 9'(k)) r_we[l] = r_keep;
+      end
     end
     r_row = RW'({t_q, r_idx[CW-1:DL]});
   end
@@ -323,7 +390,7 @@ module nic_rx_desc_fetch #(
         fill_q[q]    <= '0;
         fill_rd_q[q] <= '0;
       end else begin
-        if (track_push && pick == QW'(q)) begin
+        if (track_push && gnt[q]) begin
           fetch_q[q] <= (fetch_q[q] + 16'(n_q[q])) & q_mask_i[q*16 +: 16];
         end
         if (r_keep && t_q == QW'(q)) begin
@@ -334,8 +401,12 @@ module nic_rx_desc_fetch #(
       if (rst_i) begin
         rd_cnt_q[q] <= '0;
       end else begin
-        rd_cnt_q[q] <= rd_cnt_q[q] + (MRW + 1)'(track_push && pick == QW'(q)) -
-                       (MRW + 1)'(t_pop && t_q == QW'(q));
+        // One more, one less, or as it was: the pulses select, they are not added.
+        if (track_push && gnt[q] && !(t_pop && t_q == QW'(q))) begin
+          rd_cnt_q[q] <= rd_cnt_q[q] + 1'b1;
+        end else if (!(track_push && gnt[q]) && t_pop && t_q == QW'(q)) begin
+          rd_cnt_q[q] <= rd_cnt_q[q] - 1'b1;
+        end
       end
     end
   end
@@ -377,7 +448,15 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign idle_o = !ar_valid_q && t_level == '0 && want == '0 && want1_q == '0 && want_q == '0;
+  always_comb begin
+    in_chg = q_start_i != '0 || q_running_i != run1_q;
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      in_chg = in_chg || q_prod_i[q*16 +: 16] != prod1_q[q] || q_cons_i[q*16 +: 16] != cons1_q[q];
+    end
+  end
+
+  assign idle_o = !ar_valid_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q && !chg3_q &&
+                  want == '0 && want3_q == '0 && want_q == '0;
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.
   logic unused_rdata;

@@ -175,7 +175,9 @@ TEST(WireTest, SmallFramesEnterAtTheFullLinkRate) {
   while (w.rx_pending() > 0) {
     const std::uint64_t due = w.NextEvent();
     ASSERT_NE(w.RxDue(due), nullptr);
-    if (!starts.empty()) EXPECT_GT(due, starts.back()) << "two frames started in one cycle";
+    if (!starts.empty()) {
+      EXPECT_GT(due, starts.back()) << "two frames started in one cycle";
+    }
     starts.push_back(due);
     w.RxPop(due);
   }
