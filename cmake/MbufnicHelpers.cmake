@@ -27,6 +27,12 @@ function(mbufnic_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  # gtest_discover_tests passes PROPERTIES on as a flat list, so a second label would be read
+  # as a property name (and the TIMEOUT after it lost): one label per test program.
+  list(LENGTH ARG_LABELS n_labels)
+  if(n_labels GREATER 1)
+    message(FATAL_ERROR "mbufnic_test(${name}): one label only, not '${ARG_LABELS}'")
+  endif()
   # RapidCheck properties run 500 cases each (its default is 100).
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
