@@ -5,18 +5,28 @@
 // waits for its done event from the segmenter (nic_tso done_o: frames leave it in order, so the
 // k-th event is the k-th such frame) and for the gather's read-error flag.  The completion
 // (nic_hw_pkg::tx_cpl_t: desc_index, err, seg_err, phase, descs, segs) goes to the queue's
-// ring at cpl_base + 8 * (index mod size), as one single-beat AXI write with byte strobes;
-// phase is 1 on the first pass round the ring and flips at each wrap.  A queue that is not
-// running (disabled or stopped) gets nothing written.  Writes are answered in order: the
-// answer retires the frame, raises cpl_evt_o (or, on an error, wr_err_o and stops the queue
-// with cpl_dma).  Future work: several completions of a queue in one burst.
+// ring at cpl_base + 8 * (index mod size); phase is 1 on the first pass round the ring and
+// flips at each wrap.  A queue that is not running (disabled or stopped) gets nothing written.
+//
+// Consecutive completions of one queue that share a bus line (eight at 512 bits) are gathered
+// into one one-beat AXI write with exact strobes: with the receive path writing a line per small
+// frame, a write beat per transmit completion would leave the write channel short of beats under
+// full-duplex load.  A line goes to the write channel when it is full or reaches the ring's end,
+// when the head record's completion cannot join it (another queue), or CplWait cycles after it
+// was opened (so a lone completion waits that long at most).
+//
+// Writes are answered in order.  The answer to a line retires its frames one a cycle (ret_b_o),
+// each raising cpl_evt_o, or, if the write failed, the first raising wr_err_o and stopping the
+// queue with cpl_dma (the rest retire without an event).
 module nic_tx_cpl #(
   parameter int unsigned DataWidth = 512,
   parameter int unsigned NumQ = 8,
   // Frames between the gather and their completion, at most (records, done events, flags).
   parameter int unsigned Depth = 256,
-  // Completion writes outstanding, at most.
-  parameter int unsigned WrDepth = 64,
+  // Completions gathered or awaiting their write's answer, at most (a power of two).
+  parameter int unsigned WrDepth = 128,
+  // Cycles a line of completions stays open for more (1..255).
+  parameter int unsigned CplWait = 16,
   // Derived.  Do not set.
   parameter int unsigned QW = (NumQ > 1) ? $clog2(NumQ) : 1
 ) (
@@ -82,6 +92,9 @@ module nic_tx_cpl #(
   if (DataWidth < 64 || DataWidth > 512) begin : g_bad_w
     $fatal(1, "nic_tx_cpl: DataWidth must be 64 to 512");
   end
+  if (CplWait < 1 || CplWait > 255) begin : g_bad_wait
+    $fatal(1, "nic_tx_cpl: CplWait must be within 1..255");
+  end
 
   // ---- The three queues of per-frame facts -----------------------------------------------
   logic            r_valid, r_pop;
@@ -142,7 +155,7 @@ module nic_tx_cpl #(
   logic [NumQ-1:0][63:0] caddr_q;
   logic [NumQ-1:0][15:0] mask_q;     // ring size - 1, as at the start
   logic [NumQ-1:0]       wrap;       // the next completion is the ring's last entry
-  logic                  write, aw_ready, w_ready, bt_ready, ready;
+  logic                  write, ready;
   nic_hw_pkg::tx_cpl_t   cpl;
 
   always_comb begin
@@ -152,7 +165,6 @@ module nic_tx_cpl #(
   end
   assign write = q_running_i[r_q];
   assign ready = r_valid && (!r_pipe || (d_valid && g_valid));
-  assign r_pop = ready && (!write || (aw_ready && w_ready && bt_ready));
 
   always_comb begin
     cpl            = '0;
@@ -175,63 +187,131 @@ module nic_tx_cpl #(
   end
 
   logic [63:0]      waddr;
-  logic [Bytes-1:0] wstrb;
-  assign waddr = caddr_q[r_q];
+  logic [SlotW-1:0] slot;         // the completion's place in its line
+  logic             last_slot;
+  assign waddr     = caddr_q[r_q];
+  assign slot      = (Slots > 1) ? waddr[3 +: SlotW] : '0;
+  assign last_slot = (Slots == 1) || 32'(slot) == Slots - 1;
+
+  logic [DataWidth-1:0] put_data;
+  logic [Bytes-1:0]     put_strb;
   always_comb begin
+    put_data = '0;
+    put_strb = '0;
     for (int unsigned k = 0; k < Slots; k++) begin
-      wstrb[8*k +: 8] = (Slots == 1 || 32'(waddr[3 +: SlotW]) == k) ? 8'hFF : 8'h00;
+      if (Slots == 1 || 32'(slot) == k) begin
+        put_data[64*k +: 64] = 64'(cpl);
+        put_strb[8*k +: 8]   = 8'hFF;
+      end
+    end
+  end
+
+  // ---- The line being gathered -------------------------------------------------------------
+  logic                 ln_valid_q, ln_open_q;
+  logic [QW-1:0]        ln_q_q;
+  logic [63:0]          ln_addr_q;
+  logic [DataWidth-1:0] ln_data_q;
+  logic [Bytes-1:0]     ln_strb_q;
+  logic [7:0]           ln_wait_q;     // cycles since the line was opened
+  logic                 aw_ready, w_ready, e_room, want, can_join, grow, start, flush;
+
+  // A queue's completions are consecutive in its ring, so the head record's completion follows
+  // the open line's last one if the line is its queue's and is still open (not full, not at the
+  // ring's end).
+  assign can_join = ln_valid_q && ln_open_q && ln_q_q == r_q;
+  assign want     = ready && write && e_room;
+  assign grow     = want && can_join;
+  assign flush    = ln_valid_q && aw_ready && w_ready && !grow &&
+                    (!ln_open_q || want || ln_wait_q >= 8'(CplWait));
+  assign start    = want && !can_join && (!ln_valid_q || flush);
+  assign r_pop    = ready && (!write || grow || start);
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      ln_valid_q <= 1'b0;
+      ln_open_q  <= 1'b0;
+    end else begin
+      if (flush) ln_valid_q <= 1'b0;
+      if (start) ln_valid_q <= 1'b1;
+      if (start || grow) ln_open_q <= !last_slot && !wrap[r_q];
+    end
+    if (start) begin
+      ln_q_q    <= r_q;
+      ln_addr_q <= waddr;
+      ln_data_q <= put_data;
+      ln_strb_q <= put_strb;
+      ln_wait_q <= '0;
+    end else begin
+      if (grow) begin
+        ln_data_q <= ln_data_q | put_data;
+        ln_strb_q <= ln_strb_q | put_strb;
+      end
+      if (ln_wait_q != '1) ln_wait_q <= ln_wait_q + 8'd1;
     end
   end
 
   nic_skid_buffer #(.Width(64)) u_aw (
     .clk_i,
     .rst_i,
-    .s_valid_i (r_pop && write),
+    .s_valid_i (flush),
     .s_ready_o (aw_ready),
-    .s_data_i  (waddr),
+    .s_data_i  (ln_addr_q),
     .m_valid_o (m_axi_awvalid_o),
     .m_ready_i (m_axi_awready_i),
     .m_data_o  (m_axi_awaddr_o)
   );
   assign m_axi_awlen_o = 8'd0;
 
-  // The completion sits in every 8-byte slot of the beat; the strobes pick the one at its
-  // address.
   nic_skid_buffer #(.Width(DataWidth + Bytes)) u_w (
     .clk_i,
     .rst_i,
-    .s_valid_i (r_pop && write),
+    .s_valid_i (flush),
     .s_ready_o (w_ready),
-    .s_data_i  ({{Slots{64'(cpl)}}, wstrb}),
+    .s_data_i  ({ln_data_q, ln_strb_q}),
     .m_valid_o (m_axi_wvalid_o),
     .m_ready_i (m_axi_wready_i),
     .m_data_o  ({m_axi_wdata_o, m_axi_wstrb_o})
   );
   assign m_axi_wlast_o = 1'b1;
 
-  // ---- Writes outstanding: what each answer completes --------------------------------------
-  logic          bt_valid;
-  logic [QW-1:0] bt_q;
-  logic          bt_err;
-  logic [31:0]   bt_bytes;
-  logic [$clog2(WrDepth):0] unused_bt_level;
-  nic_fifo #(.Width(QW + 1 + 32), .Depth(WrDepth)) u_bt (
+  // ---- Completions written: each waits for its line's answer -------------------------------
+  // Entry: queue, error bit, bytes, "first of its line".  A line's first entry waits for the
+  // line's answer; the others follow it (their line was closed before it could be answered).
+  logic          e_valid, e_pop, e_err, e_first;
+  logic [QW-1:0] e_q;
+  logic [31:0]   e_bytes;
+  logic [$clog2(WrDepth):0] unused_e_level, unused_rel_level;
+  nic_fifo #(.Width(QW + 1 + 32 + 1), .Depth(WrDepth)) u_evt (
     .clk_i,
     .rst_i,
-    .s_valid_i (r_pop && write),
-    .s_ready_o (bt_ready),
+    .s_valid_i (grow || start),
+    .s_ready_o (e_room),
     .s_data_i  ({r_q, cpl.err != nic_hw_pkg::TxErrNone,
-                 cpl.err == nic_hw_pkg::TxErrNone ? 32'(r_len) : 32'd0}),
-    .m_valid_o (bt_valid),
-    .m_ready_i (m_axi_bvalid_i),
-    .m_data_o  ({bt_q, bt_err, bt_bytes}),
-    .level_o   (unused_bt_level)
+                 cpl.err == nic_hw_pkg::TxErrNone ? 32'(r_len) : 32'd0, start}),
+    .m_valid_o (e_valid),
+    .m_ready_i (e_pop),
+    .m_data_o  ({e_q, e_err, e_bytes, e_first}),
+    .level_o   (unused_e_level)
   );
-  assign m_axi_bready_o = bt_valid;
 
-  logic b_fire, b_bad;
-  assign b_fire = m_axi_bvalid_i && bt_valid;
-  assign b_bad  = m_axi_bresp_i != 2'b00;
+  // One entry per answered line: never more than lines with an entry in u_evt.
+  logic rel_valid, rel_pop, rel_ok, line_ok_q;
+  nic_fifo #(.Width(1), .Depth(WrDepth)) u_rel (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (m_axi_bvalid_i),
+    .s_ready_o (m_axi_bready_o),
+    .s_data_i  (m_axi_bresp_i == 2'b00),
+    .m_valid_o (rel_valid),
+    .m_ready_i (rel_pop),
+    .m_data_o  (rel_ok),
+    .level_o   (unused_rel_level)
+  );
+
+  logic e_ok;
+  assign rel_pop = e_valid && e_first && rel_valid;
+  assign e_pop   = e_valid && (!e_first || rel_valid);
+  assign e_ok    = e_first ? rel_ok : line_ok_q;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
@@ -249,35 +329,36 @@ module nic_tx_cpl #(
         if (q_start_i[q]) begin
           slot_q[q]  <= '0;
           phase_q[q] <= 1'b1;
-        end else if (r_pop && write && r_q == QW'(q)) begin
+        end else if ((start || grow) && r_q == QW'(q)) begin
           slot_q[q]  <= wrap[q] ? '0 : slot_q[q] + 16'd1;
           phase_q[q] <= phase_q[q] ^ wrap[q];
         end
-        stop_o[q] <= b_fire && b_bad && bt_q == QW'(q);
+        stop_o[q] <= rel_pop && !rel_ok && e_q == QW'(q);
       end
       ret_a_o   <= r_pop && !write;
-      ret_b_o   <= b_fire;
-      cpl_evt_o <= b_fire && !b_bad;
-      wr_err_o  <= b_fire && b_bad;
+      ret_b_o   <= e_pop;
+      cpl_evt_o <= e_pop && e_ok;
+      wr_err_o  <= rel_pop && !rel_ok;
     end
+    if (rel_pop) line_ok_q <= rel_ok;
     for (int unsigned q = 0; q < NumQ; q++) begin
       if (q_start_i[q]) mask_q[q] <= 16'((17'd1 << q_log2_i[4*q +: 4]) - 17'd1);
       if (q_start_i[q]) begin
         caddr_q[q] <= q_cpl_base_i[64*q +: 64];
-      end else if (r_pop && write && r_q == QW'(q)) begin
+      end else if ((start || grow) && r_q == QW'(q)) begin
         caddr_q[q] <= wrap[q] ? q_cpl_base_i[64*q +: 64] : caddr_q[q] + 64'd8;
       end
     end
     ret_a_q_o       <= r_q;
-    ret_b_q_o       <= bt_q;
-    cpl_evt_queue_o <= 16'(bt_q);
-    cpl_evt_err_o   <= bt_err;
-    cpl_evt_bytes_o <= bt_bytes;
+    ret_b_q_o       <= e_q;
+    cpl_evt_queue_o <= 16'(e_q);
+    cpl_evt_err_o   <= e_err;
+    cpl_evt_bytes_o <= e_bytes;
   end
 
   // A FIFO with entries shows one at its output within two cycles (nic_tx_path waits for 16 idle
   // cycles in a row), so the output valids stand for the levels, with no adder.
-  assign idle_o = !r_valid && !d_valid && !g_valid && !bt_valid &&
+  assign idle_o = !r_valid && !d_valid && !g_valid && !ln_valid_q && !e_valid &&
                   !m_axi_awvalid_o && !m_axi_wvalid_o;
 
 endmodule

@@ -40,25 +40,25 @@
 
 namespace mbufnic::rtltest {
 
-inline constexpr unsigned kTxQueues = 8;       // nic_tx_path's NumQ default
-inline constexpr unsigned kTxMaxDescs = 16;    // MaxDescs
-inline constexpr size_t kTxMaxFrame = 9216;    // MaxFrameBytes
+inline constexpr unsigned kTxQueues = 8;     // nic_tx_path's NumQ default
+inline constexpr unsigned kTxMaxDescs = 16;  // MaxDescs
+inline constexpr size_t kTxMaxFrame = 9216;  // MaxFrameBytes
 inline constexpr size_t kTxMaxSegFrame = 256 + 65535;
-inline constexpr size_t kTxMaxBuf = 16384 - 64; // the longest buffer a TxJob may have
+inline constexpr size_t kTxMaxBuf = 16384 - 64;  // the longest buffer a TxJob may have
 
 using Bytes = std::vector<uint8_t>;
 
 // One frame as the host posts it, and what must come of it.
 struct TxJob {
-  Bytes bytes;                    // the frame's bytes, in buffer order
-  hw::TxOffloadCmd cmd{};         // goes on the first descriptor
-  std::vector<uint32_t> split;    // buffer lengths, in order (0: a zero-length descriptor)
-  bool eop = true;                // false: no descriptor carries eop (a desc_count case)
-  int bad_read_buf = -1;          // a read of this buffer is answered with an error
-  std::vector<Bytes> wire;        // the frames it must put on the wire, in order
+  Bytes bytes;                  // the frame's bytes, in buffer order
+  hw::TxOffloadCmd cmd{};       // goes on the first descriptor
+  std::vector<uint32_t> split;  // buffer lengths, in order (0: a zero-length descriptor)
+  bool eop = true;              // false: no descriptor carries eop (a desc_count case)
+  int bad_read_buf = -1;        // a read of this buffer is answered with an error
+  std::vector<Bytes> wire;      // the frames it must put on the wire, in order
   hw::TxErr err = hw::TxErr::kNone;
   hw::SegErr seg_err = hw::SegErr::kNone;
-  std::string what;               // for messages
+  std::string what;  // for messages
 };
 
 struct TxBenchOptions {
@@ -67,9 +67,9 @@ struct TxBenchOptions {
   unsigned mac_stall = 0;                            // % of cycles the MAC pauses
   double link_gbps = 0;                              // 0: as fast as the card goes
   bool csum_enable = true;
-  bool random_offsets = true;   // buffers at any byte offset (else at a 64-byte line)
+  bool random_offsets = true;  // buffers at any byte offset (else at a 64-byte line)
   uint64_t seed = 1;
-  unsigned service_every = 8;   // cycles between driver passes
+  unsigned service_every = 8;  // cycles between driver passes
 };
 
 // Bits of a Verilated signal of any width.
@@ -240,6 +240,7 @@ class TxPathBench {
           wire_evts_ += t.wire_frame_o;
           rd_errs_ += t.rd_err_o;
           wr_errs_ += t.wr_err_o;
+          if (t.m_axi_awvalid_o && t.m_axi_awready_i) ++cpl_writes_;  // its only writes
           if (t.wire_frame_o) wire_evt_bytes_ += t.wire_bytes_o;
           if (t.cpl_evt_o && !t.cpl_evt_err_o) cpl_evt_bytes_ += t.cpl_evt_bytes_o;
           if (t.m_axi_rvalid_i && t.m_axi_rready_o) ++r_beats_;
@@ -338,6 +339,8 @@ class TxPathBench {
   uint64_t wire_evt_bytes() const { return wire_evt_bytes_; }
   uint64_t rd_errs() const { return rd_errs_; }
   uint64_t wr_errs() const { return wr_errs_; }
+  // Write bursts the path issued: all of them completion lines.
+  uint64_t cpl_writes() const { return cpl_writes_; }
   uint64_t completions() const { return completions_; }
   uint64_t good_bytes() const { return good_bytes_; }
   uint64_t wire_frames() const { return wire_.sent_frames(); }
@@ -436,9 +439,10 @@ class TxPathBench {
         if (len == 0) {
           b.bus = 0x40;  // outside the arena: any read of it is a violation
         } else {
-          const int csize = len + 64 <= MCLBYTES ? MCLBYTES
-                          : len + 64 <= MJUMPAGESIZE ? MJUMPAGESIZE
-                          : len + 64 <= MJUM9BYTES ? MJUM9BYTES : MJUM16BYTES;
+          const int csize = len + 64 <= MCLBYTES       ? MCLBYTES
+                            : len + 64 <= MJUMPAGESIZE ? MJUMPAGESIZE
+                            : len + 64 <= MJUM9BYTES   ? MJUM9BYTES
+                                                       : MJUM16BYTES;
           b.m = Cluster(csize);
           const uint32_t room = static_cast<uint32_t>(csize) - len;
           uint32_t off = static_cast<uint32_t>(rng_() % (room + 1));
@@ -479,8 +483,8 @@ class TxPathBench {
       Posted& p = s.inflight.front();
       const TxJob& j = p.job;
       const uint32_t n = static_cast<uint32_t>(j.split.size());
-      const std::string who = "queue " + std::to_string(q) + " frame " + std::to_string(k) +
-                              " (" + j.what + ")";
+      const std::string who =
+          "queue " + std::to_string(q) + " frame " + std::to_string(k) + " (" + j.what + ")";
       const uint16_t idx = static_cast<uint16_t>((p.first + n - 1) & (s.size - 1));
       if (c.desc_index() != idx) {
         Problem(who + ": desc_index " + std::to_string(c.desc_index()) + ", want " +
@@ -547,7 +551,7 @@ class TxPathBench {
   std::vector<std::string> problems_;
   unsigned since_service_ = 0;
   uint64_t cpl_evts_ = 0, cpl_evt_bytes_ = 0, wire_evts_ = 0, wire_evt_bytes_ = 0;
-  uint64_t rd_errs_ = 0, wr_errs_ = 0, completions_ = 0, good_bytes_ = 0;
+  uint64_t rd_errs_ = 0, wr_errs_ = 0, cpl_writes_ = 0, completions_ = 0, good_bytes_ = 0;
   uint64_t cpl_evts_q_[kTxQueues] = {};
   uint64_t first_beat_ = ~0ull, last_beat_ = 0, r_beats_ = 0, r_stalls_ = 0;
 
