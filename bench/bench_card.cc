@@ -14,10 +14,13 @@
 //                                       rx_drop_bad), and of them for want of buffers or room
 //   sim_cycles_per_s, sim_pkts_per_s    simulation speed, wall clock
 //   frames                              transmit: frames on the wire; receive: frames handed up
+// card_duplex runs transmit and receive at once (throughput::MeasureDuplex) and reports
+// tx_frames_per_cycle, tx_line_gbps, rx_frames_per_cycle, rx_line_gbps and rx_dropped.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mbufnic/device.hpp"
@@ -55,6 +58,24 @@ void Rx(benchmark::State &state, const std::string &backend, double link, std::s
   for (auto _ : state) Report(state, tp::MeasureRx(backend, link, len), false, false);
 }
 
+// Full duplex: both directions' frame rates and the receive drops, tx_ and rx_ in front.
+void Duplex(benchmark::State &state, const std::string &backend, double link, std::size_t len) {
+  for (auto _ : state) {
+    const tp::Duplex d = tp::MeasureDuplex(backend, link, len);
+    if (!d.tx.ok() || !d.rx.ok()) {
+      state.SkipWithError((d.tx.ok() ? d.rx : d.tx).error.c_str());
+      return;
+    }
+    for (const auto &[side, m] : {std::pair{"tx_", &d.tx}, std::pair{"rx_", &d.rx}}) {
+      const std::string p = side;
+      state.counters[p + "frames_per_cycle"] = m->frames_per_cycle;
+      state.counters[p + "line_gbps"] = m->line_gbps;
+    }
+    state.counters["rx_dropped"] = d.rx.dropped;
+    state.counters["sim_cycles_per_s"] = d.tx.sim_cycles_per_s;
+  }
+}
+
 benchmark::internal::Benchmark *Once(benchmark::internal::Benchmark *b) {
   return b->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 }
@@ -79,6 +100,11 @@ void Register() {
       for (const std::size_t len : {64, 128, 256, 512, 1024, 1518, 4096, 9000}) {
         Once(benchmark::RegisterBenchmark(("card_rx/" + b + l + "/" + std::to_string(len)).c_str(),
                                           [=](benchmark::State &s) { Rx(s, b, link, len); }));
+      }
+      for (const std::size_t len : {64, 128, 256, 1518, 9000}) {
+        Once(benchmark::RegisterBenchmark(
+            ("card_duplex/" + b + l + "/" + std::to_string(len)).c_str(),
+            [=](benchmark::State &s) { Duplex(s, b, link, len); }));
       }
     }
   }

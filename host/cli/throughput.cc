@@ -112,23 +112,20 @@ struct Card {
   std::unique_ptr<driver::Nic> nic;
 };
 
-// The card alone on its wire (no loopback: transmit and receive are measured apart), brought up
-// by the driver with one queue in the direction measured: transmit a 512-entry ring, receive a
-// 1024-entry one of buffers the frame fits in.  Sets r.count; dev is null when the card cannot be
-// opened (r says why).
+// The card alone on its wire (no loopback: what it sends is only captured, what it receives is
+// injected), brought up by the driver with one queue in each direction measured: transmit a
+// 512-entry ring, receive a 1024-entry one of buffers the frame fits in.  Sets r.count (and
+// r2.count for a duplex run); dev is null when the card cannot be opened (r says why).
 Card OpenCard(const std::string &backend, double link_gbps, std::size_t frame_len, bool tso,
-              bool rx, const MeasureOptions &mo, Measurement &r) {
+              bool tx, bool rx, const MeasureOptions &mo, Measurement &r) {
   r.count = mo.count > 0 ? mo.count : DefaultCount(frame_len, tso);
   driver::NicOptions n;
-  if (rx) {
-    n.tx_queues = 0;
-    n.rx_ring_size = 1024;
-    n.rx_buf_size = RxBufSize(frame_len);
-    n.poll_rx_budget = 1024;
-  } else {
-    n.rx_queues = 0;
-    n.tx_ring_size = 512;
-  }
+  n.tx_queues = tx ? 1 : 0;
+  n.rx_queues = rx ? 1 : 0;
+  n.tx_ring_size = 512;
+  n.rx_ring_size = 1024;
+  n.rx_buf_size = RxBufSize(frame_len);
+  n.poll_rx_budget = 1024;
   device::Options o;
   o.pcie = "gen4";
   o.link_gbps = link_gbps;
@@ -220,28 +217,32 @@ MeasureOptions Quick(std::size_t frame_len, bool tso) {
   return o;
 }
 
-Measurement MeasureTx(const std::string &backend, double link_gbps, std::size_t frame_len, bool tso,
-                      const MeasureOptions &mo) {
-  Measurement r;
-  const std::vector<std::uint8_t> frame = tso ? TsoRequest() : UdpFrame(frame_len);
-  const std::uint16_t mss = static_cast<std::uint16_t>(tso ? frame_len : 0);
-  const Card card = OpenCard(backend, link_gbps, frame_len, tso, false, mo, r);
-  if (card.dev == nullptr) return r;
-  Device *const dev = card.dev.get();
-  driver::Nic &nic = *card.nic;
-  const int count = r.count;
+namespace {
+
+// The transmit side of a run: keeps queue 0's ring full of `count` frames (or requests) and
+// counts what leaves the card.
+struct TxSide {
+  std::vector<std::uint8_t> frame;
+  bool tso = false;
+  std::uint16_t mss = 0;
+  int count = 0, queued = 0, done = 0;
   Window w;
-  w.warmup = mo.warmup;
   std::uint64_t payload = 0, on_wire = 0;
-  const std::uint64_t c0 = dev->Now();
-  const auto t0 = std::chrono::steady_clock::now();
-  int queued = 0, done = 0;
-  constexpr int kBurst = 32;
-  struct mbuf *burst[kBurst];
-  // A request takes one descriptor per 16 KiB cluster, a frame one.
-  const int per = tso ? 5 : 1;
-  while (done < count) {
-    // Refill: whole bursts while the ring has room for them.
+
+  TxSide(std::size_t frame_len, bool is_tso, int n, int warmup)
+      : frame(is_tso ? TsoRequest() : UdpFrame(frame_len)),
+        tso(is_tso),
+        mss(static_cast<std::uint16_t>(is_tso ? frame_len : 0)),
+        count(n) {
+    w.warmup = warmup;
+  }
+  bool Finished() const { return done >= count; }
+  // Before a step: whole bursts while the ring has room for them.
+  void Refill(driver::Nic &nic) {
+    constexpr int kBurst = 32;
+    struct mbuf *burst[kBurst];
+    // A request takes one descriptor per 16 KiB cluster, a frame one.
+    const int per = tso ? 5 : 1;
     while (queued < count && nic.TxFree(0) >= per * kBurst) {
       const int n = std::min(kBurst, count - queued);
       for (int i = 0; i < n; ++i) {
@@ -256,70 +257,150 @@ Measurement MeasureTx(const std::string &backend, double link_gbps, std::size_t 
       queued += took;
       if (took < n) break;
     }
-    dev->Run(kStep);
+  }
+  // After a step: completions, and the frames the card sent.
+  void Collect(driver::Nic &nic, Device &dev) {
     done += nic.TxComplete(0);
-    for (sim::WireFrame &f : dev->wire()->TakeSent()) {
+    for (sim::WireFrame &f : dev.wire()->TakeSent()) {
       w.Add(f.cycle, f.data.size());
       ++on_wire;
       if (tso && w.frames > 0) payload += f.data.size() - (kL2 + kL3 + kL4);
     }
-    if (dev->Now() - c0 > kTxGiveUp) {
+  }
+  // Whether every frame completed without error; fills r if so.
+  bool Report(Measurement &r, const driver::Nic &nic, const Device &dev, std::uint64_t c0,
+              double wall) const {
+    if (nic.tx_stats(0).errors != 0 ||
+        nic.tx_stats(0).packets != static_cast<std::uint64_t>(count)) {
+      Fail(r, "transmit errors");
+      return false;
+    }
+    Fill(r, w, dev, c0, wall, on_wire);
+    if (tso) r.payload_gbps = Gbps(static_cast<double>(payload) / w.Cycles(), dev.ClockMhz());
+    r.frames = on_wire;
+    return true;
+  }
+};
+
+// The receive side: `count` frames offered at the port at the start (the wire model lets them in
+// as fast as the link allows), taken by the driver from queue 0.
+struct RxSide {
+  int count = 0, got = 0;
+  Window w;
+
+  RxSide(Device &dev, std::size_t frame_len, int n, int warmup) : count(n) {
+    w.warmup = warmup;
+    const std::vector<std::uint8_t> frame = UdpFrame(frame_len);
+    const std::uint64_t now = dev.Now();
+    for (int i = 0; i < count; ++i) dev.wire()->Inject(frame, now);
+  }
+  // After a step: one burst of the frames handed up (a look takes one burst, as a poll loop
+  // would: the driver's doorbell writes run the card's clock, so taking bursts until none is
+  // left would keep the look going as long as frames arrive); how many.
+  int Collect(driver::Nic &nic, const Device &dev) {
+    struct mbuf *out[256];
+    const int n = nic.Receive(0, out, 256);
+    for (int i = 0; i < n; ++i) {
+      w.Add(dev.Now(), static_cast<std::size_t>(out[i]->m_pkthdr.len));
+      m_freem(out[i]);
+    }
+    got += n;
+    return n;
+  }
+  // Whether every frame offered was handed up or counted as dropped; fills r if so.
+  bool Report(Measurement &r, Device &dev, std::uint64_t c0, double wall) const {
+    const std::uint32_t nobuf = dev.Read32(csr::port::kBase + csr::port::kRxDropNobuf);
+    const std::uint32_t bad = dev.Read32(csr::port::kBase + csr::port::kRxDropBad);
+    if (got + static_cast<int>(nobuf + bad) != count) {
+      Fail(r, "frames lost without being counted");
+      return false;
+    }
+    Fill(r, w, dev, c0, wall, static_cast<std::uint64_t>(got));
+    r.dropped = nobuf + bad;
+    r.dropped_nobuf = nobuf;  // the card found too few buffers (or no room)
+    r.frames = static_cast<std::uint64_t>(got);
+    return true;
+  }
+};
+
+// Receive is done when nothing came up for this many looks in a row with nothing left on the
+// wire.
+constexpr int kRxIdleLooks = 100;
+
+}  // namespace
+
+Measurement MeasureTx(const std::string &backend, double link_gbps, std::size_t frame_len, bool tso,
+                      const MeasureOptions &mo) {
+  Measurement r;
+  const Card card = OpenCard(backend, link_gbps, frame_len, tso, true, false, mo, r);
+  if (card.dev == nullptr) return r;
+  Device &dev = *card.dev;
+  driver::Nic &nic = *card.nic;
+  TxSide tx(frame_len, tso, r.count, mo.warmup);
+  const std::uint64_t c0 = dev.Now();
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!tx.Finished()) {
+    tx.Refill(nic);
+    dev.Run(kStep);
+    tx.Collect(nic, dev);
+    if (dev.Now() - c0 > kTxGiveUp) {
       Fail(r, "the card stopped sending");
       return r;
     }
   }
-  const double wall = Since(t0);
-  if (nic.tx_stats(0).errors != 0 || nic.tx_stats(0).packets != static_cast<std::uint64_t>(count)) {
-    Fail(r, "transmit errors");
-    return r;
-  }
-  Fill(r, w, *dev, c0, wall, on_wire);
-  if (tso) r.payload_gbps = Gbps(static_cast<double>(payload) / w.Cycles(), dev->ClockMhz());
-  r.frames = on_wire;
+  tx.Report(r, nic, dev, c0, Since(t0));
   return r;
 }
 
 Measurement MeasureRx(const std::string &backend, double link_gbps, std::size_t frame_len,
                       const MeasureOptions &mo) {
   Measurement r;
-  const std::vector<std::uint8_t> frame = UdpFrame(frame_len);
-  const Card card = OpenCard(backend, link_gbps, frame_len, false, true, mo, r);
+  const Card card = OpenCard(backend, link_gbps, frame_len, false, false, true, mo, r);
   if (card.dev == nullptr) return r;
-  Device *const dev = card.dev.get();
-  const std::uint64_t c0 = dev->Now();
-  for (int i = 0; i < r.count; ++i) dev->wire()->Inject(frame, c0);
+  Device &dev = *card.dev;
   driver::Nic &nic = *card.nic;
+  const std::uint64_t c0 = dev.Now();
+  RxSide rx(dev, frame_len, r.count, mo.warmup);
   const auto t0 = std::chrono::steady_clock::now();
-  Window w;
-  w.warmup = mo.warmup;
-  int got = 0, idle = 0;
-  struct mbuf *out[256];
-  // Done when nothing came up for 100 looks in a row with nothing left on the wire.
-  while (idle < 100) {
-    dev->Run(kStep);
-    int n = 0, k;
-    while ((k = nic.Receive(0, out, 256)) > 0) {
-      for (int i = 0; i < k; ++i) {
-        w.Add(dev->Now(), static_cast<std::size_t>(out[i]->m_pkthdr.len));
-        m_freem(out[i]);
-      }
-      n += k;
+  for (int idle = 0; idle < kRxIdleLooks;) {
+    dev.Run(kStep);
+    const int n = rx.Collect(nic, dev);
+    idle = n == 0 && dev.wire()->rx_pending() == 0 ? idle + 1 : 0;
+  }
+  rx.Report(r, dev, c0, Since(t0));
+  return r;
+}
+
+Duplex MeasureDuplex(const std::string &backend, double link_gbps, std::size_t frame_len,
+                     const MeasureOptions &mo) {
+  Duplex d;
+  const Card card = OpenCard(backend, link_gbps, frame_len, false, true, true, mo, d.tx);
+  if (card.dev == nullptr) {
+    d.rx = d.tx;
+    return d;
+  }
+  d.rx.count = d.tx.count;
+  Device &dev = *card.dev;
+  driver::Nic &nic = *card.nic;
+  const std::uint64_t c0 = dev.Now();
+  TxSide tx(frame_len, false, d.tx.count, mo.warmup);
+  RxSide rx(dev, frame_len, d.rx.count, mo.warmup);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int idle = 0; !tx.Finished() || idle < kRxIdleLooks;) {
+    tx.Refill(nic);
+    dev.Run(kStep);
+    tx.Collect(nic, dev);
+    const int n = rx.Collect(nic, dev);
+    idle = n == 0 && dev.wire()->rx_pending() == 0 ? idle + 1 : 0;
+    if (dev.Now() - c0 > kTxGiveUp) {
+      Fail(d.tx, "the card stopped sending");
+      return d;
     }
-    got += n;
-    idle = n == 0 && dev->wire()->rx_pending() == 0 ? idle + 1 : 0;
   }
   const double wall = Since(t0);
-  const std::uint32_t nobuf = dev->Read32(csr::port::kBase + csr::port::kRxDropNobuf);
-  const std::uint32_t bad = dev->Read32(csr::port::kBase + csr::port::kRxDropBad);
-  if (got + static_cast<int>(nobuf + bad) != r.count) {
-    Fail(r, "frames lost without being counted");
-    return r;
-  }
-  Fill(r, w, *dev, c0, wall, static_cast<std::uint64_t>(got));
-  r.dropped = nobuf + bad;
-  r.dropped_nobuf = nobuf;  // the card found too few buffers (or no room)
-  r.frames = static_cast<std::uint64_t>(got);
-  return r;
+  tx.Report(d.tx, nic, dev, c0, wall);
+  rx.Report(d.rx, dev, c0, wall);
+  return d;
 }
 
 }  // namespace mbufnic::throughput

@@ -79,6 +79,16 @@ Measurement MeasureTx(const std::string &backend, double link_gbps, std::size_t 
 Measurement MeasureRx(const std::string &backend, double link_gbps, std::size_t frame_len,
                       const MeasureOptions &options = {});
 
+// Both at once (full duplex), `frame_len`-byte frames: the transmit run above on queue 0 while
+// as many frames are offered at the receive port for queue 0, the two sharing the card's DMA
+// (descriptor and frame reads, frame and completion writes).  Each side's figures over its own
+// window (the simulation speed of each counts its own frames).
+struct Duplex {
+  Measurement tx, rx;
+};
+Duplex MeasureDuplex(const std::string &backend, double link_gbps, std::size_t frame_len,
+                     const MeasureOptions &options = {});
+
 }  // namespace mbufnic::throughput
 
 #endif  // MBUFNIC_HOST_CLI_THROUGHPUT_H_
