@@ -135,7 +135,7 @@ std::string PlotScript(const BenchOptions &o, double link_gbps, const std::vecto
       "# mbufnic bench: transmit and receive throughput against frame size, from {0}.csv.\n"
       "# Plot again: gnuplot {0}.gp (in this directory).\n"
       "set datafile separator comma\n"
-      "set title \"mbufnic bench: the whole card through the driver, backend {1}, link {2}\"\n"
+      "set title \"mbufnic bench: the whole card through the driver, backend {1}, link {2}{8}\"\n"
       "set xlabel \"frame size (bytes)\"\n"
       "set ylabel \"Gb/s (line: frames with preamble and gap)\"\n"
       "set logscale x 2\n"
@@ -149,7 +149,7 @@ std::string PlotScript(const BenchOptions &o, double link_gbps, const std::vecto
       "set label \"{7:g}GbE line rate\" at graph 0.02, first {7} offset 0,0.8 "
       "tc rgb \"#555555\"\n",
       name, o.common.backend, LinkText(link_gbps), xtics, static_cast<double>(lo) / 1.3,
-      static_cast<double>(hi) * 1.3, ymax, rate);
+      static_cast<double>(hi) * 1.3, ymax, rate, o.duplex ? ", full duplex" : "");
   // On the wire (with preamble and gap: what the link's rate is counted in) as the main lines;
   // frame bytes alone, dashed, show what small frames give up to the per-frame overhead.
   const std::string plot = fmt::format(
@@ -314,6 +314,9 @@ CLI::App *AddBenchCommand(CLI::App &app, BenchOptions &o) {
           "GBPS|unlimited"))
       ->capture_default_str();
   b->add_flag("--tso", o.tso, "Add 64 KiB TSO rows (transmit, MSS 1448 and 8948)");
+  b->add_flag("--duplex", o.duplex,
+              "Transmit and receive at once at each frame size (full duplex), not one after the "
+              "other");
   b->add_flag("--quick", o.quick, "Fewer frames per size: a first look in seconds");
   b->add_option("-o,--out", o.out, "Prefix of the files written: PREFIX.md, .csv, .gp, .svg, .png")
       ->capture_default_str();
@@ -352,15 +355,15 @@ int RunBench(const BenchOptions &o) {
   };
   const int most = count(sizes.front()), least = count(sizes.back());
   const std::string title =
-      fmt::format("mbufnic bench: backend '{}', link {}, {} frames per size{}", o.common.backend,
+      fmt::format("mbufnic bench: backend '{}', link {}, {} frames per size{}{}", o.common.backend,
                   LinkText(link_gbps),
                   most == least ? std::to_string(most) : fmt::format("{} to {}", most, least),
-                  o.quick ? " (--quick)" : "");
+                  o.quick ? " (--quick)" : "", o.duplex ? ", full duplex" : "");
 
   Progress progress(isatty(STDERR_FILENO) == 1 && !o.common.verbose);
   std::vector<Row> rows;
   bool traced = false;
-  const std::size_t runs = sizes.size() * 2 + (o.tso ? std::size(kTsoMss) : 0);
+  const std::size_t runs = sizes.size() * (o.duplex ? 1 : 2) + (o.tso ? std::size(kTsoMss) : 0);
   std::size_t run = 0;
   // Runs one measurement; the waveform, when asked for, is of the first transmit run.
   auto measure = [&](Row &row, bool rx) -> std::optional<int> {
@@ -382,15 +385,41 @@ int RunBench(const BenchOptions &o) {
     if (o.common.verbose) PrintRun(dir, what, m);
     return std::nullopt;
   };
+  // --duplex: both of a frame size's measurements from one run.
+  auto measure_duplex = [&](Row &row) -> std::optional<int> {
+    const std::string what = fmt::format("{} B", row.size);
+    progress.Show(fmt::format("tx+rx {} (run {} of {})", what, ++run, runs));
+    tp::MeasureOptions mo = o.quick ? tp::Quick(row.size, false) : tp::MeasureOptions{};
+    mo.seed = o.common.seed;
+    if (!traced) {
+      mo.waves = o.common.trace;
+      traced = true;
+    }
+    const tp::Duplex d = tp::MeasureDuplex(o.common.backend, link_gbps, row.size, mo);
+    row.tx = d.tx;
+    row.rx = d.rx;
+    progress.Clear();
+    if (std::optional<int> code = Failed("tx", what, d.tx)) return code;
+    if (std::optional<int> code = Failed("rx", what, d.rx)) return code;
+    if (o.common.verbose) {
+      PrintRun("tx", what + " (duplex)", d.tx);
+      PrintRun("rx", what + " (duplex)", d.rx);
+    }
+    return std::nullopt;
+  };
   std::vector<Row> todo;
   for (std::size_t s : sizes) todo.push_back(Row{s, false, {}, {}});
   if (o.tso) {
     for (std::size_t mss : kTsoMss) todo.push_back(Row{mss, true, {}, {}});
   }
   for (Row &row : todo) {
-    if (std::optional<int> code = measure(row, false)) return *code;
-    if (!row.tso) {
-      if (std::optional<int> code = measure(row, true)) return *code;
+    if (o.duplex && !row.tso) {
+      if (std::optional<int> code = measure_duplex(row)) return *code;
+    } else {
+      if (std::optional<int> code = measure(row, false)) return *code;
+      if (!row.tso) {
+        if (std::optional<int> code = measure(row, true)) return *code;
+      }
     }
     rows.push_back(row);
     if (!o.common.json) {
@@ -437,6 +466,7 @@ int RunBench(const BenchOptions &o) {
               {"link_gbps", link_gbps},
               {"seed", o.common.seed},
               {"quick", o.quick},
+              {"duplex", o.duplex},
               {"plot", plotted},
               {"files", files}};
     json sized = json::array(), tso = json::array();

@@ -22,6 +22,7 @@ struct BenchOptions {
   std::vector<std::size_t> sizes = {64, 128, 256, 512, 1024, 1518, 4096, 9000};  // frame bytes
   std::string link = "100";           // Gb/s, or "unlimited"
   bool tso = false;                   // add the 64 KiB TSO rows (transmit, MSS 1448 and 8948)
+  bool duplex = false;                // both directions at once (throughput::MeasureDuplex)
   bool quick = false;                 // fewer frames per size (throughput.h Quick)
   std::string out = "mbufnic-bench";  // prefix of the files written
   std::string format = "both";        // the plot: svg, png or both
