@@ -218,7 +218,11 @@ module nic_tso #(
   logic             p_new_q;        // the parameters were taken last cycle
   logic             p_new2_q;       // ... the cycle before last
   logic [PosW-1:0]  p_h_d;          // H, from the registered fields
-  assign p_h_d = PosW'(p_l2) + PosW'(p_l3) + PosW'(p_l4);
+  // Partial sums taken with the fields, so H and the arrival count start each need one adder:
+  // l3hlen + l4hlen, and Bytes - l2hlen.
+  logic [PosW-1:0]        p_l34;
+  logic signed [ArrW-1:0] p_bl2;
+  assign p_h_d = PosW'(p_l2) + p_l34;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
@@ -233,6 +237,8 @@ module nic_tso #(
       p_l2    <= sc.l2hlen;
       p_l3    <= sc.l3hlen;
       p_l4    <= sc.l4hlen;
+      p_l34   <= PosW'(sc.l3hlen) + PosW'(sc.l4hlen);
+      p_bl2   <= $signed(ArrW'(Bytes) - ArrW'(sc.l2hlen));
       p_udp   <= sc.kind == nic_hw_pkg::SegKindUdp;
       p_v6    <= sc.ipv6;
       p_pay   <= sc.pay_len;
@@ -606,7 +612,7 @@ module nic_tso #(
     end else if (p_new_q) begin
       // The first beat is being written now: Bytes have arrived, counted from byte H.
       lim_q <= BeatW'(p_h_d[PosW-1:LB]) + BeatW'(Ahead);
-      arr_q <= $signed(ArrW'(Bytes) - ArrW'(p_h_d));
+      arr_q <= p_bl2 - $signed(ArrW'(p_l34));
     end else begin
       lim_q <= BeatW'(hcp_q[PosW-1:LB]) + BeatW'(Ahead);
       // Both sums are ready before the issue decision, which only picks one.
