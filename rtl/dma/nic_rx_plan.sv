@@ -100,35 +100,41 @@ module nic_rx_plan #(
     $fatal(1, "nic_rx_plan: NumQ must be within 1..65535");
   end
 
+  // Buffer counts are kept saturated at 2^JW: the planner only compares them with positions
+  // below that.
+  localparam int unsigned CW = JW + 1;
+
   logic [15:0]   cons_q [NumQ];
+  // Every queue's posted and cached buffers from its consumer index, as of last cycle (its
+  // prod/fill and consumer index then); lag_*: the buffers the planner took last cycle
+  // (lag_n_q of queue lag_q_q), which these counts do not subtract yet.
+  logic [CW-1:0] posted_q [NumQ], cached_q [NumQ];
+  logic          lag_v_q;
+  logic [QW-1:0] lag_q_q;
+  logic [JW-1:0] lag_n_q;
   logic          emit_q;               // second pass: handing out the buffers
   logic [JW-1:0] j_q, k_q, e_q;        // buffers walked; buffers of the frame; handed out
-  logic [16:0]   acc_q;                // bytes the walked buffers hold
+  logic [15:0]   rem_q;                // bytes the walked buffers do not hold yet (j_q > 0)
   logic [15:0]   foff_q;               // frame offset of buffer e_q
-  // The read issued last cycle: for queue tag_q_q, position tag_off_q from consumer index
-  // tag_cons_q (compared by parts, so no adder sits on the compare).
-  logic          tag_q_v_q;
+  // The read issued last cycle: for queue tag_q_q, position tag_off_q from that queue's
+  // consumer index (which has not been reset since when tag_ok_q), at index tag_idx_q of a
+  // ring with mask tag_mask_q.  A hit needs no adder or wide compare.
+  logic          tag_v_q, tag_ok_q;
   logic [QW-1:0] tag_q_q;
-  logic [15:0]   tag_cons_q;
   logic [JW-1:0] tag_off_q;
+  logic [15:0]   tag_idx_q, tag_mask_q;
 
   // ---- The head frame's queue ------------------------------------------------------------
-  logic          q_ok, run;
+  logic          q_ok, run, lag_hit, hit, have, nobufs;
   logic [QW-1:0] q;
-  logic [15:0]   cons, mask, posted, cached;
-  logic [15:0]   posted_all [NumQ], cached_all [NumQ];
-  logic [JW-1:0] pos;
-  logic          have;
+  logic [15:0]   cons, mask;
+  logic [CW-1:0] posted, cached;
+  logic [JW-1:0] pos, j_x, pos_x;
 
   assign q_ok = info_queue_i < 16'(NumQ);
   assign q    = QW'(info_queue_i);
 
-  // Every queue's counts in parallel, then the head frame's queue selects.
   always_comb begin
-    for (int unsigned i = 0; i < NumQ; i++) begin
-      posted_all[i] = (q_prod_i[i*16 +: 16] - cons_q[i]) & q_mask_i[i*16 +: 16];
-      cached_all[i] = (q_fill_i[i*16 +: 16] - cons_q[i]) & q_mask_i[i*16 +: 16];
-    end
     run    = 1'b0;
     cons   = '0;
     mask   = '0;
@@ -139,23 +145,31 @@ module nic_rx_plan #(
         run    = q_running_i[i];
         cons   = cons_q[i];
         mask   = q_mask_i[i*16 +: 16];
-        posted = posted_all[i];
-        cached = cached_all[i];
+        posted = posted_q[i];
+        cached = cached_q[i];
       end
     end
-    run  = run && q_ok;
-    pos  = emit_q ? e_q : j_q;
-    have = tag_q_v_q && tag_q_q == q && tag_cons_q == cons && tag_off_q == pos &&
-           16'(pos) < cached;
+    run = run && q_ok;
+    pos = emit_q ? e_q : j_q;
+    // After a frame or err_desc completion the walk starts again at position 0, so the buffers
+    // taken last cycle are added to that position instead of being subtracted from the counts.
+    lag_hit = lag_v_q && lag_q_q == q;
+    j_x     = lag_hit ? lag_n_q : j_q;
+    pos_x   = lag_hit ? lag_n_q : pos;
+    hit     = tag_v_q && tag_ok_q && tag_q_q == q && tag_off_q == pos;
+    have    = hit && (cached[JW] || pos_x < cached[JW-1:0]);
+    nobufs  = !posted[JW] && j_x >= posted[JW-1:0];
   end
 
   // ---- Decision -----------------------------------------------------------------------------
   logic        fits, d_zero;
+  logic [15:0] need;
   logic        a_drop, a_nobuf, a_errdesc, a_place1, a_to_emit, a_step, a_emit, a_emit_last;
   logic        adv1, restart;
 
   assign d_zero = cache_len_i == '0;
-  assign fits   = acc_q + {1'b0, cache_len_i} >= {1'b0, info_len_i};
+  assign need   = j_q == '0 ? info_len_i : rem_q;
+  assign fits   = cache_len_i >= need;
 
   always_comb begin
     a_drop      = 1'b0;
@@ -177,7 +191,7 @@ module nic_rx_plan #(
       end else if (j_q == JW'(MaxBufs)) begin
         a_drop  = 1'b1;
         a_nobuf = 1'b0;
-      end else if (16'(j_q) >= posted) begin
+      end else if (nobufs) begin
         a_drop = 1'b1;
       end else if (have) begin
         if (d_zero) begin
@@ -207,7 +221,8 @@ module nic_rx_plan #(
   assign job_q_o      = q;
   assign job_flen_o   = info_len_i;
   assign job_foff_o   = a_emit ? foff_q : '0;
-  assign job_nbytes_o = (a_place1 || a_emit_last) ? info_len_i - (a_emit ? foff_q : 16'd0)
+  // foff_q is subtracted only in the second pass (emit_q), where it is the offset.
+  assign job_nbytes_o = (a_place1 || a_emit_last) ? info_len_i - (emit_q ? foff_q : 16'd0)
                                                   : cache_len_i;
   assign job_addr_o   = cache_addr_i;
 
@@ -226,26 +241,49 @@ module nic_rx_plan #(
   assign drop_nobuf_o = a_nobuf;
   assign drop_queue_o = info_queue_i;
 
+  // ---- Next read, consumer index ------------------------------------------------------------
+  // A frame or an err_desc completion is taken at its last position, so the new consumer index
+  // is that position + 1: the index after the one read last cycle (taking needs a hit).  The
+  // next read is for the position needed next cycle (same queue assumed): one further on, back
+  // to the start (a new walk), or the same (waiting).  Only a miss (another queue, or a restart)
+  // needs the consumer index + position sum, and then nothing is taken.
+  logic [15:0]   idx_next, idx_miss;
+  logic [JW-1:0] next_off;
+  logic          taken, start_q;
+  always_comb begin
+    idx_next = (tag_idx_q + 16'd1) & tag_mask_q;
+    idx_miss = (cons + 16'(pos)) & mask;
+    taken    = a_errdesc || a_place1 || a_emit_last;
+    if (taken || restart) next_off = '0;
+    else if (adv1) next_off = pos + 1'b1;
+    else next_off = pos;
+    start_q = 1'b0;
+    for (int unsigned i = 0; i < NumQ; i++) begin
+      if (q == QW'(i)) start_q = q_start_i[i];
+    end
+  end
+
+  assign cache_q_o   = q;
+  assign cache_idx_o = adv1 ? idx_next : restart ? cons : hit ? tag_idx_q : idx_miss;
+
   // ---- State ---------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
-      emit_q    <= 1'b0;
-      j_q       <= '0;
-      k_q       <= '0;
-      e_q       <= '0;
-      acc_q     <= '0;
-      foff_q    <= '0;
-      tag_q_v_q <= 1'b0;
+      emit_q  <= 1'b0;
+      j_q     <= '0;
+      k_q     <= '0;
+      e_q     <= '0;
+      foff_q  <= '0;
+      tag_v_q <= 1'b0;
+      lag_v_q <= 1'b0;
     end else begin
-      tag_q_v_q <= 1'b1;
+      tag_v_q <= 1'b1;
+      lag_v_q <= taken;
       if (a_step) begin
         j_q   <= j_q + 1'b1;
-        acc_q <= acc_q + {1'b0, cache_len_i};
+        rem_q <= need - cache_len_i;
       end
-      if (a_drop || a_errdesc || a_place1) begin
-        j_q   <= '0;
-        acc_q <= '0;
-      end
+      if (a_drop || a_errdesc || a_place1) j_q <= '0;
       if (a_to_emit) begin
         emit_q <= 1'b1;
         k_q    <= j_q + 1'b1;
@@ -259,42 +297,39 @@ module nic_rx_plan #(
       if (a_emit_last) begin
         emit_q <= 1'b0;
         j_q    <= '0;
-        acc_q  <= '0;
       end
     end
-    // The read issued now, for the position needed next (same queue assumed).
+    lag_q_q    <= q;
+    lag_n_q    <= pos + 1'b1;
+    // The read issued now.
     tag_q_q    <= q;
-    tag_cons_q <= cons_next;
+    tag_ok_q   <= !start_q;
     tag_off_q  <= next_off;
+    tag_idx_q  <= cache_idx_o;
+    tag_mask_q <= mask;
   end
 
-  // The consumer index after this cycle, and the position the next cycle needs from it: one
-  // further on, back to the start (a new walk), or the same (waiting).  A frame or an err_desc
-  // completion is taken at its last position, so the new consumer index is that position + 1:
-  // both sums come from registers, in parallel with the decision that picks one.
-  logic [15:0]   cons_next, idx_same, idx_next;
-  logic [JW-1:0] next_off;
-  logic          taken;
-  always_comb begin
-    idx_same  = (cons + 16'(pos)) & mask;
-    idx_next  = (cons + 16'(pos) + 16'd1) & mask;
-    taken     = a_errdesc || a_place1 || a_emit_last;
-    cons_next = taken ? idx_next : cons;
-    if (taken || restart) next_off = '0;
-    else if (adv1) next_off = pos + 1'b1;
-    else next_off = pos;
-  end
-
-  assign cache_q_o   = q;
-  assign cache_idx_o = adv1 ? idx_next : restart ? cons : idx_same;
-
+  // Consumer indexes, and the counts from them (a started queue: index 0, nothing cached yet,
+  // and a prod the start has checked to be within the new ring).
   always_ff @(posedge clk_i) begin
     for (int unsigned i = 0; i < NumQ; i++) begin
       if (rst_i || q_start_i[i]) begin
-        cons_q[i] <= '0;
-      end else if (q == QW'(i)) begin
-        cons_q[i] <= cons_next;
+        cons_q[i]   <= '0;
+        posted_q[i] <= {|q_prod_i[i*16+JW +: 16-JW], q_prod_i[i*16 +: JW]};
+        cached_q[i] <= '0;
+      end else begin
+        if (taken && q == QW'(i)) cons_q[i] <= idx_next;
+        posted_q[i] <= {|posted_all[i][15:JW], posted_all[i][JW-1:0]};
+        cached_q[i] <= {|cached_all[i][15:JW], cached_all[i][JW-1:0]};
       end
+    end
+  end
+
+  logic [15:0] posted_all [NumQ], cached_all [NumQ];
+  always_comb begin
+    for (int unsigned i = 0; i < NumQ; i++) begin
+      posted_all[i] = (q_prod_i[i*16 +: 16] - cons_q[i]) & q_mask_i[i*16 +: 16];
+      cached_all[i] = (q_fill_i[i*16 +: 16] - cons_q[i]) & q_mask_i[i*16 +: 16];
     end
   end
 
