@@ -37,15 +37,20 @@
 //     cycle; instead, for that queue, the position they are compared with (jx_q, posx_q) is
 //     the take's length.
 //   - After a take the new consumer index is the index read last cycle + 1 (a take always uses
-//     last cycle's read), so no consumer index + position adder follows the decision.
+//     last cycle's read), and a read after a miss is for position 0 of a new frame or index 0
+//     of a queue started last cycle, so no consumer index + position adder is left.
+//   - Per queue, "not running, or the walk at MaxBufs, or the position not posted" is one bit,
+//     and so is "the position cached": the queue select picks two bits.
 //   - The walk keeps flags (j_q == 0, j_q == MaxBufs, the second pass's last buffer) and the
 //     bytes still to place (rem_q), so "fits" is one compare with the cache's length.
 //   - The wide record fields (lengths, checksum, offsets) are chosen by what a valid record can
 //     be, not by the decision.
-// Longest logic-only path (scripts/synth.sh): 4.37 ns (7.20 before), from the registers of the
-// walk (rem_q, posx_q) through the compares, the queue select and the decision to the walk
-// counter.  Edits that do not change the logic move it between 4.0 and 4.5 ns: ABC maps the
-// decision's dozen inputs into wide-multiplexer LUTs of varying depth.
+// Longest logic-only path (scripts/synth.sh): 4.18 ns (7.20 before), from the walk's position
+// (posx_q) through the count compare, the queue select and the decision to the next read's
+// index.  Edits that do not change the logic move it by about 0.3 ns: ABC maps the decision's
+// dozen inputs into wide-multiplexer LUTs of varying depth.  The decision and what follows it
+// take about 2.1 ns of that; what feeds it (the per-queue compare and select, fits from the
+// cache's length) the rest.
 module nic_rx_plan #(
   // Receive queues.
   parameter int unsigned NumQ = 8,
@@ -148,36 +153,39 @@ module nic_rx_plan #(
   logic [JW-1:0] jx_q, posx_q;
 
   // ---- The head frame's queue ------------------------------------------------------------
-  logic          q_ok, run, same_q, hit, have, nobufs;
+  logic          q_ok, run, same_q, hit, have, stop;
   logic [QW-1:0] q;
   logic [15:0]   cons, mask;
   logic [JW-1:0] pos;
-  logic [NumQ-1:0] nb_all, nb0_all, hv_all;
-  logic          nb, nb0, hv;
+  logic [NumQ-1:0] stop_all, stop0_all, hv_all;
+  logic          stop1, stop0, hv;
 
   assign q_ok = info_queue_i < 16'(NumQ);
   assign q    = QW'(info_queue_i);
 
   always_comb begin
     for (int unsigned i = 0; i < NumQ; i++) begin
-      nb_all[i]  = !posted_q[i][JW] && jx_q >= posted_q[i][JW-1:0];
-      nb0_all[i] = posted_q[i] == '0;
-      hv_all[i]  = cached_q[i][JW] || posx_q < cached_q[i][JW-1:0];
+      // Dropped before the buffer is looked at: the queue is not running, the walk is at
+      // MaxBufs, or the position is not posted (on a queue new this cycle: position 0).
+      stop_all[i]  = !q_running_i[i] || jmax_q ||
+                     (!posted_q[i][JW] && jx_q >= posted_q[i][JW-1:0]);
+      stop0_all[i] = !q_running_i[i] || jmax_q || posted_q[i] == '0;
+      hv_all[i]    = cached_q[i][JW] || posx_q < cached_q[i][JW-1:0];
     end
-    run  = 1'b0;
-    cons = '0;
-    mask = '0;
-    nb   = 1'b0;
-    nb0  = 1'b0;
-    hv   = 1'b0;
+    run   = 1'b0;
+    cons  = '0;
+    mask  = '0;
+    stop1 = 1'b0;
+    stop0 = 1'b0;
+    hv    = 1'b0;
     for (int unsigned i = 0; i < NumQ; i++) begin
       if (q == QW'(i)) begin
-        run  = q_running_i[i];
-        cons = cons_q[i];
-        mask = q_mask_i[i*16 +: 16];
-        nb   = nb_all[i];
-        nb0  = nb0_all[i];
-        hv   = hv_all[i];
+        run   = q_running_i[i];
+        cons  = cons_q[i];
+        mask  = q_mask_i[i*16 +: 16];
+        stop1 = stop_all[i];
+        stop0 = stop0_all[i];
+        hv    = hv_all[i];
       end
     end
     run = run && q_ok;
@@ -187,7 +195,7 @@ module nic_rx_plan #(
     same_q = tag_q_q == q;
     hit    = tag_ok_q && same_q;
     have   = hit && hv;
-    nobufs = same_q ? nb : nb0;
+    stop   = !q_ok || (same_q ? stop1 : stop0);
   end
 
   // ---- Decision -----------------------------------------------------------------------------
@@ -213,13 +221,9 @@ module nic_rx_plan #(
         a_emit_last = elast_q;
       end
     end else if (info_valid_i) begin
-      if (!run) begin
-        a_drop = 1'b1;
-      end else if (jmax_q) begin
+      if (stop) begin
         a_drop  = 1'b1;
-        a_nobuf = 1'b0;
-      end else if (nobufs) begin
-        a_drop = 1'b1;
+        a_nobuf = !(run && jmax_q);
       end else if (have) begin
         if (d_zero) begin
           if (j0_q) a_errdesc = cpl_ready_i;
@@ -285,7 +289,8 @@ module nic_rx_plan #(
   logic          taken, start_q;
   always_comb begin
     idx_next = (tag_idx_q + 16'd1) & tag_mask_q;
-    idx_miss = (cons + 16'(pos)) & mask;
+    // A miss is a frame new on its queue (position 0), or a queue started last cycle (index 0).
+    idx_miss = same_q ? 16'(pos) & mask : cons;
     taken    = a_errdesc || a_place1 || a_emit_last;
     if (taken || restart) next_off = '0;
     else if (adv1) next_off = pos + 1'b1;
