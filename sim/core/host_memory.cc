@@ -471,8 +471,12 @@ DmaResult HostMemory::Read(std::uint64_t bus, std::span<std::uint8_t> out) {
   void* va = mbufnic_bustov(bus);
   std::uint64_t gap = end;
   std::string why;
+  // A range that wraps past the top of the bus address space is outside too; gap < end cannot
+  // say so then (end wrapped below bus), hence the flag.
+  bool outside = false;
   if (!va || !mbufnic_bustov(end - 1) || end < bus) {
-    gap = va ? end - 1 : bus;
+    outside = true;
+    gap = va && end > bus ? end - 1 : bus;
     why = "outside the DMA arena";
   } else if (m.checking) {
     gap = m.read_cov.FirstGap(bus & ~(kLine - 1), (end + kLine - 1) & ~(kLine - 1));
@@ -483,7 +487,7 @@ DmaResult HostMemory::Read(std::uint64_t bus, std::span<std::uint8_t> out) {
       gap = end;
     }
   }
-  if (gap < end) {
+  if (outside || gap < end) {
     m.Violation("read of " + std::to_string(n) + " bytes at " + Hex(bus) + ": line " +
                 Hex(gap & ~(kLine - 1)) + " " + why);
     std::memset(out.data(), 0, n);
@@ -521,14 +525,16 @@ DmaResult HostMemory::Write(std::uint64_t bus, std::span<const std::uint8_t> dat
     const std::uint64_t a = bus + i, b = bus + j;
     std::uint64_t gap = b;
     std::string why;
+    bool outside = false;  // as in Read: a wrapping run is outside, whatever gap < b says
     if (!mbufnic_bustov(a) || !mbufnic_bustov(b - 1) || b < a) {
-      gap = mbufnic_bustov(a) ? b - 1 : a;
+      outside = true;
+      gap = mbufnic_bustov(a) && b > a ? b - 1 : a;
       why = "outside the DMA arena";
     } else if (m.checking) {
       gap = m.write_cov.FirstGap(a, b);
       if (gap < b) why = m.Explain(gap, true);
     }
-    if (gap < b) {
+    if (outside || gap < b) {
       m.Violation("write of " + std::to_string(n) + " bytes at " + Hex(bus) + ": byte " + Hex(gap) +
                   " " + why);
       return DmaResult::kViolation;

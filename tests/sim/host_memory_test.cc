@@ -193,6 +193,18 @@ TEST_F(HostMemoryTest, RefusedAccessesChangeNothing) {
   EXPECT_NE(TakeViolation().find("outside the DMA arena"), std::string::npos);
 }
 
+// A range that runs past the top of the bus address space (a descriptor's address near 2^64, as
+// desc_fuzz wrote one) is refused like any other outside the arena, and nothing is copied: the
+// end of such a range wraps below its start, which once let it through to a copy from address 0.
+TEST_F(HostMemoryTest, RangesWrappingPastTheTopOfTheBusAreOutside) {
+  EXPECT_EQ(CardRead(~std::uint64_t{0} - 15, 64), DmaResult::kViolation);
+  EXPECT_NE(TakeViolation().find("outside the DMA arena"), std::string::npos);
+  EXPECT_EQ(CardWrite(~std::uint64_t{0} - 3, 8, 0x99), DmaResult::kViolation);
+  EXPECT_NE(TakeViolation().find("outside the DMA arena"), std::string::npos);
+  EXPECT_EQ(mem_.bytes_read(), 0u);
+  EXPECT_EQ(mem_.bytes_written(), 0u);
+}
+
 TEST_F(HostMemoryTest, ReceiveRightsAreWritesToPostedBuffersByteExact) {
   const std::uint64_t ring = base_, cpl = base_ + 4096;
   BringUp(false, 1, ring, cpl, 2);  // rxq 1, 4 entries
