@@ -289,7 +289,10 @@ struct ModelDevice::Impl {
     if (hi < end) hi = end;  // the last line would wrap: read the bytes only
     bool ok = true;
     for (std::uint64_t at = lo; at < hi;) {
-      const std::uint64_t stop = std::min(hi, (at | (kBurstBytes - 1)) + 1);
+      // The end of at's burst, or hi; computed as a distance, since the end of the last burst
+      // below 2^64 would wrap to 0 (and the loop start again from there).
+      const std::uint64_t stop =
+          at + std::min<std::uint64_t>(hi - at, kBurstBytes - (at & (kBurstBytes - 1)));
       // A burst wholly inside the wanted bytes lands in place; one with lines around them
       // goes through the burst buffer.
       const bool direct = at >= addr && stop <= end;
