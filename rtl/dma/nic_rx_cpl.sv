@@ -18,7 +18,8 @@
 // or when it has waited CplWait cycles for the next record's data to be answered (so a long
 // frame behind it delays it a little, not a whole frame).
 //
-// A queue stopped by an error writes nothing more: its records are dropped here.  Counter and
+// A queue stopped by an error writes nothing more: its records are dropped here, and so is the
+// line being gathered for it when the stop comes (its completions retire unannounced).  Counter and
 // interrupt events (cpl_evt_*) fire one per completion, once its line's write is answered
 // without error (an interrupt never announces a completion the host cannot see yet); retire_o
 // marks each record leaving (answered, failed, or dropped), for the queues' in-flight counts.
@@ -135,6 +136,7 @@ module nic_rx_cpl #(
   logic [Bytes-1:0]     pl_strb_q;
 
   logic     rdy, evt_room, can_join, joinable, a_suppress, a_join, a_start, a_take, issue;
+  logic     pl_dead, drop, close;
   logic [7:0] wait_q;                  // cycles the line has been offered a chance to grow
   logic [CLW-1:0] slot;               // the completion's place in its line
   nic_hw_pkg::rx_cpl_t cpl;
@@ -157,14 +159,17 @@ module nic_rx_cpl #(
   assign can_join = pl_valid_q && pl_q_q == r_q_i && idx == pl_next_q && (CL == 0 || slot != '0);
   // The head record belongs in the line (once its data is answered, if it has any).
   assign joinable  = r_valid_i && !q_stopped && can_join;
-  assign c_valid_o = pl_valid_q && !(joinable && rdy && evt_room) &&
+  assign pl_dead   = q_stopped_i[pl_q_q];
+  assign c_valid_o = pl_valid_q && !pl_dead && !(joinable && rdy && evt_room) &&
                      (!joinable || wait_q >= 8'(CplWait));
   assign issue     = c_valid_o && c_ready_i;
+  assign drop      = pl_valid_q && pl_dead;   // cannot grow: its queue's records are suppressed
+  assign close     = issue || drop;
 
   always_comb begin
     a_suppress = rdy && evt_room && q_stopped;
     a_join     = rdy && evt_room && !q_stopped && can_join;
-    a_start    = rdy && evt_room && !q_stopped && !can_join && (!pl_valid_q || issue);
+    a_start    = rdy && evt_room && !q_stopped && !can_join && (!pl_valid_q || close);
     a_take     = a_suppress || a_join || a_start;
   end
 
@@ -188,7 +193,7 @@ module nic_rx_cpl #(
     if (rst_i) begin
       pl_valid_q <= 1'b0;
     end else begin
-      if (issue) pl_valid_q <= 1'b0;
+      if (close) pl_valid_q <= 1'b0;
       if (a_start) pl_valid_q <= 1'b1;
     end
     if (a_start) begin
@@ -243,8 +248,23 @@ module nic_rx_cpl #(
     .level_o   (e_level)
   );
 
-  // One entry per answered line; at most one per gathered line, and every gathered line has an
-  // entry in u_evt, so this FIFO cannot overflow.
+  // One entry per closed line, in order: issued (1) or dropped (0).  One entry per answered line
+  // in u_rel.  At most one of each per gathered line, and every gathered line has an entry in
+  // u_evt, so neither FIFO can overflow.
+  logic          fate_valid, fate_pop, fate_issued, unused_fate_room;
+  logic [EW:0]   fate_level;
+  nic_fifo #(.Width(1), .Depth(EvtDepth)) u_fate (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (close),
+    .s_ready_o (unused_fate_room),
+    .s_data_i  (issue),
+    .m_valid_o (fate_valid),
+    .m_ready_i (fate_pop),
+    .m_data_o  (fate_issued),
+    .level_o   (fate_level)
+  );
+
   nic_fifo #(.Width(1), .Depth(EvtDepth)) u_rel (
     .clk_i,
     .rst_i,
@@ -257,30 +277,38 @@ module nic_rx_cpl #(
     .level_o   (rel_level)
   );
 
+  // A line's first entry takes its fate, and the line's answer if it was issued.
+  logic line_ok;
   always_comb begin
-    e_pop   = 1'b0;
-    rel_pop = 1'b0;
+    e_pop    = 1'b0;
+    fate_pop = 1'b0;
+    rel_pop  = 1'b0;
     if (e_valid) begin
       if (!e_need_b || !e_first) begin
         e_pop = 1'b1;
-      end else if (rel_valid) begin
-        e_pop   = 1'b1;
-        rel_pop = 1'b1;
+      end else if (fate_valid && !fate_issued) begin
+        e_pop    = 1'b1;
+        fate_pop = 1'b1;
+      end else if (fate_valid && rel_valid) begin
+        e_pop    = 1'b1;
+        fate_pop = 1'b1;
+        rel_pop  = 1'b1;
       end
     end
   end
+  assign line_ok = fate_issued && rel_ok;
 
   always_ff @(posedge clk_i) begin
-    if (rel_pop) line_ok_q <= rel_ok;
+    if (fate_pop) line_ok_q <= line_ok;
   end
 
-  assign cpl_evt_o       = e_pop && e_need_b && (e_first ? rel_ok : line_ok_q);
+  assign cpl_evt_o       = e_pop && e_need_b && (e_first ? line_ok : line_ok_q);
   assign cpl_evt_queue_o = 16'(e_q);
   assign cpl_evt_err_o   = e_err;
   assign cpl_evt_bytes_o = {16'd0, e_len};
   assign retire_o        = e_pop;
   assign retire_q_o      = e_q;
 
-  assign idle_o = !r_valid_i && !pl_valid_q && e_level == '0 && rel_level == '0;
+  assign idle_o = !r_valid_i && !pl_valid_q && e_level == '0 && rel_level == '0 && fate_level == '0;
 
 endmodule

@@ -15,6 +15,10 @@
 // when the head record's completion cannot join it (another queue), or CplWait cycles after it
 // was opened (so a lone completion waits that long at most).
 //
+// A line whose queue stops running while it is still being gathered (a completion write error,
+// or disable) is dropped, not written: a stopped queue writes nothing more.  Its frames retire
+// without an event.
+//
 // Writes are answered in order.  The answer to a line retires its frames one a cycle (ret_b_o),
 // each raising cpl_evt_o, or, if the write failed, the first raising wr_err_o and stopping the
 // queue with cpl_dma (the rest retire without an event).
@@ -214,6 +218,7 @@ module nic_tx_cpl #(
   logic [Bytes-1:0]     ln_strb_q;
   logic [7:0]           ln_wait_q;     // cycles since the line was opened
   logic                 aw_ready, w_ready, e_room, want, can_join, grow, start, flush;
+  logic                 ln_dead, drop, close;
 
   // A queue's completions are consecutive in its ring, so the head record's completion follows
   // the open line's last one if the line is its queue's and is still open (not full, not at the
@@ -221,9 +226,14 @@ module nic_tx_cpl #(
   assign can_join = ln_valid_q && ln_open_q && ln_q_q == r_q;
   assign want     = ready && write && e_room;
   assign grow     = want && can_join;
-  assign flush    = ln_valid_q && aw_ready && w_ready && !grow &&
+  // A line of a queue no longer running is dropped (it cannot grow: that queue's records are
+  // not written).
+  assign ln_dead  = !q_running_i[ln_q_q];
+  assign drop     = ln_valid_q && ln_dead;
+  assign flush    = ln_valid_q && !ln_dead && aw_ready && w_ready && !grow &&
                     (!ln_open_q || want || ln_wait_q >= 8'(CplWait));
-  assign start    = want && !can_join && (!ln_valid_q || flush);
+  assign close    = flush || drop;
+  assign start    = want && !can_join && (!ln_valid_q || close);
   assign r_pop    = ready && (!write || grow || start);
 
   always_ff @(posedge clk_i) begin
@@ -231,7 +241,7 @@ module nic_tx_cpl #(
       ln_valid_q <= 1'b0;
       ln_open_q  <= 1'b0;
     end else begin
-      if (flush) ln_valid_q <= 1'b0;
+      if (close) ln_valid_q <= 1'b0;
       if (start) ln_valid_q <= 1'b1;
       if (start || grow) ln_open_q <= !last_slot && !wrap[r_q];
     end
@@ -294,6 +304,21 @@ module nic_tx_cpl #(
     .level_o   (unused_e_level)
   );
 
+  // One entry per closed line, in order: was it written (1) or dropped (0).
+  logic fate_valid, fate_wrote, unused_fate_room;
+  logic [$clog2(WrDepth):0] unused_fate_level;
+  nic_fifo #(.Width(1), .Depth(WrDepth)) u_fate (
+    .clk_i,
+    .rst_i,
+    .s_valid_i (close),
+    .s_ready_o (unused_fate_room),
+    .s_data_i  (flush),
+    .m_valid_o (fate_valid),
+    .m_ready_i (e_pop && e_first),
+    .m_data_o  (fate_wrote),
+    .level_o   (unused_fate_level)
+  );
+
   // One entry per answered line: never more than lines with an entry in u_evt.
   logic rel_valid, rel_pop, rel_ok, line_ok_q;
   nic_fifo #(.Width(1), .Depth(WrDepth)) u_rel (
@@ -308,10 +333,11 @@ module nic_tx_cpl #(
     .level_o   (unused_rel_level)
   );
 
+  // A line's first entry takes its fate, and the write's answer if it was written.
   logic e_ok;
-  assign rel_pop = e_valid && e_first && rel_valid;
-  assign e_pop   = e_valid && (!e_first || rel_valid);
-  assign e_ok    = e_first ? rel_ok : line_ok_q;
+  assign rel_pop = e_valid && e_first && fate_valid && fate_wrote && rel_valid;
+  assign e_pop   = e_valid && (!e_first || (fate_valid && (!fate_wrote || rel_valid)));
+  assign e_ok    = e_first ? fate_wrote && rel_ok : line_ok_q;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
@@ -340,7 +366,7 @@ module nic_tx_cpl #(
       cpl_evt_o <= e_pop && e_ok;
       wr_err_o  <= rel_pop && !rel_ok;
     end
-    if (rel_pop) line_ok_q <= rel_ok;
+    if (e_pop && e_first) line_ok_q <= e_ok;
     for (int unsigned q = 0; q < NumQ; q++) begin
       if (q_start_i[q]) mask_q[q] <= 16'((17'd1 << q_log2_i[4*q +: 4]) - 17'd1);
       if (q_start_i[q]) begin
@@ -358,7 +384,7 @@ module nic_tx_cpl #(
 
   // A FIFO with entries shows one at its output within two cycles (nic_tx_path waits for 16 idle
   // cycles in a row), so the output valids stand for the levels, with no adder.
-  assign idle_o = !r_valid && !d_valid && !g_valid && !ln_valid_q && !e_valid &&
+  assign idle_o = !r_valid && !d_valid && !g_valid && !ln_valid_q && !e_valid && !fate_valid &&
                   !m_axi_awvalid_o && !m_axi_wvalid_o;
 
 endmodule

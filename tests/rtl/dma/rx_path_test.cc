@@ -381,6 +381,8 @@ class RxBench {
   uint64_t rd_errs() const { return rd_errs_; }
   uint64_t wr_errs() const { return wr_errs_; }
   uint64_t drops_nobuf(unsigned q) const { return drop_nobuf_[q]; }
+  // Writes (AW handshakes) into queue q's current completion ring.
+  uint64_t cpl_writes(unsigned q) const { return cpl_writes_[q]; }
   uint64_t drops_bad(unsigned q) const { return drop_bad_[q]; }
   uint64_t last_cpl_cycle() const { return last_cpl_cycle_; }
   uint64_t want_nobuf(unsigned q) const { return want_drop_nobuf_[q]; }
@@ -494,6 +496,12 @@ class RxBench {
       }
     }
     if (t.cpl_evt_o) OnCompletion(t.cpl_evt_queue_o, t.cpl_evt_err_o, t.cpl_evt_bytes_o);
+    if (t.m_axi_awvalid_o && t.m_axi_awready_i) {
+      for (unsigned q = 0; q < kNumQ; ++q) {
+        const HostQueue& hq = q_[q];
+        if (hq.cpl_bus != 0 && t.m_axi_awaddr_o - hq.cpl_bus < 16u * hq.size()) ++cpl_writes_[q];
+      }
+    }
     for (unsigned q = 0; q < kNumQ; ++q) {
       if (!retired_[q]) continue;
       // The old run stops, then the new one starts.
@@ -625,6 +633,7 @@ class RxBench {
   uint64_t want_drop_nobuf_[kQueueIds] = {}, want_drop_bad_[kQueueIds] = {};
   uint64_t rx_frames_ = 0, rx_bytes_ = 0, csum_frames_ = 0, l3_bad_ = 0, l4_bad_ = 0;
   uint64_t drop_nobuf_[kQueueIds] = {}, drop_bad_[kQueueIds] = {};
+  uint64_t cpl_writes_[kNumQ] = {};
   uint64_t completions_ = 0, rd_errs_ = 0, wr_errs_ = 0, last_cpl_cycle_ = 0;
 };
 
@@ -1036,6 +1045,53 @@ TEST(RxPath, CompletionWriteError) {
   }
   ASSERT_TRUE(b.Drain(50000));
   b.CheckTotals();
+  EXPECT_EQ(hq.completions, 3u);
+}
+
+// Small frames back to back with a completion write error in the last entry of a line: the
+// queue stops, and the line it was gathering behind (completions whose data was answered) is
+// dropped, not written after the stop.
+TEST(RxPath, CompletionWriteErrorDropsTheOpenLine) {
+  BenchConfig cfg;
+  cfg.link_gbps = 0;
+  RxBench b(TestName(), 23, cfg);
+  b.SetupQueue(6, 6);
+  b.Enable(6);
+  b.SetSteering(6);
+  b.Run(20);
+  for (int i = 0; i < 40; ++i) b.Post(6, 2048, 0);
+  b.Run(400);  // descriptors fetched
+  HostQueue& hq = b.queue(6);
+  constexpr unsigned kBad = 7;  // the last entry of the second line at 512 bits
+  b.mem().InjectError(hq.cpl_bus + 16u * kBad, 16, 1, false, true);
+  auto& rng = b.rng();
+  for (int i = 0; i < 32; ++i) b.Send(RandomFrame(rng, 64 + (i % 3) * 32));
+  ASSERT_TRUE(b.RunUntil([&] { return !b.QueueRunning(6); }, 20000)) << "queue still running";
+  EXPECT_EQ(b.QueueErr(6), 5u);  // cpl_dma
+  const uint64_t at_stop = b.cpl_writes(6);
+  EXPECT_GE(at_stop, 2u) << "the lines up to the bad one";
+  b.Run(2000);
+  EXPECT_EQ(b.cpl_writes(6), at_stop) << "completion lines written after the queue stopped";
+  EXPECT_LE(hq.completions, kBad);
+  EXPECT_EQ(b.wr_errs(), 1u);
+  EXPECT_TRUE(b.top().idle_o) << "dropped completions never retired";
+  // Disabled and set up again, the queue works.
+  hq.expect.clear();
+  b.Disable(6, true);
+  b.Run(5);
+  for (uint32_t i = hq.done; i != hq.prod; i = (i + 1) & hq.mask()) {
+    b.mem().Revoke(hq.ring_bus + 16u * i, 16, true, false);
+    if (hq.slots[i].len > 0) b.mem().Revoke(hq.slots[i].bus(), hq.slots[i].len, false, true);
+  }
+  b.SetupQueue(6, 5);
+  b.Enable(6);
+  b.Run(5);
+  EXPECT_TRUE(b.QueueRunning(6));
+  for (int i = 0; i < 3; ++i) {
+    b.Post(6, 2048, 0);
+    b.Send(RandomFrame(rng, 200));
+  }
+  ASSERT_TRUE(b.Drain(50000));
   EXPECT_EQ(hq.completions, 3u);
 }
 

@@ -407,8 +407,14 @@ TYPED_TEST(TxPath, CompletionWriteErrorStopsTheQueue) {
   b.mem().InjectError(TakeBits(b.top().q_cpl_base_i, 64 * 7, 64) + 8 * kBad, 8, 1, false, true);
   for (unsigned i = 0; i < 24; ++i) b.Push(7, RawJob(rng, 7, i, 64 + rng() % 500, 2));
   uint64_t c = 0;
-  for (; c < 200'000 && b.Running(7); ++c) b.Step();
+  for (; c < 200'000 && b.Err(7) == hw::QueueErr::kNone; ++c) b.Step();
+  ASSERT_FALSE(b.Running(7));
+  // From the stop on the queue writes nothing: a line still being gathered is dropped.  (The
+  // write stage holds a line for a cycle, so one handed over as the stop came still leaves.)
+  b.Cycles(2);
+  const uint64_t at_stop = b.cpl_writes();
   b.Cycles(2000);
+  EXPECT_EQ(b.cpl_writes(), at_stop) << "completion lines written after the queue stopped";
   EXPECT_EQ(b.Err(7), hw::QueueErr::kCplDma);
   EXPECT_LE(b.Completed(7), kBad);
   EXPECT_GE(b.Completed(7), kBad / per_line * per_line) << "a line before the bad one was lost";
