@@ -9,6 +9,16 @@ if(MBUFNIC_SANITIZE)
   add_link_options(-fsanitize=${MBUFNIC_SANITIZE})
 endif()
 
+# Fuzzing: all of the project's code carries libFuzzer's coverage instrumentation, so that the
+# fuzzer sees which paths of the runtime, driver and card model an input reaches; only the fuzz
+# targets link libFuzzer itself (tests/fuzz).
+if(MBUFNIC_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "MBUFNIC_FUZZ needs clang (libFuzzer): use the `fuzz` preset")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # mbufnic_library(name SOURCES ...): a library target with the project's warnings.
 function(mbufnic_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
