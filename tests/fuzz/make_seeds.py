@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets that start from frames and captures
+(tests/fuzz/corpus/<target>/).  The seeds are committed; run this again only to change them:
+
+    python3 tests/fuzz/make_seeds.py
+
+Standard library only.  Each seed is a small, readable case the fuzzer mutates from: a TCP flow
+(which `replay --tso` coalesces), UDP over IPv6, a VLAN tag, wrong checksums, and the bad cases
+a capture can have (a runt, a record cut short, another link type, a truncated file).
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAC = bytes.fromhex("020000000002") + bytes.fromhex("020000000001")
+SRC4, DST4 = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+SRC6 = bytes.fromhex("fd000000000000000000000000000001")
+DST6 = bytes.fromhex("fd000000000000000000000000000002")
+
+
+def cksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4(proto, l4, good=True):
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 7, 0x4000, 64, proto, 0,
+                                SRC4, DST4))
+    hdr[10:12] = struct.pack("!H", cksum(bytes(hdr)) if good else 0xBEEF)
+    return bytes(hdr)
+
+
+def tcp(seq, payload, pseudo, good=True):
+    t = bytearray(struct.pack("!HHIIBBHHH", 40000, 80, seq, 1, 0x50, 0x18, 65535, 0, 0))
+    t[16:18] = struct.pack("!H", cksum(pseudo(6, len(t) + len(payload)) + bytes(t) + payload)
+                           if good else 0x1234)
+    return bytes(t) + payload
+
+
+def udp(payload, pseudo):
+    u = bytearray(struct.pack("!HHHH", 5000, 53, 8 + len(payload), 0))
+    u[6:8] = struct.pack("!H", cksum(pseudo(17, len(u) + len(payload)) + bytes(u) + payload))
+    return bytes(u) + payload
+
+
+def pseudo4(proto, n):
+    return SRC4 + DST4 + struct.pack("!BBH", 0, proto, n)
+
+
+def pseudo6(proto, n):
+    return SRC6 + DST6 + struct.pack("!IxxxB", n, proto)
+
+
+def tcp4_frame(seq, payload, good=True, vlan=None):
+    l4 = tcp(seq, payload, pseudo4, good)
+    eth = MAC + (struct.pack("!HH", 0x8100, vlan) if vlan is not None else b"") + b"\x08\x00"
+    return eth + ipv4(6, l4, good) + l4
+
+
+def udp6_frame(payload):
+    l4 = udp(payload, pseudo6)
+    ip6 = struct.pack("!IHBB16s16s", 0x60000000, len(l4), 17, 64, SRC6, DST6)
+    return MAC + b"\x86\xdd" + ip6 + l4
+
+
+def udp4_frame(payload):
+    l4 = udp(payload, pseudo4)
+    return MAC + b"\x08\x00" + ipv4(17, l4) + l4
+
+
+def pcap(records, link=1, nano=False):
+    """records: (frame, original length or None)."""
+    out = struct.pack("<IHHiIII", 0xA1B23C4D if nano else 0xA1B2C3D4, 2, 4, 0, 0, 65535, link)
+    for i, (frame, orig) in enumerate(records):
+        out += struct.pack("<IIII", 1, i, len(frame), orig if orig else len(frame)) + frame
+    return out
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    p = lambda n, s: bytes((s + 7 * i) & 0xFF for i in range(n))
+    flow = [tcp4_frame(1000 + 100 * k, p(100, k)) for k in range(3)]
+    frames = {
+        "tcp4": flow[0],
+        "tcp4-bad-csum": tcp4_frame(5, p(33, 9), good=False),
+        "tcp4-vlan": tcp4_frame(9, p(20, 3), vlan=42),
+        "udp6": udp6_frame(p(50, 1)),
+        "udp4-odd": udp4_frame(p(17, 2)),
+        "runt": MAC + b"\x08\x00" + b"\x45\x00",
+    }
+    # replay_fuzz: whole captures.
+    write("replay_fuzz", "tcp-flow.pcap", pcap([(f, None) for f in flow] + [(frames["udp4-odd"], None)]))
+    write("replay_fuzz", "mixed-nano.pcap",
+          pcap([(frames[k], None) for k in ("udp6", "tcp4-vlan", "tcp4-bad-csum")], nano=True))
+    write("replay_fuzz", "runt-and-snapped.pcap",
+          pcap([(frames["runt"], None), (frames["tcp4"][:40], len(frames["tcp4"])),
+                (frames["tcp4"], None)]))
+    write("replay_fuzz", "raw-ip-link.pcap", pcap([(frames["tcp4"][14:], None)], link=101))
+    write("replay_fuzz", "truncated.pcap", pcap([(frames["udp6"], None)])[:-9])
+    # rx_parse_fuzz: one frame per seed, as the receive engine sees it on the wire.
+    for name, f in frames.items():
+        write("rx_parse_fuzz", name, f)
+
+
+if __name__ == "__main__":
+    main()
