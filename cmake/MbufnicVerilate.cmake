@@ -26,6 +26,11 @@ if(NOT TARGET mbufnic_verilated_runtime)
   # the RTL tests stay fast.
   target_compile_options(mbufnic_verilated_runtime PRIVATE -O2 -w)
   target_link_libraries(mbufnic_verilated_runtime PUBLIC Threads::Threads ZLIB::ZLIB)
+  # clang leaves std::atomic's lock-free queries of the runtime to libatomic (GCC answers them
+  # inline).
+  if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_link_libraries(mbufnic_verilated_runtime PUBLIC atomic)
+  endif()
 endif()
 
 function(mbufnic_verilate target)

@@ -19,9 +19,12 @@ std::string RxCsumRef::ToString() const {
 RxCsumRef ClassifyRx(std::span<const uint8_t> frame, size_t header_window, int max_ext_headers) {
   if (header_window > 255) throw std::invalid_argument("header_window must be <= 255");
   if (max_ext_headers < 0) throw std::invalid_argument("max_ext_headers must be >= 0");
-  const hw::RxCsumResult r = ClassifyRxChecksums(
+  return FromResult(ClassifyRxChecksums(
       frame,
-      {.header_window = header_window, .max_ext_headers = static_cast<unsigned>(max_ext_headers)});
+      {.header_window = header_window, .max_ext_headers = static_cast<unsigned>(max_ext_headers)}));
+}
+
+RxCsumRef FromResult(const hw::RxCsumResult &r) {
   RxCsumRef o;
   o.l3_calc = r.l3_calc();
   o.l3_valid = r.l3_valid();

@@ -10,6 +10,8 @@
 #include <span>
 #include <string>
 
+#include "mbufnic/hw/nic_hw.h"
+
 namespace mbufnic::rtltest {
 
 inline constexpr int kL3None = 0;
@@ -29,7 +31,7 @@ struct RxCsumRef {
   uint16_t l4_sum = 0;  // numeric value of the folded raw sum
   int vlan_count = 0;
 
-  bool operator==(const RxCsumRef&) const = default;
+  bool operator==(const RxCsumRef &) const = default;
   std::string ToString() const;
 };
 
@@ -37,6 +39,9 @@ struct RxCsumRef {
 // std::invalid_argument if header_window > 255 or max_ext_headers < 0.
 RxCsumRef ClassifyRx(std::span<const uint8_t> frame, size_t header_window = 128,
                      int max_ext_headers = 4);
+
+// The fields of the engine's result sideband (the card's, or the software twin's).
+RxCsumRef FromResult(const hw::RxCsumResult &r);
 
 }  // namespace mbufnic::rtltest
 
