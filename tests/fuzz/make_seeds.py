@@ -110,6 +110,17 @@ def main():
     # rx_parse_fuzz: one frame per seed, as the receive engine sees it on the wire.
     for name, f in frames.items():
         write("rx_parse_fuzz", name, f)
+    # desc_fuzz: descriptors, each a selector byte (buffer 0-2, or 3: the address as it is; 4:
+    # length cut to the buffer) and the 32 bytes of a transmit descriptor (address, length, eop,
+    # then the 16-byte offload command).
+    def desc(sel, addr, length, eop, cmd=bytes(16)):
+        return bytes([sel]) + struct.pack("<QHBx4x", addr, length, eop) + cmd
+    write("desc_fuzz", "one-frame", desc(4, 3, 200, 1))
+    write("desc_fuzz", "three-pieces", desc(0, 10, 60, 0) + desc(1, 100, 60, 0) + desc(2, 7, 60, 1))
+    write("desc_fuzz", "zero-length", desc(0, 0, 0, 0) + desc(4, 0, 100, 1) + desc(4, 0, 64, 1))
+    write("desc_fuzz", "outside-arena", desc(3, 0x1000, 100, 1) + desc(4, 0, 100, 1))
+    write("desc_fuzz", "no-eop-run", b"".join(desc(4, 64 * i, 64, 0) for i in range(18)))
+    write("desc_fuzz", "some-command", desc(4, 0, 1000, 1, p(16, 5)))
 
 
 if __name__ == "__main__":
