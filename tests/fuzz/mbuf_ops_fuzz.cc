@@ -3,9 +3,9 @@
 // properties use).  Any disagreement in outcome or bytes, an m_sanity rejection, or a zone or tag
 // count not back where it started when everything is freed aborts, as do ASan and UBSan.
 //
-// The bytes are read as FuzzedDataProvider reads them: the first chooses the allocation failure
-// rate (none, some, many), then every choice of the model takes the next ones; the sequence ends
-// when the bytes do (or after kMaxSteps operations).
+// The bytes are read as FuzzedDataProvider reads them (integers from the end): one chooses the
+// allocation failure rate (none, some, many), then every choice of the model takes the next
+// ones; the sequence ends when the bytes do (or after kMaxSteps operations).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
