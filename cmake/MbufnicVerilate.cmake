@@ -8,8 +8,15 @@
 #   mbufnic_verilate(<target> TOP <module> [PREFIX <Vname>] SOURCES <sv files...>
 #                    [PARAMS Name=value ...] [ARGS <extra verilator args...>])
 #
+# With MBUFNIC_RTL_ASSERT (on by default) every model is Verilated with --assert and carries the
+# simulation-only checks of rtl/check: for each source rtl/<dir>/<module>.sv that has a
+# rtl/check/<module>_bind.sv, that file (bind statements) and the checker modules it binds.  A
+# failed assertion prints its message and aborts the simulation.
+#
 # Verilator runs once at configure time (its file list names the C++ it writes) and again at
 # build time whenever a source changes.  Consumers include "<Vname>.h" and link <target>.
+
+option(MBUFNIC_RTL_ASSERT "Verilate the RTL with its SystemVerilog assertions (rtl/check)" ON)
 
 find_package(verilator REQUIRED HINTS $ENV{VERILATOR_ROOT} /usr/share/verilator)
 find_package(Threads REQUIRED)
@@ -47,6 +54,21 @@ function(mbufnic_verilate target)
     get_filename_component(s ${s} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
     list(APPEND abs_sources ${s})
   endforeach()
+  if(MBUFNIC_RTL_ASSERT)
+    set(binds)
+    foreach(s ${abs_sources})
+      get_filename_component(n ${s} NAME_WE)
+      if(EXISTS ${PROJECT_SOURCE_DIR}/rtl/check/${n}_bind.sv)
+        list(APPEND binds ${PROJECT_SOURCE_DIR}/rtl/check/${n}_bind.sv)
+      endif()
+    endforeach()
+    if(binds)
+      file(GLOB checkers ${PROJECT_SOURCE_DIR}/rtl/check/nic_*_check.sv)
+      list(SORT checkers)
+      list(APPEND abs_sources ${checkers} ${binds})
+    endif()
+    list(APPEND V_ARGS --assert)
+  endif()
   set(params)
   foreach(p ${V_PARAMS})
     list(APPEND params -G${p})

@@ -45,8 +45,14 @@ class Harness {
   }
 
   ~Harness() {
+    // Verilator 5.006 takes a model's scopes (which --assert creates) out of the thread's current
+    // context, not the model's own: make it this model's, or the newest harness built in this
+    // thread (perhaps gone already) would be used.
+    Verilated::threadContextp(ctx_.get());
     top_->final();
     if (trace_) trace_->close();
+    trace_.reset();
+    top_.reset();
   }
 
   Harness(const Harness&) = delete;
@@ -67,6 +73,7 @@ class Harness {
   // transfers); `drive` sets inputs after it, and the model settles again.
   template <typename Sample, typename Drive>
   void Cycle(Sample&& sample, Drive&& drive) {
+    Verilated::threadContextp(ctx_.get());  // $stop, errors and X values: this model's context
     sample();
     top_->clk_i = 1;
     top_->eval();

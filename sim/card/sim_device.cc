@@ -111,8 +111,14 @@ struct SimDevice::Impl {
   }
 
   ~Impl() {
+    // Verilator 5.006 takes a model's scopes (which --assert creates) out of the thread's
+    // current context, not the model's own: make it this model's, or the newest card opened in
+    // this thread (perhaps closed already) would be used.
+    Verilated::threadContextp(ctx.get());
     top->final();
     if (trace) trace->close();
+    trace.reset();
+    top.reset();
   }
 
   static std::unique_ptr<VerilatedContext> MakeContext(const device::Options& o) {
@@ -135,6 +141,7 @@ struct SimDevice::Impl {
   // One evaluated clock cycle: every bus model samples what the rising edge transfers, the
   // edge, then every model drives the next cycle's inputs.
   void Cycle() {
+    Verilated::threadContextp(ctx.get());  // $stop, errors and X values: this card's context
     axil->Sample();
     axi.Sample(now);
     mac_tx.Sample(now);

@@ -1,0 +1,13 @@
+// Assertions on nic_tx_desc_fetch (simulation only): its ring positions, through
+// nic_tx_desc_fetch_check.
+bind nic_tx_desc_fetch nic_tx_desc_fetch_check #(.NumQ(NumQ), .QDescs(QDescs)) u_check (
+  .clk_i,
+  .rst_i,
+  .run_i       (q_running_o),
+  .start_i     (q_start_o),
+  .log2_i      (log2_q),
+  .scanned_i   (s_q),
+  .stored_i    (a_q),
+  .requested_i (f_q)
+);
+

@@ -1,0 +1,35 @@
+// nic_tx_desc_fetch_check: assertions on nic_tx_desc_fetch's ring positions (simulation only;
+// see nic_ring_check): per queue, descriptors scanned <= written into the store <= requested,
+// and requested at most the store's share (QDescs) or the ring's size ahead of the scanner.
+module nic_tx_desc_fetch_check #(
+  parameter int unsigned NumQ = 8,
+  parameter int unsigned QDescs = 128
+) (
+  input logic                  clk_i,
+  input logic                  rst_i,
+  input logic [NumQ-1:0]       run_i,
+  input logic [NumQ-1:0]       start_i,
+  input logic [NumQ-1:0][3:0]  log2_i,
+  input logic [NumQ-1:0][15:0] scanned_i,
+  input logic [NumQ-1:0][15:0] stored_i,
+  input logic [NumQ-1:0][15:0] requested_i
+);
+  logic [NumQ*16-1:0] mask, limit;
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      mask[16*q +: 16]  = 16'hFFFF;
+      limit[16*q +: 16] = 17'(QDescs) < (17'd1 << log2_i[q]) ? 16'(QDescs)
+                                                               : 16'((17'd1 << log2_i[q]));
+    end
+  end
+  nic_ring_check #(.NumQ(NumQ)) u_ring (
+    .clk_i,
+    .rst_i,
+    .run_i    (run_i & ~start_i),
+    .mask_i   (mask),
+    .limit_i  (limit),
+    .behind_i (scanned_i),
+    .mid_i    (stored_i),
+    .ahead_i  (requested_i)
+  );
+endmodule
