@@ -222,7 +222,8 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
     // Detach: every ring and buffer goes back to the runtime.
   }
   r.opened = true;
-  if (wire != nullptr) {
+  const bool have_wire = wire != nullptr;
+  if (have_wire) {
     r.wire_frames = wire->sent_frames();
     r.wire_bytes = wire->sent_bytes();
   }
@@ -247,6 +248,29 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
         fmt::format("{} frames on the wire, {} expected", r.wire_frames, r.sent.expected_frames));
   }
   const device::Counters &cc = r.counters;
+  // Every frame accounted for by counts kept apart: the host's (the frames its sends make, the
+  // frames it took back), the wire model's, and the card's own port counters (32 bits, so
+  // compared modulo 2^32).  Looped back, every frame on the wire reaches the card's receive
+  // port, which hands it up or counts it dropped.
+  const auto lo = [](std::uint64_t v) { return static_cast<std::uint32_t>(v); };
+  r.accounting.card_tx_frames = cc.port_tx_frames;
+  r.accounting.card_rx_frames = cc.port_rx_frames;
+  r.accounting.card_rx_drops = cc.port_rx_drop_nobuf + cc.port_rx_drop_bad;
+  if (have_wire) {
+    if (cc.port_tx_frames != lo(r.wire_frames)) {
+      r.failures.push_back(fmt::format("accounting: the card counted {} frames sent, the wire {}",
+                                       cc.port_tx_frames, r.wire_frames));
+    }
+    if (lo(std::uint64_t{cc.port_rx_frames} + r.accounting.card_rx_drops) != lo(r.wire_frames)) {
+      r.failures.push_back(
+          fmt::format("accounting: {} frames on the wire, but the card took {} and dropped {}",
+                      r.wire_frames, cc.port_rx_frames, r.accounting.card_rx_drops));
+    }
+  }
+  if (cc.port_rx_frames != lo(r.received.frames)) {
+    r.failures.push_back(fmt::format("accounting: the card handed up {} frames, the host took {}",
+                                     cc.port_rx_frames, r.received.frames));
+  }
   if (cc.port_rx_drop_nobuf + cc.port_rx_drop_bad != 0) {
     r.failures.push_back(fmt::format("the card dropped {} received frames",
                                      cc.port_rx_drop_nobuf + cc.port_rx_drop_bad));
@@ -299,6 +323,13 @@ nlohmann::json WorkloadJson(const WorkloadResult &r, const WorkloadOptions &o) {
                {"tso_sends", sent.tso_sends},   {"csum_sends", sent.csum_sends},
                {"vlan_sends", sent.vlan_sends}, {"expected_frames", sent.expected_frames}};
   j["wire"] = {{"frames", r.wire_frames}, {"bytes", r.wire_bytes}, {"pcap", o.pcap}};
+  // Frames counted at each step: the same number throughout when nothing was lost.
+  j["accounting"] = {{"expected_frames", sent.expected_frames},
+                     {"card_tx_frames", r.accounting.card_tx_frames},
+                     {"wire_frames", r.wire_frames},
+                     {"card_rx_frames", r.accounting.card_rx_frames},
+                     {"card_rx_drops", r.accounting.card_rx_drops},
+                     {"received_frames", recv.frames}};
   j["received"] = {{"frames", recv.frames},
                    {"bytes", recv.bytes},
                    {"payload_bytes", recv.payload_bytes},

@@ -74,6 +74,12 @@ struct WorkloadResult {
   std::vector<device::Counters> queues;  // queue q's counters in the txq/rxq fields of [q]
   int tx_queues = 0, rx_queues = 0;      // queues the card has
   std::uint64_t wire_frames = 0, wire_bytes = 0;
+  // The card's port counters the run's accounting compares with the host's and the wire's
+  // counts (failures start "accounting:" when they disagree).
+  struct Accounting {
+    std::uint32_t card_tx_frames = 0, card_rx_frames = 0;
+    std::uint64_t card_rx_drops = 0;
+  } accounting;
   std::size_t dma_violations = 0;
   bool mbufs_returned = false;
   bool stopped_by_time = false;  // the duration ran out before the send count
@@ -107,9 +113,9 @@ std::string Caps(std::uint32_t caps);
 // A byte count in B, kB or MB.
 std::string Bytes(std::uint64_t n);
 
-// The figures of a run as JSON: ok, backend, seed, offloads, card, sent, wire, received,
-// card_counters, driver, flows, cycles, clock_mhz, simulated_us, wire_gbps, wall_seconds,
-// cycles_per_second, mbufs_returned, dma_violations, failures.
+// The figures of a run as JSON: ok, backend, seed, offloads, card, sent, wire, accounting,
+// received, card_counters, driver, flows, cycles, clock_mhz, simulated_us, wire_gbps,
+// wall_seconds, cycles_per_second, mbufs_returned, dma_violations, failures.
 nlohmann::json WorkloadJson(const WorkloadResult &r, const WorkloadOptions &o);
 // The card's counters as one object, "<block>_<counter>": value.
 nlohmann::json CountersJson(const device::Counters &c);

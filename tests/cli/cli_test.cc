@@ -54,6 +54,13 @@ void CheckRun(const json &j, bool offloads) {
   EXPECT_EQ(j["dma_violations"], 0);
   EXPECT_TRUE(j["mbufs_returned"].get<bool>());
   EXPECT_GT(j["cycles"].get<double>(), 0);
+  // The same frames counted at every step, the card's own counters included.
+  const json &a = j["accounting"];
+  EXPECT_EQ(a["expected_frames"], s["expected_frames"]);
+  for (const char *k : {"card_tx_frames", "wire_frames", "card_rx_frames", "received_frames"}) {
+    EXPECT_EQ(a[k], s["expected_frames"]) << k;
+  }
+  EXPECT_EQ(a["card_rx_drops"], 0);
   // Every frame of the VLAN flow came up tagged, and no other.
   EXPECT_EQ(r["vlan"], Flow(j, "tcp4-vlan100")["frames"]);
   const json &c = j["card_counters"];
