@@ -3,8 +3,10 @@
 # frames) and on the Verilated card (millions of cycles), in rounds that change the traffic's
 # shape and the seed.  Every frame of every round is checked on its way back and accounted for:
 # the frames the host's sends make = the card's transmit counter = the frames on the wire = the
-# card's receive counter + its drops = the frames the host took back (no drop is allowed in a
-# loopback run), with no DMA violation and every mbuf given back (docs/reliability.md).
+# card's receive counter = the frames the host took back (no drop is allowed in a loopback run),
+# with no DMA violation and every mbuf given back (docs/reliability.md).  The last round injects
+# faults at random (DMA errors, link pauses, a host that stops taking frames): there each lost
+# frame must be one the card or the driver counted, and the rest must come back intact.
 #
 #   scripts/soak.sh [--short] [--build DIR | --cli PATH] [--backends "model sim"]
 #                   [--model-sends N] [--sim-sends N] [--seed S] [--keep DIR]
@@ -44,12 +46,14 @@ if [[ ! -x "$cli" ]]; then
 fi
 
 # The rounds: mixed TCP/UDP over IPv4/IPv6 with TSO; jumbo frames without TSO; small sends on a
-# VLAN; the offloads off (the driver's software checksum and segmentation).
+# VLAN; the offloads off (the driver's software checksum and segmentation); mixed traffic with
+# a fault about every 50 sends.
 rounds=(
   "--flows 8"
   "--flows 4 --no-tso --mtu 9000 --mss 8948"
   "--flows 6 --vlan 42 --size 1-200"
   "--flows 4 --no-offloads"
+  "--flows 8 --faults 50"
 )
 
 failed=0
@@ -59,11 +63,18 @@ summary() {  # a run's JSON on stdin -> one line on stdout, its frames received 
 import json, sys
 j = json.load(sys.stdin)
 a = j["accounting"]
-line = ("{:>8} sends {:>9} frames: card tx {}, wire {}, card rx {} + {} dropped, host {}; "
+line = ("{:>8} sends {:>9} frames: card tx {}, wire {}, card rx {} ({} dropped), host {}; "
         "{} cycles, {:.1f} s")
 print(line.format(j["sent"]["sends"], a["expected_frames"], a["card_tx_frames"], a["wire_frames"],
                   a["card_rx_frames"], a["card_rx_drops"], a["received_frames"], j["cycles"],
                   j["wall_seconds"]))
+if "faults" in j:
+    f, l = j["faults"], j["losses"]
+    print("      faults: {} tx DMA, {} rx DMA, {} link pauses, {} host pauses; lost {} frames on "
+          "transmit ({} tx errors), {} on receive ({} card drops, {} rx errors)".format(
+              f["tx_dma_answered"], f["rx_dma_answered"], f["link_pauses"], f["host_pauses"],
+              l["tx_frames"], l["driver_tx_errors"], l["rx_frames"], a["card_rx_drops"],
+              l["driver_rx_errors"]))
 for f in j["failures"][:5]:
     print("      FAILED: " + f)
 print(a["received_frames"], file=sys.stderr)'

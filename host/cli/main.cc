@@ -127,6 +127,11 @@ int main(int argc, char **argv) {
   traffic->add_flag("--no-progress", tr_no_progress, "Never show the progress line")
       ->excludes(prog);
   traffic->add_flag("--stat", tr_opt.stat, "After the run, the card's counters as mbufnic stat");
+  traffic
+      ->add_option("--faults", tr_opt.faults,
+                   "Inject a fault about every N sends (DMA errors, link pauses, a host that "
+                   "stops taking frames); every loss must be one the card or driver counted")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
 
   mbufnic::cli::ReplayOptions replay_opt;
   CLI::App *replay = app.add_subcommand(

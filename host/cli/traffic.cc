@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <utility>
 
 #include "mbufnic/cksum.h"
@@ -135,6 +136,14 @@ std::uint8_t Pattern(unsigned flow, std::uint64_t off) {
   return static_cast<std::uint8_t>(x >> 56);
 }
 
+// Lossy mode: one send not yet settled.
+struct Traffic::SendRecord {
+  std::uint64_t start = 0;   // stream offset of its first payload byte
+  std::uint32_t len = 0;     // payload bytes
+  std::uint32_t frames = 0;  // frames it makes on the wire
+  std::uint32_t on_wire = 0, got = 0;
+};
+
 struct Traffic::Flow {
   unsigned index = 0;
   FlowSpec spec;
@@ -145,6 +154,11 @@ struct Traffic::Flow {
   std::uint64_t sb_base = 0, sb_end = 0;
   std::uint16_t ip_id = 0;
   FlowStats stats;
+  // Lossy mode: the sends not yet settled, oldest first; the one the wire's last frame of the
+  // flow belonged to (an index into sends); the stream offset after that frame.
+  std::deque<SendRecord> sends;
+  std::size_t wire_at = 0;
+  std::uint64_t wire_next = 0;
 };
 
 Traffic::Traffic(std::vector<FlowSpec> flows, std::uint64_t seed, bool rx_csum)
@@ -200,12 +214,13 @@ struct mbuf *Traffic::NextSend() {
   ++sent_.sends;
   sent_.payload_bytes += len;
   ++sent_.csum_sends;
+  std::uint32_t frames = 1;
   if (m->m_pkthdr.csum_flags & (CSUM_IP_TSO | CSUM_IP6_TSO)) {
     ++sent_.tso_sends;
-    sent_.expected_frames += (len + s.mss - 1) / s.mss;
-  } else {
-    ++sent_.expected_frames;
+    frames = (len + s.mss - 1) / s.mss;
   }
+  sent_.expected_frames += frames;
+  if (lossy_) f.sends.push_back(SendRecord{f.sent - len, len, frames});
   return m;
 }
 
@@ -423,7 +438,9 @@ void Traffic::Check(struct mbuf *m) {
     pay_off = l4off + (l4[12] >> 4) * 4;
     const std::uint32_t seq = Get32(l4 + 4);
     const std::uint32_t want = f.iss + static_cast<std::uint32_t>(f.received);
-    if (seq != want) {
+    if (lossy_ && static_cast<std::int32_t>(seq - want) > 0) {
+      f.received += seq - want;  // the segments between were lost
+    } else if (seq != want) {
       Error(fmt::format("{}: segment at sequence {} where {} was next", f.spec.name, seq - f.iss,
                         want - f.iss));
       // Go on from there.
@@ -439,8 +456,31 @@ void Traffic::Check(struct mbuf *m) {
       Error(
           fmt::format("{}: UDP length {} in a datagram of {}", f.spec.name, Get16(l4 + 4), l4len));
     }
+    if (lossy_) {
+      // Which send it is: the datagrams between may have been lost.
+      const auto pay = static_cast<std::size_t>(len - pay_off);
+      const std::size_t have = std::min<std::size_t>(pay, h.size() - pay_off);
+      const std::int64_t at = Locate(f, false, 0, f.received, h.data() + pay_off, pay, have);
+      if (at < 0) {
+        Error(fmt::format("{}: a datagram of {} bytes matches no send after stream byte {}",
+                          f.spec.name, pay, f.received));
+        return done();
+      }
+      f.received = static_cast<std::uint64_t>(at);
+    }
   }
   const int pay = len - pay_off;
+  if (lossy_) {
+    const std::uint64_t at = f.received;
+    auto it = std::find_if(f.sends.begin(), f.sends.end(), [&](const SendRecord &r) {
+      return at >= r.start && at < r.start + r.len;
+    });
+    if (it == f.sends.end()) {
+      Error(fmt::format("{}: a frame at stream byte {} belongs to no open send", f.spec.name, at));
+    } else {
+      ++it->got;
+    }
+  }
   std::array<std::uint8_t, 2048> buf;
   for (int at = 0; at < pay;) {
     const int n = std::min<int>(pay - at, static_cast<int>(buf.size()));
@@ -476,10 +516,120 @@ void Traffic::Check(struct mbuf *m) {
       drop = 0;
     }
   }
+  if (lossy_) Settle(f, false);
   return done();
 }
 
+void Traffic::AllowLoss() { lossy_ = true; }
+
+std::int64_t Traffic::Locate(Flow &f, bool tcp, std::uint32_t seq, std::uint64_t from,
+                             const std::uint8_t *pay, std::size_t pay_len, std::size_t have) const {
+  if (tcp) {
+    // Sequence numbers wrap at 2^32; the offset is the one at or after `from` they name (the
+    // wire and the receiving end never go back).
+    const std::uint32_t rel = seq - f.iss;
+    std::uint64_t at = (from & ~std::uint64_t{0xffffffff}) | rel;
+    if (at < from) at += std::uint64_t{1} << 32;
+    return static_cast<std::int64_t>(at);
+  }
+  for (const SendRecord &r : f.sends) {
+    if (r.start < from || r.len != pay_len) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < std::min<std::size_t>(have, 16) && same; ++i) {
+      same = pay[i] == Pattern(f.index, r.start + i);
+    }
+    if (same) return static_cast<std::int64_t>(r.start);
+  }
+  return -1;
+}
+
+void Traffic::OnWire(const std::uint8_t *frame, std::size_t len) {
+  if (!lossy_) return;
+  // Ethernet (the card inserted any tag), IP, then the flow by its source port.
+  if (len < kEtherHdr + 20) {
+    Error(fmt::format("on the wire: a runt of {} bytes", len));
+    return;
+  }
+  std::size_t l2 = kEtherHdr;
+  std::uint16_t type = Get16(frame + 12);
+  if (type == kEtherTypeVlan) {
+    type = Get16(frame + 16);
+    l2 += kVlanHdr;
+  }
+  const std::uint8_t *ip = frame + l2;
+  std::size_t l4off;
+  std::uint8_t proto;
+  if (type == kEtherTypeIp && len >= l2 + 20 + kUdpHdr) {
+    l4off = l2 + 20;
+    proto = ip[9];
+  } else if (type == kEtherTypeIp6 && len >= l2 + 40 + kUdpHdr) {
+    l4off = l2 + 40;
+    proto = ip[6];
+  } else {
+    Error(fmt::format("on the wire: a frame of {} bytes that is no IPv4 or IPv6 packet", len));
+    return;
+  }
+  const std::uint8_t *l4 = frame + l4off;
+  const unsigned index = Get16(l4) - kBasePort;
+  const bool tcp = proto == IPPROTO_TCP;
+  if (index >= flows_.size() || (flows_[index]->spec.l4 == L4::kTcp) != tcp ||
+      (tcp && len < l4off + 20)) {
+    Error(fmt::format("on the wire: a frame of {} bytes belongs to no flow", len));
+    return;
+  }
+  Flow &f = *flows_[index];
+  const std::size_t pay_off = tcp ? l4off + (l4[12] >> 4) * 4u : l4off + kUdpHdr;
+  const std::size_t pay = len > pay_off ? len - pay_off : 0;
+  const std::int64_t at =
+      Locate(f, tcp, tcp ? Get32(l4 + 4) : 0, f.wire_next, frame + pay_off, pay, pay);
+  // The send it belongs to: the wire's current one or a later one (the wire keeps order).
+  std::size_t k = f.wire_at;
+  while (at >= 0 && k < f.sends.size() &&
+         static_cast<std::uint64_t>(at) >= f.sends[k].start + f.sends[k].len) {
+    ++k;
+  }
+  if (at < 0 || k >= f.sends.size() || static_cast<std::uint64_t>(at) < f.sends[k].start) {
+    Error(
+        fmt::format("{}: on the wire, a frame of {} bytes matches no send at or after stream "
+                    "byte {}",
+                    f.spec.name, len, f.wire_next));
+    return;
+  }
+  f.wire_at = k;
+  f.wire_next = static_cast<std::uint64_t>(at) + pay;
+  if (++f.sends[k].on_wire > f.sends[k].frames) {
+    Error(fmt::format("{}: a send of {} bytes went out as more than {} frames", f.spec.name,
+                      f.sends[k].len, f.sends[k].frames));
+  }
+  Settle(f, false);
+}
+
+void Traffic::Settle(Flow &f, bool all) {
+  while (!f.sends.empty()) {
+    const SendRecord &r = f.sends.front();
+    // Settled when the wire has moved on to a later send and the receiving end past its end.
+    if (!all && (f.wire_at == 0 || f.received < r.start + r.len)) break;
+    if (r.got > r.on_wire) {
+      Error(fmt::format("{}: {} frames of a send handed up, {} of them on the wire", f.spec.name,
+                        r.got, r.on_wire));
+    }
+    const std::uint32_t on_wire = std::min(r.on_wire, r.frames);
+    if (on_wire < r.frames) {
+      loss_.tx_frames += r.frames - on_wire;
+      ++(on_wire == 0 ? loss_.tx_sends : loss_.tx_partial);
+    }
+    loss_.rx_frames += on_wire - std::min(r.got, on_wire);
+    loss_.wire_frames += r.on_wire;
+    f.sends.pop_front();
+    if (f.wire_at > 0) --f.wire_at;
+  }
+}
+
 void Traffic::Finish() {
+  if (lossy_) {
+    for (Flow *f : flows_) Settle(*f, true);
+    return;
+  }
   for (const Flow *f : flows_) {
     if (f->received != f->sent) {
       Error(fmt::format("{}: {} of {} bytes sent came back", f->spec.name, f->received, f->sent));

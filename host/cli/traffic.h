@@ -25,6 +25,7 @@
 
 #include <sys/mbuf.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -94,7 +95,30 @@ class Traffic {
   void Check(struct mbuf *m);
 
   // After the traffic: every byte sent came back.  Records an error for each flow short of it.
+  // With AllowLoss: every send still open is settled (see losses()) instead.
   void Finish();
+
+  // Faults are being injected, so frames may go missing; call before the first send.  Each send
+  // is then remembered until it is settled: OnWire matches every frame the card put on the wire
+  // to the send it came from, Check accepts a frame later in its flow than the next one (the
+  // ones between were lost) and matches it too.  A send is settled once both have moved past
+  // it: its frames missing from the wire were lost on transmit, those on the wire but never
+  // handed up were lost on receive.  Errors: a wire frame or a received frame that belongs to
+  // no send of its flow or comes out of order, a send handed up more often than it was on the
+  // wire, a frame received twice.
+  void AllowLoss();
+  bool lossy() const { return lossy_; }
+  // A frame the card sent, as the wire has it; in the order they left (lossy mode only).
+  void OnWire(const std::uint8_t *frame, std::size_t len);
+  struct LossStats {
+    std::uint64_t tx_frames = 0;    // frames of sends that never reached the wire
+    std::uint64_t tx_sends = 0;     // sends none of whose frames reached the wire
+    std::uint64_t tx_partial = 0;   // sends only some of whose frames reached the wire
+    std::uint64_t rx_frames = 0;    // frames on the wire that were never handed up
+    std::uint64_t wire_frames = 0;  // wire frames matched to a send
+  };
+  // Counts of the sends settled so far (all of them after Finish).
+  const LossStats &losses() const { return loss_; }
 
   const std::vector<FlowSpec> &flows() const { return specs_; }
   const SendStats &sent() const { return sent_; }
@@ -109,7 +133,13 @@ class Traffic {
 
  private:
   struct Flow;
+  struct SendRecord;
   void Error(std::string what);
+  // Lossy mode: the stream offset of a frame's payload (TCP: from its sequence number; UDP: the
+  // next open send from `from` on whose length and first bytes it has), or -1.
+  std::int64_t Locate(Flow &f, bool tcp, std::uint32_t seq, std::uint64_t from,
+                      const std::uint8_t *pay, std::size_t pay_len, std::size_t have) const;
+  void Settle(Flow &f, bool all);
   struct mbuf *BuildTcp(Flow &f, std::uint32_t len);
   struct mbuf *BuildUdp(Flow &f, std::uint32_t len);
   bool CheckL4(Flow &f, const struct mbuf *m, int l4off, int l4len, std::uint32_t pseudo);
@@ -119,6 +149,8 @@ class Traffic {
   std::mt19937_64 rng_;
   std::discrete_distribution<unsigned> pick_;
   bool rx_csum_;
+  bool lossy_ = false;
+  LossStats loss_;
   SendStats sent_;
   RecvStats recv_;
   std::vector<std::string> errors_;

@@ -170,6 +170,7 @@ int RunTraffic(const TrafficOptions &o) {
   w.pcap = o.pcap;
   w.offloads = o.offloads;
   w.duration = o.duration;
+  w.fault_every = o.faults;
   w.sends = o.sends != 0 ? o.sends : o.duration > 0 ? kNoSendLimit : kDefaultSends;
   const bool show = o.progress == 1 || (o.progress == -1 && !o.common.json && isatty(2) != 0);
   ProgressFn progress;
@@ -188,7 +189,8 @@ int RunTraffic(const TrafficOptions &o) {
                     {"vlan", o.vlan},
                     {"tso", o.tso},
                     {"sends", w.sends == kNoSendLimit ? nlohmann::json() : nlohmann::json(w.sends)},
-                    {"duration", o.duration}};
+                    {"duration", o.duration},
+                    {"faults", o.faults}};
     j["frames_per_second"] = r.frames_per_second();
     j["stopped_by_time"] = r.stopped_by_time;
     if (o.stat) j["stat"] = StatJson(r);

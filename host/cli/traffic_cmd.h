@@ -30,6 +30,7 @@ struct TrafficOptions {
   std::string pcap;           // the wire capture ("" for none)
   int progress = -1;          // 1 on, 0 off, -1 on when stderr is a terminal (and not --json)
   bool stat = false;          // the stat block after the run
+  std::uint64_t faults = 0;   // about one fault injected every N sends (WorkloadOptions); 0: none
 };
 
 // The flows `o` asks for, or the reason they cannot be made (a message for a user).

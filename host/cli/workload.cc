@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +86,51 @@ std::vector<CounterRow> QueueRows(const device::Counters &c) {
   };
 }
 
+// With faults injected: every frame lost is one a fault explains and the card or the driver
+// counted.  Transmit: each send that did not reach the wire whole is one transmit error (with
+// the offloads a send is one descriptor chain with one completion, lost whole or, for a
+// segmentation request, from the segment the read error fell in; without them the driver
+// segments it and each segment lost is an error of its own), and each error is a DMA error.
+// Receive: each
+// frame the wire carried and the host never got is a drop the card counted or an error or drop
+// the driver counted.
+void CheckFaultLosses(WorkloadResult &r, const WorkloadOptions &o, std::uint64_t card_rx_drops) {
+  const Traffic::LossStats &l = r.losses;
+  const auto fail = [&](std::string what) { r.failures.push_back("faults: " + std::move(what)); };
+  if (l.wire_frames != r.wire_frames) {
+    fail(fmt::format("{} frames on the wire, {} of them matched to a send", r.wire_frames,
+                     l.wire_frames));
+  }
+  if (r.wire_frames + l.tx_frames != r.sent.expected_frames) {
+    fail(fmt::format("{} frames expected, {} on the wire and {} lost on transmit",
+                     r.sent.expected_frames, r.wire_frames, l.tx_frames));
+  }
+  const std::uint64_t tx_lost = o.offloads ? l.tx_sends + l.tx_partial : l.tx_frames;
+  if (tx_lost != r.tx.errors) {
+    fail(fmt::format("{} {} lost on transmit, {} transmit errors counted", tx_lost,
+                     o.offloads ? "sends" : "frames", r.tx.errors));
+  }
+  const std::uint64_t dma_errors = r.tx.by_tx_err[static_cast<std::size_t>(hw::TxErr::kDma)];
+  if (dma_errors != r.tx.errors) {
+    fail(fmt::format("{} transmit errors, only {} of them DMA errors", r.tx.errors, dma_errors));
+  }
+  if (r.tx.errors > r.faults.tx_dma_answered) {
+    fail(fmt::format("{} transmit errors from {} injected read errors", r.tx.errors,
+                     r.faults.tx_dma_answered));
+  }
+  if (r.rx.errors > r.faults.rx_dma_answered) {
+    fail(fmt::format("{} receive errors from {} injected write errors", r.rx.errors,
+                     r.faults.rx_dma_answered));
+  }
+  const std::uint64_t rx_counted = card_rx_drops + r.rx.errors + r.rx.drops;
+  if (l.rx_frames != rx_counted) {
+    fail(
+        fmt::format("{} frames on the wire never handed up; the card dropped {}, the driver "
+                    "counted {} errors and {} drops",
+                    l.rx_frames, card_rx_drops, r.rx.errors, r.rx.drops));
+  }
+}
+
 }  // namespace
 
 double WorkloadResult::wire_gbps() const {
@@ -140,6 +186,19 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
   Traffic &traffic = *traffic_owner;
   std::vector<std::string> violations;
   sim::Wire *const wire = dev->wire();
+  sim::HostMemory *const mem = dev->memory();
+  const bool faults = o.fault_every > 0;
+  if (faults) {
+    if (wire == nullptr || mem == nullptr) {
+      fmt::print(stderr,
+                 "mbufnic {}: backend {} has no wire or host-memory model to inject faults into\n",
+                 o.command, dev->Name());
+      return r;
+    }
+    traffic.AllowLoss();
+  }
+  // The faults' own generator, so that the traffic is the same with and without them.
+  std::mt19937_64 fault_rng(o.seed ^ 0xfa017fa017ull);
   {
     driver::NicOptions nopt;
     nopt.tx_csum = nopt.tso = nopt.rx_csum = o.offloads;
@@ -173,6 +232,53 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
     std::uint64_t last_progress = dev->Now(), last_frames = 0, last_built = 0;
     auto last_report = Clock::now();
     const auto handler = [&](int, struct mbuf *m) { traffic.Check(m); };
+    // The frames the card sent: matched to their sends when frames may be lost, else let go
+    // (the wire keeps each one until it is taken).
+    const auto drain_wire = [&] {
+      if (wire == nullptr) return;
+      for (const sim::WireFrame &f : wire->TakeSent()) traffic.OnWire(f.data.data(), f.data.size());
+    };
+    WorkloadResult::Faults &fr = r.faults;
+    const auto inject_fault = [&] {
+      const auto between = [&](std::uint64_t lo, std::uint64_t hi) {
+        return std::uniform_int_distribution<std::uint64_t>(lo, hi)(fault_rng);
+      };
+      switch (fault_rng() % 4) {
+        case 0:
+          mem->InjectBufferError(false);
+          ++fr.tx_dma;
+          break;
+        case 1:
+          mem->InjectBufferError(true);
+          ++fr.rx_dma;
+          break;
+        case 2: {
+          const std::uint64_t n = between(1000, 40000);
+          wire->Pause(dev->Now(), n);
+          ++fr.link_pauses;
+          fr.link_pause_cycles += n;
+          break;
+        }
+        default: {
+          const std::uint64_t n = between(20000, 200000);
+          dev->Run(n);  // the host is busy elsewhere: no completion taken, no buffer posted
+          ++fr.host_pauses;
+          fr.host_pause_cycles += n;
+          break;
+        }
+      }
+    };
+    // With faults the frames lost are not known until the end: the run is over when every
+    // send has completed and every frame the wire carried is accounted for by the receiving
+    // side (handed up, or counted by the driver or the card as dropped).
+    const auto all_settled = [&] {
+      if (nic->TxFree(0) < nopt.tx_ring_size - 1 || wire->rx_pending() != 0) return false;
+      const std::uint64_t card_drops =
+          dev->Read32(csr::port::kBase + csr::port::kRxDropNobuf) +
+          std::uint64_t{dev->Read32(csr::port::kBase + csr::port::kRxDropBad)};
+      const driver::RxQueueStats &rx = nic->rx_stats(0);
+      return traffic.received().frames + rx.errors + rx.drops + card_drops >= wire->sent_frames();
+    };
     for (;;) {
       if (o.duration > 0 && limit > built && Seconds(wall0) >= o.duration) {
         limit = built;  // time is up: what was built still goes out
@@ -181,14 +287,19 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
       while (pending.size() < kBurst && built < limit) {
         ++built;
         if (struct mbuf *m = traffic.NextSend()) pending.push_back(m);
+        if (faults && fault_rng() % o.fault_every == 0) inject_fault();
       }
       if (!pending.empty()) {
         const int n = nic->Transmit(0, pending.data(), static_cast<int>(pending.size()));
         pending.erase(pending.begin(), pending.begin() + n);
       }
       nic->Poll(kPollCycles, handler);
+      drain_wire();
       const std::uint64_t frames = traffic.received().frames;
-      if (built == limit && pending.empty() && frames >= traffic.sent().expected_frames) break;
+      if (built == limit && pending.empty() &&
+          (faults ? all_settled() : frames >= traffic.sent().expected_frames)) {
+        break;
+      }
       if (frames != last_frames || built != last_built) {
         last_frames = frames;
         last_built = built;
@@ -209,6 +320,7 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
     for (int i = 0; i < 100 && nic->TxFree(0) < nopt.tx_ring_size - 1; ++i) {
       nic->Poll(kPollCycles, handler);
     }
+    drain_wire();
     if (progress) progress(at(true));
     r.cycles = dev->Now() - start_cycle;
     r.tx = nic->tx_stats(0);
@@ -227,7 +339,11 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
     r.wire_frames = wire->sent_frames();
     r.wire_bytes = wire->sent_bytes();
   }
-  if (sim::HostMemory *mem = dev->memory()) violations = mem->violations();
+  if (mem != nullptr) {
+    violations = mem->violations();
+    r.faults.tx_dma_answered = mem->injected_read_errors();
+    r.faults.rx_dma_answered = mem->injected_write_errors();
+  }
   r.clock_mhz = dev->ClockMhz();
   r.backend = std::string(dev->Name());
   dev.reset();  // closes the capture
@@ -240,38 +356,48 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
   if (r.received.errors > traffic.errors().size()) {
     r.failures.push_back(fmt::format("... {} failed checks in all", r.received.errors));
   }
+  r.losses = traffic.losses();
   r.dma_violations = violations.size();
   for (const std::string &v : violations) r.failures.push_back("DMA violation: " + v);
-  if (r.tx.errors != 0) r.failures.push_back(fmt::format("{} transmit errors", r.tx.errors));
-  if (r.wire_frames != r.sent.expected_frames) {
-    r.failures.push_back(
-        fmt::format("{} frames on the wire, {} expected", r.wire_frames, r.sent.expected_frames));
-  }
   const device::Counters &cc = r.counters;
+  const std::uint64_t card_rx_drops = std::uint64_t{cc.port_rx_drop_nobuf} + cc.port_rx_drop_bad;
+  if (faults) {
+    CheckFaultLosses(r, o, card_rx_drops);
+  } else {
+    if (r.tx.errors != 0) r.failures.push_back(fmt::format("{} transmit errors", r.tx.errors));
+    if (r.wire_frames != r.sent.expected_frames) {
+      r.failures.push_back(
+          fmt::format("{} frames on the wire, {} expected", r.wire_frames, r.sent.expected_frames));
+    }
+  }
   // Every frame accounted for by counts kept apart: the host's (the frames its sends make, the
   // frames it took back), the wire model's, and the card's own port counters (32 bits, so
   // compared modulo 2^32).  Looped back, every frame on the wire reaches the card's receive
-  // port, which hands it up or counts it dropped.
+  // port (rx_frames counts them all), which hands it up or counts it dropped.
   const auto lo = [](std::uint64_t v) { return static_cast<std::uint32_t>(v); };
   r.accounting.card_tx_frames = cc.port_tx_frames;
   r.accounting.card_rx_frames = cc.port_rx_frames;
-  r.accounting.card_rx_drops = cc.port_rx_drop_nobuf + cc.port_rx_drop_bad;
+  r.accounting.card_rx_drops = card_rx_drops;
   if (have_wire) {
     if (cc.port_tx_frames != lo(r.wire_frames)) {
       r.failures.push_back(fmt::format("accounting: the card counted {} frames sent, the wire {}",
                                        cc.port_tx_frames, r.wire_frames));
     }
-    if (lo(std::uint64_t{cc.port_rx_frames} + r.accounting.card_rx_drops) != lo(r.wire_frames)) {
-      r.failures.push_back(
-          fmt::format("accounting: {} frames on the wire, but the card took {} and dropped {}",
-                      r.wire_frames, cc.port_rx_frames, r.accounting.card_rx_drops));
+    if (cc.port_rx_frames != lo(r.wire_frames)) {
+      r.failures.push_back(fmt::format("accounting: {} frames on the wire, the card took {}",
+                                       r.wire_frames, cc.port_rx_frames));
     }
   }
-  if (cc.port_rx_frames != lo(r.received.frames)) {
-    r.failures.push_back(fmt::format("accounting: the card handed up {} frames, the host took {}",
-                                     cc.port_rx_frames, r.received.frames));
+  // What the card did not drop it handed up; the frames of those the driver counted as errors
+  // (a failed buffer write) or dropped (no replacement buffer) never reach the host.
+  const std::uint64_t host_lost = r.rx.errors + r.rx.drops;
+  if (lo(cc.port_rx_frames - card_rx_drops) != lo(r.received.frames + host_lost)) {
+    r.failures.push_back(
+        fmt::format("accounting: the card took {} frames and dropped {}, the host got {} and the "
+                    "driver lost {}",
+                    cc.port_rx_frames, card_rx_drops, r.received.frames, host_lost));
   }
-  if (cc.port_rx_drop_nobuf + cc.port_rx_drop_bad != 0) {
+  if (!faults && card_rx_drops != 0) {
     r.failures.push_back(fmt::format("the card dropped {} received frames",
                                      cc.port_rx_drop_nobuf + cc.port_rx_drop_bad));
   }
@@ -330,6 +456,25 @@ nlohmann::json WorkloadJson(const WorkloadResult &r, const WorkloadOptions &o) {
                      {"card_rx_frames", r.accounting.card_rx_frames},
                      {"card_rx_drops", r.accounting.card_rx_drops},
                      {"received_frames", recv.frames}};
+  if (o.fault_every > 0) {
+    const WorkloadResult::Faults &f = r.faults;
+    j["faults"] = {{"every", o.fault_every},
+                   {"tx_dma", f.tx_dma},
+                   {"tx_dma_answered", f.tx_dma_answered},
+                   {"rx_dma", f.rx_dma},
+                   {"rx_dma_answered", f.rx_dma_answered},
+                   {"link_pauses", f.link_pauses},
+                   {"link_pause_cycles", f.link_pause_cycles},
+                   {"host_pauses", f.host_pauses},
+                   {"host_pause_cycles", f.host_pause_cycles}};
+    j["losses"] = {{"tx_frames", r.losses.tx_frames},
+                   {"tx_sends", r.losses.tx_sends},
+                   {"tx_partial_sends", r.losses.tx_partial},
+                   {"rx_frames", r.losses.rx_frames},
+                   {"driver_tx_errors", r.tx.errors},
+                   {"driver_rx_errors", r.rx.errors},
+                   {"driver_rx_drops", r.rx.drops}};
+  }
   j["received"] = {{"frames", recv.frames},
                    {"bytes", recv.bytes},
                    {"payload_bytes", recv.payload_bytes},
@@ -394,6 +539,20 @@ void PrintSummary(const WorkloadResult &r, const WorkloadOptions &o, const Summa
   }
   fmt::print("  wire      {} frames, {} (capture: {})\n", r.wire_frames, Bytes(r.wire_bytes),
              o.pcap.empty() ? "none" : o.pcap);
+  if (o.fault_every > 0) {
+    const WorkloadResult::Faults &f = r.faults;
+    fmt::print(
+        "  faults    {} injected: {} tx DMA ({} answered), {} rx DMA ({} answered), {} link "
+        "pauses ({} cycles), {} host pauses ({} cycles)\n",
+        f.total(), f.tx_dma, f.tx_dma_answered, f.rx_dma, f.rx_dma_answered, f.link_pauses,
+        f.link_pause_cycles, f.host_pauses, f.host_pause_cycles);
+    fmt::print(
+        "  lost      {} frames on transmit ({} sends short, each a counted tx error), {} on "
+        "receive "
+        "(card drops {}, driver errors {} and drops {})\n",
+        r.losses.tx_frames, r.losses.tx_sends + r.losses.tx_partial, r.losses.rx_frames,
+        r.accounting.card_rx_drops, r.rx.errors, r.rx.drops);
+  }
   fmt::print("  received  {} frames, {} of payload checked byte for byte, in order per flow\n",
              recv.frames, Bytes(recv.payload_bytes));
   if (o.offloads) {
@@ -432,7 +591,11 @@ void PrintSummary(const WorkloadResult &r, const WorkloadOptions &o, const Summa
     fmt::print("  driver: {} collapsed, {} defragmented chains; {} DMA violations\n",
                r.tx.collapses, r.tx.defrags, r.dma_violations);
   }
-  if (r.ok()) {
+  if (r.ok() && o.fault_every > 0) {
+    fmt::print(
+        "  result    every frame lost to a fault was counted, the rest came back intact; no DMA "
+        "violation; every mbuf given back\n\n");
+  } else if (r.ok()) {
     fmt::print(
         "  result    every packet came back intact; no DMA violation; every mbuf given back\n\n");
   } else {

@@ -39,6 +39,13 @@ struct WorkloadOptions {
   // Wall seconds after which no new send is built (0: no limit); what was built still goes out
   // and comes back before the run ends.
   double duration = 0;
+  // Faults injected at random (seeded by `seed`): about one every `fault_every` sends, each one
+  // of a transmit DMA read error (the next read of a buffer answers SLVERR), a receive DMA write
+  // error (the next write of a buffer), a link pause (1 000 to 40 000 cycles) and a host that
+  // takes nothing for 20 000 to 200 000 cycles (its receive ring runs dry).  The checks then
+  // place every lost frame (Traffic::AllowLoss) and require each loss to be one the card or the
+  // driver counted.  0: no faults.
+  std::uint64_t fault_every = 0;
 };
 
 // The options of a run of `command` ("demo", "traffic", "stat") with the common options
@@ -80,6 +87,16 @@ struct WorkloadResult {
     std::uint32_t card_tx_frames = 0, card_rx_frames = 0;
     std::uint64_t card_rx_drops = 0;
   } accounting;
+  // Faults injected (WorkloadOptions::fault_every): DMA errors armed and answered (an armed one
+  // may find no access before the run ends), link pauses and host pauses with their cycles; and
+  // where the checks placed each lost frame.
+  struct Faults {
+    std::uint64_t tx_dma = 0, rx_dma = 0, tx_dma_answered = 0, rx_dma_answered = 0;
+    std::uint64_t link_pauses = 0, link_pause_cycles = 0;
+    std::uint64_t host_pauses = 0, host_pause_cycles = 0;
+    std::uint64_t total() const { return tx_dma + rx_dma + link_pauses + host_pauses; }
+  } faults;
+  Traffic::LossStats losses;
   std::size_t dma_violations = 0;
   bool mbufs_returned = false;
   bool stopped_by_time = false;  // the duration ran out before the send count

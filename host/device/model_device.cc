@@ -675,6 +675,7 @@ struct ModelDevice::Impl {
     };
     std::uint64_t c = start, last = start;
     for (std::size_t off = 0; off < std::max<std::size_t>(n, 1); off += line) {
+      c = wire->ResumeAt(c);  // a link pause holds every beat, as the MAC's tready does
       if (link_bpc > 0) {
         const double nb = static_cast<double>(std::min<std::size_t>(line, n - off));
         if (budget(c) < nb) {

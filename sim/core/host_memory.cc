@@ -168,6 +168,8 @@ struct HostMemory::Impl {
   Coverage read_cov, write_cov;
   std::vector<std::string> violations;
   std::vector<Injection> injections;
+  unsigned buffer_read_errors = 0, buffer_write_errors = 0;  // armed by InjectBufferError
+  std::uint64_t injected_reads = 0, injected_writes = 0;     // answered
   std::deque<Ended> ended;  // most recent last
   bool checking = true;
   std::uint64_t bytes_read = 0, bytes_written = 0;
@@ -415,14 +417,34 @@ struct HostMemory::Impl {
                  : "not a posted descriptor or a buffer one names";
   }
 
-  bool Injected(std::uint64_t lo, std::uint64_t hi, bool write) {
-    for (auto it = injections.begin(); it != injections.end(); ++it) {
-      if ((write ? it->writes : it->reads) && lo < it->hi && it->lo < hi) {
-        if (--it->count == 0) injections.erase(it);
-        return true;
+  // Whether [lo, hi) touches a descriptor or completion ring of a queue the host set up.
+  bool OnRing(std::uint64_t lo, std::uint64_t hi) const {
+    for (const auto* qs : {&txq, &rxq}) {
+      for (const Queue& q : *qs) {
+        if (!q.enabled && !q.draining) continue;
+        const std::uint64_t ring_end = q.ring + std::uint64_t{q.size} * q.desc_bytes();
+        if ((lo < ring_end && q.ring < hi) || (lo < q.cpl_end() && q.cpl < hi)) return true;
       }
     }
     return false;
+  }
+
+  bool Injected(std::uint64_t lo, std::uint64_t hi, bool write) {
+    bool hit = false;
+    for (auto it = injections.begin(); it != injections.end(); ++it) {
+      if ((write ? it->writes : it->reads) && lo < it->hi && it->lo < hi) {
+        if (--it->count == 0) injections.erase(it);
+        hit = true;
+        break;
+      }
+    }
+    unsigned& armed = write ? buffer_write_errors : buffer_read_errors;
+    if (!hit && armed > 0 && !OnRing(lo, hi)) {
+      --armed;
+      hit = true;
+    }
+    if (hit) ++(write ? injected_writes : injected_reads);
+    return hit;
   }
 };
 
@@ -573,6 +595,13 @@ void HostMemory::InjectError(std::uint64_t bus, std::uint64_t len, unsigned coun
   if (len == 0 || count == 0 || (!reads && !writes)) return;
   impl_->injections.push_back(Injection{bus, bus + len, count, reads, writes});
 }
+
+void HostMemory::InjectBufferError(bool write, unsigned count) {
+  (write ? impl_->buffer_write_errors : impl_->buffer_read_errors) += count;
+}
+
+std::uint64_t HostMemory::injected_read_errors() const { return impl_->injected_reads; }
+std::uint64_t HostMemory::injected_write_errors() const { return impl_->injected_writes; }
 
 std::uint64_t HostMemory::bytes_read() const { return impl_->bytes_read; }
 std::uint64_t HostMemory::bytes_written() const { return impl_->bytes_written; }

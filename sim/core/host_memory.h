@@ -67,6 +67,14 @@ class HostMemory {
   // Make accesses that touch [bus, bus + len) answer with an error `count` times (reads,
   // writes or both); for tests of the card's error paths.
   void InjectError(std::uint64_t bus, std::uint64_t len, unsigned count, bool reads, bool writes);
+  // Make the next `count` reads (or writes) of a buffer answer with an error, wherever the
+  // buffer is: any access the rules allow that is not to a queue's descriptor or completion ring
+  // (on transmit a frame's data, on receive the buffer a frame lands in).  For faults injected
+  // at random into a run; each call adds to what is still armed.
+  void InjectBufferError(bool write, unsigned count = 1);
+  // Errors injected (by either call) that an access has answered, by direction.
+  std::uint64_t injected_read_errors() const;
+  std::uint64_t injected_write_errors() const;
 
   // Manual rights, for unit benches that drive a block without the CSR writes that post
   // descriptors: Grant adds a read and/or write right on [bus, bus + len) (reads, as always,

@@ -33,6 +33,10 @@ struct Wire::Impl {
   std::uint64_t tx_cycle = 0;  // cycle tx_budget was last brought up to date
   std::vector<WireFrame> sent;
   std::uint64_t sent_frames = 0, sent_bytes = 0;
+  // Link pauses: [from, to) windows in the order they were set; those over are dropped as
+  // transmit time passes them.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> paused;
+  std::uint64_t pauses = 0;
   pcap_t* pcap = nullptr;
   pcap_dumper_t* dumper = nullptr;
 
@@ -111,6 +115,7 @@ Wire::~Wire() {
 const WireConfig& Wire::config() const { return impl_->cfg; }
 
 bool Wire::TxCredit(std::uint64_t cycle, std::uint32_t bytes) const {
+  if (!impl_->paused.empty() && ResumeAt(cycle) != cycle) return false;
   if (impl_->unlimited()) return true;
   return impl_->Budget(cycle) >= static_cast<double>(bytes);
 }
@@ -119,6 +124,31 @@ void Wire::TxConsume(std::uint64_t cycle, std::uint32_t bytes) {
   if (impl_->unlimited()) return;
   impl_->Spend(cycle, bytes);
 }
+
+void Wire::Pause(std::uint64_t cycle, std::uint64_t cycles) {
+  if (cycles == 0) return;
+  Impl& w = *impl_;
+  // Pauses over by now are forgotten (the backends ask about the present and the future).
+  while (!w.paused.empty() && w.paused.front().second <= cycle) w.paused.pop_front();
+  w.paused.emplace_back(cycle, cycle + cycles);
+  ++w.pauses;
+}
+
+std::uint64_t Wire::ResumeAt(std::uint64_t cycle) const {
+  // Overlapping windows: step past each one that holds `cycle` until none does.
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const auto& [from, to] : impl_->paused) {
+      if (cycle >= from && cycle < to) {
+        cycle = to;
+        moved = true;
+      }
+    }
+  }
+  return cycle;
+}
+
+std::uint64_t Wire::pauses() const { return impl_->pauses; }
 
 void Wire::Sent(std::span<const std::uint8_t> frame, std::uint64_t cycle) {
   Impl& w = *impl_;

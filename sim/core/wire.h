@@ -53,6 +53,14 @@ class Wire {
   // A whole frame left the card; its last byte at `cycle`.  Adds 20 bytes of overhead.
   void Sent(std::span<const std::uint8_t> frame, std::uint64_t cycle);
 
+  // A link pause (a partner's flow control, a cable pulled and put back): from `cycle` on the
+  // link carries no transmit byte for `cycles` cycles; frames wait, none is lost.  TxCredit says
+  // no meanwhile; a backend that times frames itself asks ResumeAt.  Pauses may overlap.
+  void Pause(std::uint64_t cycle, std::uint64_t cycles);
+  // The first cycle from `cycle` on that no pause holds.
+  std::uint64_t ResumeAt(std::uint64_t cycle) const;
+  std::uint64_t pauses() const;
+
   // ---- For tests.
   // Frames sent since the last call, oldest first.
   std::vector<WireFrame> TakeSent();

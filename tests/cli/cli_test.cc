@@ -24,6 +24,7 @@ using nlohmann::json;
 
 using mbufnic::clitest::HaveSim;
 using mbufnic::clitest::Mbufnic;
+using mbufnic::clitest::MbufnicJson;
 using mbufnic::clitest::Ran;
 using mbufnic::clitest::Slurp;
 using mbufnic::clitest::Temp;
@@ -595,10 +596,10 @@ TEST(CliTraffic, SummaryForPeopleAndTheProgressLine) {
 }
 
 TEST(CliTraffic, BadArguments) {
-  for (const char *args :
-       {"--flows 0", "--flows 65", "--size 0", "--size 10-5", "--size x", "--size 100000",
-        "--vlan 5000", "--vlan 0", "--proto foo", "--ip 5", "--mss 10", "--mss 9000",
-        "--duration 0", "--sends 0", "--progress --no-progress", "--bogus"}) {
+  for (const char *args : {"--flows 0", "--flows 65", "--size 0", "--size 10-5", "--size x",
+                           "--size 100000", "--vlan 5000", "--vlan 0", "--proto foo", "--ip 5",
+                           "--mss 10", "--mss 9000", "--duration 0", "--sends 0",
+                           "--progress --no-progress", "--faults 0", "--faults x", "--bogus"}) {
     const Ran r = Mbufnic(std::string("traffic --backend model ") + args);
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_FALSE(r.err.empty()) << args << ": no message";
@@ -618,6 +619,47 @@ TEST(CliTraffic, OnSim) {
   EXPECT_EQ(j["backend"], "sim");
   CheckTraffic(j);
   EXPECT_EQ(j["sent"]["sends"], 200);
+}
+
+// Faults at random in a run: every kind injected and answered, frames lost on both sides, and
+// each loss one the card or the driver counted (the run's own checks, which `ok` reports, and
+// the same sums again here from the JSON).
+void CheckFaults(const json &j, bool offloads) {
+  ASSERT_TRUE(j["ok"].get<bool>()) << j["failures"].dump();
+  const json &f = j["faults"], &l = j["losses"], &a = j["accounting"], &s = j["sent"];
+  for (const char *k :
+       {"tx_dma", "tx_dma_answered", "rx_dma", "rx_dma_answered", "link_pauses", "host_pauses"}) {
+    EXPECT_GT(f[k].get<int>(), 0) << k;
+  }
+  EXPECT_GT(l["tx_frames"].get<int>(), 0);
+  EXPECT_GT(l["rx_frames"].get<int>(), 0);
+  const auto n = [](const json &v) { return v.get<std::uint64_t>(); };
+  EXPECT_EQ(n(a["wire_frames"]) + n(l["tx_frames"]), n(s["expected_frames"]));
+  EXPECT_EQ(n(a["card_rx_frames"]), n(a["wire_frames"]));
+  EXPECT_EQ(n(a["received_frames"]) + n(l["rx_frames"]), n(a["wire_frames"]));
+  EXPECT_EQ(n(l["rx_frames"]),
+            n(a["card_rx_drops"]) + n(l["driver_rx_errors"]) + n(l["driver_rx_drops"]));
+  EXPECT_EQ(n(l["driver_tx_errors"]),
+            offloads ? n(l["tx_sends"]) + n(l["tx_partial_sends"]) : n(l["tx_frames"]));
+  EXPECT_LE(n(l["driver_rx_errors"]), n(f["rx_dma_answered"]));
+  EXPECT_EQ(j["received"]["errors"], 0);
+  EXPECT_EQ(j["dma_violations"], 0);
+  EXPECT_TRUE(j["mbufs_returned"].get<bool>());
+}
+
+TEST(CliTraffic, FaultsEveryLossCountedOnModel) {
+  CheckFaults(MbufnicJson("traffic --backend model -n 3000 --faults 20 --seed 11 --json"), true);
+}
+
+TEST(CliTraffic, FaultsWithOffloadsOffOnModel) {
+  CheckFaults(
+      MbufnicJson("traffic --backend model -n 2000 --faults 20 --seed 12 --no-offloads --json"),
+      false);
+}
+
+TEST(CliTraffic, FaultsEveryLossCountedOnSim) {
+  if (!HaveSim()) GTEST_SKIP() << "this build has no sim backend";
+  CheckFaults(MbufnicJson("traffic --backend sim -n 400 --faults 12 --seed 13 --json"), true);
 }
 
 // ---- mbufnic stat
