@@ -91,9 +91,8 @@ std::vector<CounterRow> QueueRows(const device::Counters &c) {
 // the offloads a send is one descriptor chain with one completion, lost whole or, for a
 // segmentation request, from the segment the read error fell in; without them the driver
 // segments it and each segment lost is an error of its own), and each error is a DMA error.
-// Receive: each
-// frame the wire carried and the host never got is a drop the card counted or an error or drop
-// the driver counted.
+// Receive: each frame the wire carried and the host never got is a drop the card counted or an
+// error or drop the driver counted.
 void CheckFaultLosses(WorkloadResult &r, const WorkloadOptions &o, std::uint64_t card_rx_drops) {
   const Traffic::LossStats &l = r.losses;
   const auto fail = [&](std::string what) { r.failures.push_back("faults: " + std::move(what)); };
@@ -547,9 +546,8 @@ void PrintSummary(const WorkloadResult &r, const WorkloadOptions &o, const Summa
         f.total(), f.tx_dma, f.tx_dma_answered, f.rx_dma, f.rx_dma_answered, f.link_pauses,
         f.link_pause_cycles, f.host_pauses, f.host_pause_cycles);
     fmt::print(
-        "  lost      {} frames on transmit ({} sends short, each a counted tx error), {} on "
-        "receive "
-        "(card drops {}, driver errors {} and drops {})\n",
+        "  lost      {} frames on transmit ({} sends short, each a counted tx error), "
+        "{} on receive (card drops {}, driver errors {} and drops {})\n",
         r.losses.tx_frames, r.losses.tx_sends + r.losses.tx_partial, r.losses.rx_frames,
         r.accounting.card_rx_drops, r.rx.errors, r.rx.drops);
   }

@@ -121,6 +121,39 @@ def main():
     write("desc_fuzz", "outside-arena", desc(3, 0x1000, 100, 1) + desc(4, 0, 100, 1))
     write("desc_fuzz", "no-eop-run", b"".join(desc(4, 64 * i, 64, 0) for i in range(18)))
     write("desc_fuzz", "some-command", desc(4, 0, 1000, 1, p(16, 5)))
+    # rx_desc_fuzz: a ring-size byte (2^(1 + b % 6) entries), then receive descriptors (a
+    # selector: cluster 0-2, or 3: the address as it is; 4: length to 11 bits; 8: to 6 bits; and
+    # the 16 bytes of an rx_desc) and frames (0x80, 0x40: bad, 0x20: do not wait; the length - 1
+    # as 16 bits, then up to 64 literal bytes that start it).
+    def rxd(sel, addr, length):
+        return bytes([sel]) + struct.pack("<QH6x", addr, length)
+
+    def rxf(frame_or_len, flags=0):
+        f = frame_or_len if isinstance(frame_or_len, bytes) else b""
+        n = len(f) if f else frame_or_len
+        lit = f[:64]
+        return bytes([0x80 | flags]) + struct.pack("<HB", n - 1, len(lit)) + lit
+
+    ring64, ring4 = bytes([5]), bytes([1])
+    write("rx_desc_fuzz", "one-buffer", ring64 + rxd(0, 3, 2048) + rxf(frames["tcp4"]))
+    write("rx_desc_fuzz", "many-buffers",
+          ring64 + b"".join(rxd(4 | (i % 3), 1000 * i + i, 100) for i in range(8)) +
+          rxf(frames["udp6"] + p(600, 4)) + rxf(frames["tcp4-vlan"]))
+    write("rx_desc_fuzz", "zero-length",
+          ring64 + rxd(0, 0, 0) + rxd(1, 7, 2048) + rxd(2, 0, 0) + rxd(0, 4096, 2048) +
+          rxf(100) + rxf(3000) + rxf(100) + rxf(100))
+    write("rx_desc_fuzz", "outside-arena",
+          ring64 + rxd(3, 0x1000, 2048) + rxd(0, 0, 2048) + rxd(3, 2**64 - 100, 1000) +
+          rxf(frames["udp4-odd"]) + rxf(200) + rxf(200))
+    write("rx_desc_fuzz", "bad-frames",
+          ring64 + rxd(0, 64, 9216) + rxd(1, 1, 9216) + rxf(frames["runt"]) +
+          rxf(frames["tcp4"], 0x40) + rxf(9300) + rxf(9216) + rxf(frames["tcp4-bad-csum"]))
+    write("rx_desc_fuzz", "too-many-buffers",
+          ring64 + b"".join(rxd(8 | (i % 3), 64 * i, 63) for i in range(20)) + rxf(1010) +
+          rxf(1000) + rxf(300))
+    write("rx_desc_fuzz", "burst-wrap",
+          ring4 + (rxd(4, 5, 1500) + rxd(5, 9, 1500) + rxd(6, 13, 1500) + rxf(1400, 0x20) +
+                   rxf(1400, 0x20) + rxf(1400)) * 3)
 
 
 if __name__ == "__main__":
