@@ -33,8 +33,8 @@ struct Wire::Impl {
   std::uint64_t tx_cycle = 0;  // cycle tx_budget was last brought up to date
   std::vector<WireFrame> sent;
   std::uint64_t sent_frames = 0, sent_bytes = 0;
-  // Link pauses: [from, to) windows in the order they were set; those over are dropped as
-  // transmit time passes them.
+  // Link pauses: [from, to) windows in the order they were set; those over by the time a new
+  // one is set are dropped then.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> paused;
   std::uint64_t pauses = 0;
   pcap_t* pcap = nullptr;

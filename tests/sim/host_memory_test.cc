@@ -394,6 +394,43 @@ TEST_F(HostMemoryTest, InjectedErrorsAnswerTheirCountThenStop) {
   EXPECT_TRUE(mem_.violations().empty());
 }
 
+// InjectBufferError: the next buffer access in that direction answers an error, wherever the
+// buffer is; descriptor and completion rings are passed over, and so are accesses the rules
+// refuse (a violation stays a violation).
+TEST_F(HostMemoryTest, BufferErrorsHitTheNextBufferAccessNotTheRings) {
+  const std::uint64_t tring = base_, tcpl = base_ + 4096;
+  const std::uint64_t rring = base_ + 8192, rcpl = base_ + 12288;
+  BringUp(true, 0, tring, tcpl, 3);
+  BringUp(false, 0, rring, rcpl, 3);
+  Buf t, r;
+  std::memset(r.va, 0, 600);
+  PutTx(tring, 0, t.bus, 200, true);
+  PutTx(tring, 1, t.bus + 1024, 100, true);
+  Prod(true, 0, 2);
+  PutRx(rring, 0, r.bus, 2048);
+  Prod(false, 0, 1);
+  mem_.InjectBufferError(/*write=*/false, 2);
+  mem_.InjectBufferError(/*write=*/true);
+  EXPECT_EQ(CardRead(tring, 64), DmaResult::kOk);  // descriptors: not a buffer
+  EXPECT_EQ(CardRead(t.bus + 4096, 64),
+            DmaResult::kViolation);  // not posted: refused, no error used
+  TakeViolation();
+  EXPECT_EQ(CardRead(t.bus, 256), DmaResult::kInjectedError);
+  EXPECT_EQ(CardRead(t.bus + 1024, 128), DmaResult::kInjectedError);
+  EXPECT_EQ(CardRead(t.bus, 256), DmaResult::kOk);  // both used
+  EXPECT_EQ(mem_.injected_read_errors(), 2u);
+  EXPECT_EQ(mem_.injected_write_errors(), 0u);
+  // Writes: the completion ring is passed over, the receive buffer takes the error, and then
+  // writes go through again.
+  EXPECT_EQ(CardTxCpl(tcpl, 0, 0, 1), DmaResult::kOk);
+  EXPECT_EQ(CardWrite(r.bus, 600), DmaResult::kInjectedError);
+  EXPECT_NE(r.va[0], 0xAB) << "a write answered with an error changed memory";
+  EXPECT_EQ(CardWrite(r.bus, 600), DmaResult::kOk);
+  EXPECT_EQ(CardRxCpl(rcpl, 0, 0, 1, 600), DmaResult::kOk);
+  EXPECT_EQ(mem_.injected_write_errors(), 1u);
+  EXPECT_TRUE(mem_.violations().empty()) << TakeViolation();
+}
+
 TEST_F(HostMemoryTest, CheckingOffAllowsTheArena) {
   Buf a;
   mem_.set_checking(false);

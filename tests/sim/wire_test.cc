@@ -242,6 +242,40 @@ std::vector<WireFrame> SendThroughMac(Wire& wire,
   return wire.TakeSent();
 }
 
+// A link pause: no credit from its first cycle to its last, whatever the budget; overlapping
+// pauses hold until the last of them ends; frames are delayed, not lost.
+TEST(WireTest, PausesHoldTheLinkAndLoseNothing) {
+  Wire w(WireConfig{});
+  EXPECT_TRUE(w.TxCredit(1000, 64));
+  w.Pause(1000, 50);
+  w.Pause(1040, 30);  // overlaps: the link is held until 1070
+  EXPECT_EQ(w.pauses(), 2u);
+  EXPECT_FALSE(w.TxCredit(1000, 1));
+  EXPECT_FALSE(w.TxCredit(1069, 1));
+  EXPECT_TRUE(w.TxCredit(1070, 64));
+  EXPECT_EQ(w.ResumeAt(999), 999u);
+  EXPECT_EQ(w.ResumeAt(1000), 1070u);
+  EXPECT_EQ(w.ResumeAt(1045), 1070u);
+  EXPECT_EQ(w.ResumeAt(2000), 2000u);
+  // Through the MAC: every frame arrives whole, none before the pause ends.
+  Wire paused(WireConfig{});
+  paused.Pause(0, 5000);
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (int i = 0; i < 20; ++i) frames.emplace_back(100 + 97 * i, static_cast<std::uint8_t>(i));
+  std::uint64_t errors = 0;
+  const std::vector<WireFrame> got = SendThroughMac(paused, frames, 0, &errors);
+  EXPECT_EQ(errors, 0u);
+  ASSERT_EQ(got.size(), frames.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].data, frames[i]) << i;
+    EXPECT_GE(got[i].cycle, 5000u) << i;
+  }
+  Wire unlimited(WireConfig{.link_gbps = 0});
+  unlimited.Pause(10, 10);
+  EXPECT_FALSE(unlimited.TxCredit(15, 1));
+  EXPECT_TRUE(unlimited.TxCredit(20, 1u << 20));
+}
+
 TEST(WireTest, MacTxSendsAtTheLinkRate) {
   Wire wire(WireConfig{});
   std::vector<std::vector<std::uint8_t>> frames;

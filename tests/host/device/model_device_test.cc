@@ -324,6 +324,32 @@ TEST_F(ModelTest, FramesWithoutOffloadLeaveUnchangedAndCompleteInOrderAcrossWrap
   EXPECT_EQ(dev.Read32(csr::csum::kBase + csr::csum::kTxFrames), frames.size());
 }
 
+// A link pause (sim::Wire::Pause) holds every frame the card would send meanwhile: they leave
+// after it, whole and in order, and their completions follow them.
+TEST_F(ModelTest, LinkPauseHoldsFramesAndLosesNone) {
+  Device& dev = Watch(OpenModel());
+  TxRing ring(dev, 0, 5);
+  ring.Start();
+  std::mt19937_64 rng(12);
+  std::vector<Frame> frames;
+  for (int i = 0; i < 20; ++i) {
+    frames.push_back(rtltest::BuildFrame(rtltest::RandomSpec(rng, {.max_frame_len = 1518})));
+  }
+  const std::uint64_t until = dev.Now() + 30000;
+  dev.wire()->Pause(dev.Now(), 30000);
+  const std::vector<hw::TxCpl> cpls =
+      SendAll(dev, ring, frames, std::vector<hw::TxOffloadCmd>(frames.size()),
+              std::vector<size_t>(frames.size(), 1));
+  ASSERT_EQ(cpls.size(), frames.size());
+  const std::vector<sim::WireFrame> sent = dev.wire()->TakeSent();
+  ASSERT_EQ(sent.size(), frames.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(sent[i].data, frames[i]) << i;
+    EXPECT_GE(sent[i].cycle, until) << "frame " << i << " left during the pause";
+  }
+  EXPECT_GE(dev.Now(), until);
+}
+
 TEST_F(ModelTest, ChecksumCommandsGiveTheTwinsBytes) {
   Device& dev = Watch(OpenModel());
   TxRing ring(dev, 0, 6);
