@@ -17,12 +17,33 @@
 # build time whenever a source changes.  Consumers include "<Vname>.h" and link <target>.
 
 option(MBUFNIC_RTL_ASSERT "Verilate the RTL with its SystemVerilog assertions (rtl/check)" ON)
+# Link the Verilated models another build tree of these sources has already compiled, instead of
+# Verilating and compiling them again: the sanitizer builds take the default build's models,
+# compiled without the sanitizers (the generated code is Verilator's; what the sanitizers are
+# for is the C++ around it: harnesses, bus models, tests), and save its long compile.  The
+# other tree must be configured alike (same compiler, same MBUFNIC_RTL_ASSERT and widths) and
+# built first.
+set(MBUFNIC_RTL_MODELS_FROM "" CACHE PATH
+    "A build tree whose compiled Verilated models to link (empty: build them here)")
 
 find_package(verilator REQUIRED HINTS $ENV{VERILATOR_ROOT} /usr/share/verilator)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
 
-if(NOT TARGET mbufnic_verilated_runtime)
+if(NOT TARGET mbufnic_verilated_runtime AND MBUFNIC_RTL_MODELS_FROM)
+  set(_vinc ${VERILATOR_ROOT}/include)
+  set(_runtime ${MBUFNIC_RTL_MODELS_FROM}/libmbufnic_verilated_runtime.a)
+  if(NOT EXISTS ${_runtime})
+    message(FATAL_ERROR "MBUFNIC_RTL_MODELS_FROM=${MBUFNIC_RTL_MODELS_FROM}: no ${_runtime}; "
+                        "build that tree first (cmake --build --preset default)")
+  endif()
+  add_library(mbufnic_verilated_runtime STATIC IMPORTED GLOBAL)
+  set_target_properties(mbufnic_verilated_runtime PROPERTIES IMPORTED_LOCATION ${_runtime})
+  target_include_directories(mbufnic_verilated_runtime SYSTEM INTERFACE ${_vinc} ${_vinc}/vltstd)
+  target_compile_definitions(mbufnic_verilated_runtime INTERFACE
+    VM_COVERAGE=0 VM_SC=0 VM_TRACE=1 VM_TRACE_VCD=0 VM_TRACE_FST=1)
+  target_link_libraries(mbufnic_verilated_runtime INTERFACE Threads::Threads ZLIB::ZLIB)
+elseif(NOT TARGET mbufnic_verilated_runtime)
   set(_vinc ${VERILATOR_ROOT}/include)
   add_library(mbufnic_verilated_runtime STATIC
     ${_vinc}/verilated.cpp ${_vinc}/verilated_threads.cpp ${_vinc}/verilated_fst_c.cpp)
@@ -47,6 +68,21 @@ function(mbufnic_verilate target)
   endif()
   if(NOT V_PREFIX)
     set(V_PREFIX V${V_TOP})
+  endif()
+  if(MBUFNIC_RTL_MODELS_FROM)
+    # The same target in the other tree: the same folder below its top, the same names.
+    file(RELATIVE_PATH rel ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+    set(lib ${MBUFNIC_RTL_MODELS_FROM}/${rel}/lib${target}.a)
+    if(NOT EXISTS ${lib})
+      message(FATAL_ERROR "mbufnic_verilate(${target}): no ${lib} in MBUFNIC_RTL_MODELS_FROM; "
+                          "build that tree first, configured alike")
+    endif()
+    add_library(${target} STATIC IMPORTED GLOBAL)
+    set_target_properties(${target} PROPERTIES IMPORTED_LOCATION ${lib})
+    target_include_directories(${target} INTERFACE
+                               ${MBUFNIC_RTL_MODELS_FROM}/${rel}/${target}.vdir)
+    target_link_libraries(${target} INTERFACE mbufnic_verilated_runtime)
+    return()
   endif()
   set(mdir ${CMAKE_CURRENT_BINARY_DIR}/${target}.vdir)
   set(abs_sources)
