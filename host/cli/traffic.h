@@ -107,11 +107,10 @@ class Traffic {
   // no send of its flow or comes out of order, a send handed up more often than it was on the
   // wire, a frame received twice.
   void AllowLoss();
-  bool lossy() const { return lossy_; }
   // A frame the card sent, as the wire has it; in the order they left (lossy mode only).
   void OnWire(const std::uint8_t *frame, std::size_t len);
   struct LossStats {
-    std::uint64_t tx_frames = 0;    // frames of sends that never reached the wire
+    std::uint64_t tx_frames = 0;    // frames of sends that never reached the wire (or only in part)
     std::uint64_t tx_sends = 0;     // sends none of whose frames reached the wire
     std::uint64_t tx_partial = 0;   // sends only some of whose frames reached the wire
     std::uint64_t rx_frames = 0;    // frames on the wire that were never handed up
