@@ -1,5 +1,7 @@
 // Whole-card throughput through the host driver on a card backend: "sim" (the Verilated RTL,
-// the cycle-accurate figure) and "model" (the C++ behavioural model), whichever this build has.
+// the cycle-accurate figure), "systemc" (the same RTL as a SystemC module behind TLM-2.0
+// sockets: the same cycles, its own simulation speed) and "model" (the C++ behavioural model),
+// whichever this build has.
 // The measurement itself (what is sent, the window, the formulas) is host/cli/throughput.h,
 // shared with `mbufnic bench`; this program registers one benchmark per backend, link, direction
 // and frame size and reports its figures as counters.
@@ -82,7 +84,7 @@ benchmark::internal::Benchmark *Once(benchmark::internal::Benchmark *b) {
 
 void Register() {
   const std::vector<std::string> have = mbufnic::device::Backends();
-  for (const char *backend : {"sim", "model"}) {
+  for (const char *backend : {"sim", "systemc", "model"}) {
     if (std::find(have.begin(), have.end(), backend) == have.end()) continue;
     const std::string b = backend;
     for (const double link : {0.0, 100.0}) {

@@ -6,7 +6,12 @@
 # tracing compiled in, no coverage), and each model is a static library of its generated code.
 #
 #   mbufnic_verilate(<target> TOP <module> [PREFIX <Vname>] SOURCES <sv files...>
-#                    [PARAMS Name=value ...] [ARGS <extra verilator args...>])
+#                    [PARAMS Name=value ...] [ARGS <extra verilator args...>] [SYSTEMC])
+#
+# SYSTEMC makes the model an sc_module (verilator --sc; SystemC from libsystemc-dev, found by
+# mbufnic_find_systemc below) instead of a plain C++ class.  It links the same runtime library:
+# Verilator's runtime sources do not depend on VM_SC, only its headers do, so an SC model takes
+# the runtime's objects but not its VM_SC=0 (its own consumers compile with VM_SC=1).
 #
 # With MBUFNIC_RTL_ASSERT (on by default) every model is Verilated with --assert and carries the
 # simulation-only checks of rtl/check: for each source rtl/<dir>/<module>.sv that has a
@@ -62,7 +67,16 @@ elseif(NOT TARGET mbufnic_verilated_runtime)
 endif()
 
 function(mbufnic_verilate target)
-  cmake_parse_arguments(V "" "TOP;PREFIX" "SOURCES;PARAMS;ARGS" ${ARGN})
+  cmake_parse_arguments(V "SYSTEMC" "TOP;PREFIX" "SOURCES;PARAMS;ARGS" ${ARGN})
+  set(kind --cc)
+  if(V_SYSTEMC)
+    set(kind --sc)
+    mbufnic_find_systemc()
+    if(NOT TARGET mbufnic::systemc)
+      message(FATAL_ERROR "mbufnic_verilate(${target} SYSTEMC): SystemC not found "
+                          "(apt-get install libsystemc-dev)")
+    endif()
+  endif()
   if(NOT V_TOP OR NOT V_SOURCES)
     message(FATAL_ERROR "mbufnic_verilate(${target}): TOP and SOURCES are required")
   endif()
@@ -81,7 +95,7 @@ function(mbufnic_verilate target)
     set_target_properties(${target} PROPERTIES IMPORTED_LOCATION ${lib})
     target_include_directories(${target} INTERFACE
                                ${MBUFNIC_RTL_MODELS_FROM}/${rel}/${target}.vdir)
-    target_link_libraries(${target} INTERFACE mbufnic_verilated_runtime)
+    mbufnic_link_verilated_runtime(${target} INTERFACE "${V_SYSTEMC}")
     return()
   endif()
   set(mdir ${CMAKE_CURRENT_BINARY_DIR}/${target}.vdir)
@@ -109,7 +123,7 @@ function(mbufnic_verilate target)
   foreach(p ${V_PARAMS})
     list(APPEND params -G${p})
   endforeach()
-  set(cmd ${VERILATOR_BIN} --cc --make cmake --prefix ${V_PREFIX} --top-module ${V_TOP}
+  set(cmd ${VERILATOR_BIN} ${kind} --make cmake --prefix ${V_PREFIX} --top-module ${V_TOP}
           --Mdir ${mdir} --trace-fst --trace-structs -O3 -Wno-fatal
           ${params} ${V_ARGS} ${abs_sources})
 
@@ -139,6 +153,55 @@ function(mbufnic_verilate target)
 
   add_library(${target} STATIC ${gen})
   target_include_directories(${target} PUBLIC ${mdir})
-  target_link_libraries(${target} PUBLIC mbufnic_verilated_runtime)
+  mbufnic_link_verilated_runtime(${target} PUBLIC "${V_SYSTEMC}")
   target_compile_options(${target} PRIVATE -O2 -w -g0)
+endfunction()
+
+# A C++ model takes the runtime library with its usage requirements; a SystemC model its objects
+# only, with VM_SC=1 and SystemC instead.
+function(mbufnic_link_verilated_runtime target scope systemc)
+  if(NOT systemc)
+    target_link_libraries(${target} ${scope} mbufnic_verilated_runtime)
+    return()
+  endif()
+  target_link_libraries(${target} ${scope} $<LINK_ONLY:mbufnic_verilated_runtime> mbufnic::systemc
+                        Threads::Threads ZLIB::ZLIB)
+  target_include_directories(${target} SYSTEM ${scope}
+                             ${VERILATOR_ROOT}/include ${VERILATOR_ROOT}/include/vltstd)
+  target_compile_definitions(${target} ${scope}
+    VM_COVERAGE=0 VM_SC=1 VM_TRACE=1 VM_TRACE_VCD=0 VM_TRACE_FST=1)
+endfunction()
+
+# mbufnic::systemc: SystemC 2.3 with TLM-2.0 as Debian installs them (headers in /usr/include, a
+# shared library, pkg-config files but no CMake package).  Nothing is defined when it is absent.
+function(mbufnic_find_systemc)
+  if(TARGET mbufnic::systemc)
+    return()
+  endif()
+  find_path(MBUFNIC_SYSTEMC_INCLUDE_DIR NAMES systemc.h)
+  find_path(MBUFNIC_TLM_INCLUDE_DIR NAMES tlm.h)
+  find_library(MBUFNIC_SYSTEMC_LIBRARY NAMES systemc)
+  if(MBUFNIC_SYSTEMC_INCLUDE_DIR AND MBUFNIC_TLM_INCLUDE_DIR AND MBUFNIC_SYSTEMC_LIBRARY)
+    add_library(mbufnic::systemc INTERFACE IMPORTED GLOBAL)
+    target_include_directories(mbufnic::systemc SYSTEM INTERFACE ${MBUFNIC_SYSTEMC_INCLUDE_DIR}
+                                                                 ${MBUFNIC_TLM_INCLUDE_DIR})
+    target_link_libraries(mbufnic::systemc INTERFACE ${MBUFNIC_SYSTEMC_LIBRARY})
+    # SystemC checks at link time that its users were compiled for the C++ standard the
+    # library was (a symbol named after it: Debian's 2.3.4 is C++17's, sc_api_version_..._
+    # cxx201703L).  This project is C++20, so tell the headers the library's standard.
+    find_program(MBUFNIC_NM NAMES nm)
+    set(std "")
+    if(MBUFNIC_NM)
+      execute_process(COMMAND ${MBUFNIC_NM} -D --defined-only ${MBUFNIC_SYSTEMC_LIBRARY}
+                      OUTPUT_VARIABLE syms ERROR_QUIET)
+      string(REGEX MATCH "sc_api_version_[0-9_]+_cxx([0-9]+L)" _ "${syms}")
+      set(std ${CMAKE_MATCH_1})
+    endif()
+    if(std)
+      target_compile_definitions(mbufnic::systemc INTERFACE SC_CPLUSPLUS=${std})
+    else()
+      message(WARNING "SystemC: could not read the C++ standard ${MBUFNIC_SYSTEMC_LIBRARY} was "
+                      "built for; if linking fails on sc_api_version, set SC_CPLUSPLUS to it")
+    endif()
+  endif()
 endfunction()

@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev                # its --json output
   libpcap-dev
   verilator zlib1g-dev              # RTL models (Verilator's FST writer needs zlib)
+  libsystemc-dev                    # the card as a SystemC/TLM-2.0 module
   tshark                            # independent check of what goes on the wire
   gnuplot-nox                       # `mbufnic bench` plots
 )

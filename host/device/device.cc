@@ -68,7 +68,10 @@ std::unique_ptr<Device> Open(std::string_view name, const Options& options) {
             "': the xrt backend (a real Alveo card) is not in this build; it is built when CMake "
             "finds XRT (set XRT_DIR)";
     } else if (base == "systemc") {
-      why = "device 'systemc': the SystemC/TLM-2.0 backend is not in this build";
+      why =
+          "device 'systemc': the SystemC/TLM-2.0 backend is not in this build; it is built "
+          "with the RTL when SystemC is installed (libsystemc-dev) and MBUFNIC_BUILD_SYSTEMC "
+          "is on";
     }
     throw DeviceError(why + "; this build has: " + list);
   }

@@ -32,6 +32,7 @@
 #include "core/host_memory.h"
 #include "core/wire.h"
 #include "mbufnic/hw/nic_hw.h"
+#include "sim_options.h"
 
 namespace mbufnic::device {
 
@@ -1182,22 +1183,11 @@ ModelDevice::ModelDevice(const Options& options, const ModelParams& params)
   if (!options.waves.empty()) {
     throw DeviceError("model: no waveforms (waves is for the sim backend); leave it empty");
   }
-  if (!(options.link_gbps >= 0)) throw DeviceError("model: link_gbps must not be negative");
-  sim::PcieConfig pcie;
-  try {
-    pcie = sim::PcieByName(options.pcie);
-  } catch (const std::invalid_argument& e) {
-    throw DeviceError(std::string("model: ") + e.what());
-  }
+  const sim::PcieConfig pcie = PcieOf(options, "model");
+  const sim::WireConfig wc = WireConfigOf(options, "model", params.clock_mhz);
   m.pcie_bpc = pcie.bytes_per_cycle;
   m.read_latency = pcie.read_latency;
   m.mem = std::make_unique<sim::HostMemory>(pcie, params.num_txq, params.num_rxq);
-  sim::WireConfig wc;
-  wc.link_gbps = options.link_gbps;
-  wc.clock_mhz = params.clock_mhz;
-  wc.loopback = options.loopback;
-  wc.loopback_delay = options.loopback_delay;
-  wc.pcap_out = options.pcap_out;
   try {
     m.wire = std::make_unique<sim::Wire>(wc);
   } catch (const std::exception& e) {

@@ -36,6 +36,11 @@
 //     match its awlen, strobes below awaddr on the first beat, AR/AW dropped or changed while
 //     waiting for ready.
 // Random stalls come from one seeded std::mt19937 and cost nothing when their percentages are 0.
+//
+// The memory is a HostMemory by default; any class with the same pcie(), Read and Write serves
+// (the SystemC card's bridges a TLM initiator socket so).  One that also has
+// `std::uint64_t TakeReadDelay()` adds what it returns, in cycles, to the read just made: a
+// TLM target's annotated delay.
 #ifndef MBUFNIC_SIM_BFM_AXI_MEM_H_
 #define MBUFNIC_SIM_BFM_AXI_MEM_H_
 
@@ -121,7 +126,7 @@ struct AxiMemConfig {
   bool separate_budgets = true;
 };
 
-template <typename Model>
+template <typename Model, typename Memory = HostMemory>
 class AxiMemSlave {
   using DataT = std::remove_cvref_t<decltype(std::declval<Model&>().m_axi_rdata_i)>;
 
@@ -131,7 +136,7 @@ class AxiMemSlave {
   static_assert(kBeatBytes >= 4 && kBeatBytes <= 64 && std::has_single_bit(kBeatBytes),
                 "AxiMemSlave: data width must be a power of two from 32 to 512 bits");
 
-  AxiMemSlave(Model& model, HostMemory& mem, std::uint32_t seed = 1, AxiMemConfig cfg = {})
+  AxiMemSlave(Model& model, Memory& mem, std::uint32_t seed = 1, AxiMemConfig cfg = {})
       : m_(model), mem_(mem), pcie_(mem.pcie()), cfg_(cfg), rng_(seed) {
     budget_cap_ = pcie_.bytes_per_cycle + static_cast<double>(kBeatBytes);
     budget_r_ = budget_w_ = budget_cap_;
@@ -352,6 +357,7 @@ class AxiMemSlave {
     b.data.resize(std::size_t{b.beats} * kBeatBytes);
     b.due = cycle + pcie_.read_latency;
     const DmaResult r = mem_.Read(addr & kLineMask, std::span<std::uint8_t>(b.data));
+    if constexpr (requires(Memory & m) { m.TakeReadDelay(); }) b.due += mem_.TakeReadDelay();
     b.resp = r == DmaResult::kOk ? kOkay : kSlvErr;
     if (r != DmaResult::kOk) ++read_errors_;
     ++read_bursts_;
@@ -465,7 +471,7 @@ class AxiMemSlave {
   };
 
   Model& m_;
-  HostMemory& mem_;
+  Memory& mem_;
   PcieConfig pcie_;
   AxiMemConfig cfg_;
   std::mt19937 rng_;

@@ -18,6 +18,9 @@
 // is copied and taken off the wire (Wire::RxPop) when its first beat goes out, so a frame a
 // test injects meanwhile cannot be mistaken for it; the wire still spaces frames at the link
 // rate from the cycle each became due.
+//
+// The wire is a Wire by default; any class with the calls each model makes serves (the SystemC
+// card puts a TLM socket behind them: sim/systemc).
 #ifndef MBUFNIC_SIM_BFM_AXIS_MAC_H_
 #define MBUFNIC_SIM_BFM_AXIS_MAC_H_
 
@@ -75,7 +78,7 @@ inline void SetLow64(T& s, std::uint64_t v) {
 
 }  // namespace axis_mac_detail
 
-template <typename Model>
+template <typename Model, typename WireT = Wire>
 class MacTx {
   using DataT = std::remove_cvref_t<decltype(std::declval<Model&>().m_axis_tx_tdata_o)>;
 
@@ -85,7 +88,7 @@ class MacTx {
 
   // stall_percent: chance that tready stays low in a cycle where the link could take a beat
   // (a MAC that pauses, e.g. for flow control).  Seeded, free when 0.
-  MacTx(Model& model, Wire& wire, std::uint32_t seed = 1, unsigned stall_percent = 0)
+  MacTx(Model& model, WireT& wire, std::uint32_t seed = 1, unsigned stall_percent = 0)
       : m_(model), wire_(wire), rng_(seed), stall_percent_(stall_percent) {
     m_.m_axis_tx_tready_i = 0;
   }
@@ -167,7 +170,7 @@ class MacTx {
   }
 
   Model& m_;
-  Wire& wire_;
+  WireT& wire_;
   std::mt19937 rng_;
   unsigned stall_percent_;
   bool ready_ = false;
@@ -180,7 +183,7 @@ class MacTx {
   std::vector<std::string> error_log_;
 };
 
-template <typename Model>
+template <typename Model, typename WireT = Wire>
 class MacRx {
   using DataT = std::remove_cvref_t<decltype(std::declval<Model&>().s_axis_rx_tdata_i)>;
 
@@ -188,7 +191,7 @@ class MacRx {
   static constexpr std::size_t kBeatBytes = sizeof(DataT);
   static_assert(kBeatBytes <= 64, "MacRx: at most 512-bit streams (tkeep in 64 bits)");
 
-  MacRx(Model& model, Wire& wire) : m_(model), wire_(wire) {
+  MacRx(Model& model, WireT& wire) : m_(model), wire_(wire) {
     std::memset(axis_mac_detail::Bytes(m_.s_axis_rx_tdata_i), 0, kBeatBytes);
     axis_mac_detail::SetLow64(m_.s_axis_rx_tkeep_i, 0);
     m_.s_axis_rx_tlast_i = 0;
@@ -245,7 +248,7 @@ class MacRx {
 
  private:
   Model& m_;
-  Wire& wire_;
+  WireT& wire_;
   std::vector<std::uint8_t> frame_;
   std::size_t offset_ = 0;
   bool bad_ = false;

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -19,6 +17,7 @@
 #include "core/host_memory.h"
 #include "core/wire.h"
 #include "registry.h"
+#include "sim_options.h"
 
 namespace mbufnic::sim {
 
@@ -41,35 +40,6 @@ std::string Hex(std::uint64_t v) {
   return buf;
 }
 
-// Fails early, with a message naming the path, when a file cannot be created.
-void CheckWritable(const std::string& path, const char* what) {
-  std::error_code ec;
-  const std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  std::ofstream f(path, std::ios::binary | std::ios::app);
-  if (!f) throw device::DeviceError(std::string("sim: cannot write the ") + what + " " + path);
-}
-
-WireConfig WireConfigOf(const device::Options& o) {
-  if (!(o.link_gbps >= 0)) throw device::DeviceError("sim: link_gbps must be 0 or more");
-  if (!o.pcap_out.empty()) CheckWritable(o.pcap_out, "pcap");
-  WireConfig c;
-  c.link_gbps = o.link_gbps;
-  c.clock_mhz = 250.0;
-  c.loopback = o.loopback;
-  c.loopback_delay = o.loopback_delay;
-  c.pcap_out = o.pcap_out;
-  return c;
-}
-
-PcieConfig PcieOf(const device::Options& o) {
-  try {
-    return PcieByName(o.pcie);
-  } catch (const std::invalid_argument& e) {
-    throw device::DeviceError(std::string("sim: ") + e.what());
-  }
-}
-
 // VerilatedContext::randSeed takes an int; fold the 64-bit seed into it.
 int FoldSeed(std::uint64_t s) { return static_cast<int>((s ^ (s >> 31)) & 0x7fffffff); }
 
@@ -78,8 +48,8 @@ int FoldSeed(std::uint64_t s) { return static_cast<int>((s ^ (s >> 31)) & 0x7fff
 struct SimDevice::Impl {
   explicit Impl(const device::Options& o)
       : options(o),
-        mem(PcieOf(o), kNumTxQ, kNumRxQ),
-        wire(WireConfigOf(o)),
+        mem(device::PcieOf(o, "sim"), kNumTxQ, kNumRxQ),
+        wire(device::WireConfigOf(o, "sim")),
         ctx(MakeContext(o)),
         top(std::make_unique<Top>(ctx.get(), "nic_top")),
         axi(*top, mem, static_cast<std::uint32_t>(o.seed * 3 + 1)),
@@ -122,7 +92,7 @@ struct SimDevice::Impl {
   }
 
   static std::unique_ptr<VerilatedContext> MakeContext(const device::Options& o) {
-    if (!o.waves.empty()) CheckWritable(o.waves, "waveform");
+    if (!o.waves.empty()) device::CheckWritable(o.waves, "waveform", "sim");
     auto c = std::make_unique<VerilatedContext>();
     c->randReset(2);
     c->randSeed(FoldSeed(o.seed));

@@ -69,6 +69,14 @@ inline bool HaveSim() {
 #endif
 }
 
+inline bool HaveSystemc() {
+#ifdef MBUFNIC_HAVE_SYSTEMC
+  return true;
+#else
+  return false;
+#endif
+}
+
 }  // namespace mbufnic::clitest
 
 #endif  // MBUFNIC_TESTS_CLI_RUN_CLI_H_
