@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <limits>
@@ -694,3 +695,12 @@ std::vector<std::string> Card::protocol_error_log() const {
 }
 
 }  // namespace mbufnic::sc
+
+// libsystemc's main() calls sc_main, so every program that links SystemC needs one to link,
+// though programs with their own main() (the tests, the mbufnic command) never call it.  It is
+// here, in the object every user of the card pulls in, and weak: a SystemC program
+// (sc_main_example.cc) brings its own.
+extern "C" __attribute__((weak)) int sc_main(int /*argc*/, char* /*argv*/[]) {
+  std::fputs("mbufnic: this program has its own main(); sc_main is not its entry point\n", stderr);
+  return 1;
+}

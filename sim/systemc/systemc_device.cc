@@ -245,11 +245,3 @@ const bool kRegistered = (RegisterSystemcBackend(), true);
 }  // namespace
 
 }  // namespace mbufnic::sc
-
-// libsystemc's main() calls sc_main, so a program linking SystemC must have one to link; programs
-// that open this backend have their own main() and never call it.  Weak: a program that is a
-// SystemC one (examples/sc_main.cc) brings its own.
-extern "C" __attribute__((weak)) int sc_main(int /*argc*/, char* /*argv*/[]) {
-  std::fputs("mbufnic: this program has its own main(); sc_main is not its entry point\n", stderr);
-  return 1;
-}
