@@ -11,18 +11,14 @@
 
 namespace mbufnic::driver {
 
-// Bytes of a frame the header parse looks at: the segmenter's MaxHdrBytes.
-inline constexpr int kParseWindow = 256;
-
 // Transmit requests (a send tag is not one), and the two groups of them.
 inline constexpr uint32_t kTxRequests = CSUM_FLAGS_TX & ~CSUM_SND_TAG;
 inline constexpr uint32_t kCsumRequests =
     CSUM_IP | CSUM_IP_UDP | CSUM_IP_TCP | CSUM_IP6_UDP | CSUM_IP6_TCP;
 inline constexpr uint32_t kTsoRequests = CSUM_IP_TSO | CSUM_IP6_TSO;
 
-// Copies up to `want` bytes from the start of chain m into buf (never past the chain's end);
-// returns the bytes copied.
-int CopyPrefix(const struct mbuf *m, uint8_t *buf, int want);
+// Copies a chain's first bytes (<mbufnic/offload_map.hpp>).
+using mbufnic::CopyPrefix;
 
 // ether_vlanencap: inserts the 802.1Q tag ether_vtag after the MAC addresses, clears M_VLANTAG
 // and moves l2hlen (when set) past the tag.  Returns the chain, or NULL when memory ran out (the

@@ -69,6 +69,7 @@
 
 #include "mbufnic/device.hpp"
 #include "mbufnic/hw/nic_hw.h"
+#include "mbufnic/offload_map.hpp"
 
 namespace mbufnic::driver {
 
@@ -138,28 +139,13 @@ struct RxQueueStats {
   std::uint64_t csum_l4_bad = 0;  // TCP/UDP checksum checked and wrong
 };
 
-// Header lengths of a transmit frame.
-struct HeaderLengths {
-  std::uint8_t l2 = 0;  // Ethernet with VLAN tags
-  std::uint8_t l3 = 0;  // IP with IPv4 options or IPv6 extension headers
-  std::uint8_t l4 = 0;  // TCP with options, 8 for UDP, 0 when neither was found
-};
-
-// The Ethernet / VLAN / IP / TCP-UDP header lengths of packet m as the transmit offloads need
-// them: m_pkthdr.l2hlen/l3hlen/l4hlen when l2hlen is non-zero, else parsed from the first 256
-// bytes.  False when no IPv4 or IPv6 header was found.
-bool TxHeaderLengths(const struct mbuf *m, HeaderLengths *lens);
-
-// THE mapping of FreeBSD's transmit offload request (m_pkthdr csum_flags, csum_data, tso_segsz,
-// l2hlen/l3hlen/l4hlen, len) to the card's command, for a packet the card will do the offloads
-// of.  0 with *cmd set (all zero when nothing is asked), or EINVAL when the request is one the
-// card cannot express: SCTP/iSCSI/inner/tunnel requests, both IP versions or both L4 protocols
-// at once, UDP with TSO, csum_data above 255, headers not found, pay_len over 17 bits.
-int TxOffloadCommand(const struct mbuf *m, hw::TxOffloadCmd *cmd);
-
-// The receive checksum result as FreeBSD's csum_flags (see the table above), with the
-// matching csum_data in *data (0 when no L4 flag is set).
-std::uint32_t RxCsumFlags(const hw::RxCsumResult &result, std::uint32_t *data);
+// The offload mapping both ways (HeaderLengths, TxHeaderLengths, TxOffloadCommand, RxCsumFlags)
+// lives with the software offloads, where OpenNIC's metadata header uses it too; the driver's
+// names for it are these.
+using mbufnic::HeaderLengths;
+using mbufnic::RxCsumFlags;
+using mbufnic::TxHeaderLengths;
+using mbufnic::TxOffloadCommand;
 
 class Nic {
  public:

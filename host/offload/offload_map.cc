@@ -1,6 +1,7 @@
 // The offload contract in both directions: FreeBSD's transmit request (csum_flags and the
 // lengths in m_pkthdr) to the card's tx_offload_cmd, and the card's rx_csum_result to FreeBSD's
-// receive flags.  Each direction is one function, so the contract lives in one place.
+// receive flags.  Each direction is one function, so the contract lives in one place: the
+// driver's descriptors and OpenNIC's metadata header both take it from here.
 #include <errno.h>
 #include <net/ethernet.h>  // ETHERTYPE_IP, ETHERTYPE_IPV6, ETHERTYPE_VLAN
 #include <netinet/in.h>    // IPPROTO_*
@@ -10,10 +11,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "driver_internal.h"
-#include "mbufnic/driver.hpp"
+#include "mbufnic/offload_map.hpp"
 
-namespace mbufnic::driver {
+namespace mbufnic {
 namespace {
 
 constexpr uint16_t kEtherTypeQinq = 0x88A8;  // 802.1ad S-tag (not in glibc)
@@ -181,4 +181,4 @@ uint32_t RxCsumFlags(const hw::RxCsumResult &result, uint32_t *data) {
   return flags;
 }
 
-}  // namespace mbufnic::driver
+}  // namespace mbufnic
