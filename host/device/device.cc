@@ -19,6 +19,7 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, BackendFactory> factories;  // sorted: Backends() lists them in order
+  std::map<std::string, NamedBackendFactory> families;  // by base name ("xrt")
 };
 
 Registry& TheRegistry() {
@@ -41,27 +42,41 @@ void RegisterBackend(std::string name, BackendFactory factory) {
   r.factories.insert_or_assign(std::move(name), std::move(factory));
 }
 
+void RegisterBackendFamily(std::string base, NamedBackendFactory factory) {
+  Registry& r = TheRegistry();
+  std::lock_guard lock(r.mu);
+  r.families.insert_or_assign(std::move(base), std::move(factory));
+}
+
 std::vector<std::string> Backends() {
   Registry& r = TheRegistry();
   std::lock_guard lock(r.mu);
   std::vector<std::string> names;
   for (const auto& [name, factory] : r.factories) names.push_back(name);
+  for (const auto& [base, factory] : r.families) names.push_back(base);
+  std::sort(names.begin(), names.end());
   return names;
 }
 
 std::unique_ptr<Device> Open(std::string_view name, const Options& options) {
+  const std::string_view base = name.substr(0, name.find(':'));
   BackendFactory factory;
+  NamedBackendFactory family;
   {
     Registry& r = TheRegistry();
     std::lock_guard lock(r.mu);
-    auto it = r.factories.find(std::string(name));
-    if (it != r.factories.end()) factory = it->second;
+    if (auto it = r.factories.find(std::string(name)); it != r.factories.end()) {
+      factory = it->second;
+    } else if (auto f = r.families.find(std::string(base)); f != r.families.end()) {
+      family = f->second;
+    }
   }
+  // Made outside the lock: a factory may take long (building a model) or open another device.
+  if (family) return family(name, options);
   if (!factory) {
     std::string list;
     for (const std::string& n : Backends()) list += (list.empty() ? "" : ", ") + n;
     // Backends the project knows but this build lacks say what they need.
-    const std::string_view base = name.substr(0, name.find(':'));
     std::string why = "unknown device '" + std::string(name) + "'";
     if (base == "xrt") {
       why = "device '" + std::string(name) +
@@ -75,7 +90,6 @@ std::unique_ptr<Device> Open(std::string_view name, const Options& options) {
     }
     throw DeviceError(why + "; this build has: " + list);
   }
-  // Made outside the lock: a factory may take long (building a model) or open another device.
   return factory(options);
 }
 

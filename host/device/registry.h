@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "mbufnic/device.hpp"
 
@@ -21,6 +22,15 @@ using BackendFactory = std::function<std::unique_ptr<Device>(const Options&)>;
 
 // Makes `name` openable through Open(name, options).  Thread-safe.
 void RegisterBackend(std::string name, BackendFactory factory);
+
+// A backend that is one of several cards, named "<base>:<which>" ("xrt:0", "xrt:0000:03:00.1"):
+// the factory gets the whole name Open() was given.
+using NamedBackendFactory =
+    std::function<std::unique_ptr<Device>(std::string_view name, const Options&)>;
+
+// Makes "<base>" and every "<base>:..." openable, unless a backend registered by RegisterBackend
+// has that exact name; Backends() lists it as "<base>".  Thread-safe.
+void RegisterBackendFamily(std::string base, NamedBackendFactory factory);
 
 }  // namespace mbufnic::device
 

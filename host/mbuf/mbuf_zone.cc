@@ -1,8 +1,9 @@
 // The DMA arena and the zones carved from it.
 //
 // Memory: one range of address space is reserved at first use (2 MiB hugepages when the system
-// has them) and handed out to zones in slabs by a bump pointer; nothing is returned to the
-// system, as UMA keeps its kegs.  Every byte has a bus address in an IOVA space of its own.
+// has them), or handed over once before that by mbufnic_arena_provide(), and given out to zones
+// in slabs by a bump pointer; nothing is returned to the system, as UMA keeps its kegs.  Every
+// byte has a bus address: in an IOVA space of its own, or the provided memory's.
 //
 // Zones: each keeps a shared free list under a mutex, and every thread keeps a small cache per
 // zone so that the common allocation and free touch no lock and no shared cache line.  Caches
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -46,7 +48,9 @@ struct Arena {
   char *base = nullptr;
   size_t reserved = 0;
   size_t committed = 0;  // guarded by mu; read racily only by statistics
+  mbufnic_busaddr_t bus_base = kBusBase;
   bool hugepages = false;
+  bool provided = false;  // by mbufnic_arena_provide()
 };
 Arena g_arena;
 
@@ -484,13 +488,13 @@ mbufnic_busaddr_t mbufnic_vtobus(const void *va) {
   Arena &a = arena();
   const char *p = static_cast<const char *>(va);
   if (p < a.base || p >= a.base + a.reserved) return MBUFNIC_BUSADDR_INVALID;
-  return kBusBase + static_cast<mbufnic_busaddr_t>(p - a.base);
+  return a.bus_base + static_cast<mbufnic_busaddr_t>(p - a.base);
 }
 
 void *mbufnic_bustov(mbufnic_busaddr_t bus) {
   Arena &a = arena();
-  if (bus < kBusBase || bus - kBusBase >= a.reserved) return nullptr;
-  return a.base + (bus - kBusBase);
+  if (bus < a.bus_base || bus - a.bus_base >= a.reserved) return nullptr;
+  return a.base + (bus - a.bus_base);
 }
 
 int mbufnic_in_arena(const void *va, size_t len) {
@@ -505,8 +509,29 @@ void mbufnic_arena_get_info(struct mbufnic_arena_info *info) {
   info->base = a.base;
   info->reserved = a.reserved;
   info->committed = a.committed;
-  info->bus_base = kBusBase;
+  info->bus_base = a.bus_base;
   info->hugepages = a.hugepages;
+  info->provided = a.provided;
+}
+
+int mbufnic_arena_provide(void *base, size_t len, mbufnic_busaddr_t bus_base) {
+  const uintptr_t va = reinterpret_cast<uintptr_t>(base);
+  if (base == nullptr || va % MBUFNIC_ARENA_PROVIDE_ALIGN != 0 ||
+      bus_base == MBUFNIC_BUSADDR_INVALID || bus_base % MBUFNIC_ARENA_PROVIDE_ALIGN != 0 ||
+      len < MBUFNIC_ARENA_PROVIDE_MIN || va > UINTPTR_MAX - len || bus_base > UINT64_MAX - len) {
+    return EINVAL;
+  }
+  // The same once_flag as the reservation on first use: whichever comes first makes the arena.
+  bool mine = false;
+  std::call_once(g_arena.once, [&] {
+    g_arena.base = static_cast<char *>(base);
+    g_arena.reserved = len;
+    g_arena.bus_base = bus_base;
+    g_arena.provided = true;
+    SetDefaultLimits(len);
+    mine = true;
+  });
+  return mine ? 0 : EBUSY;
 }
 
 int mbufnic_zone_get_stats(enum mbufnic_zone_id z, struct mbufnic_zone_stats *st) {

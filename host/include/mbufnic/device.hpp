@@ -43,6 +43,8 @@ struct Options {
   std::string pcap_out;
   // Write an FST waveform of the whole card here (sim only; empty: none).
   std::string waves;
+  // Program a real card with this xclbin (xrt only; empty: the file $MBUFNIC_XCLBIN names).
+  std::string xclbin;
 };
 
 class Device {

@@ -17,8 +17,11 @@ extern "C" {
 
 /* ---------------------------------------------------------------------------------------------
  * DMA arena.  Every mbuf, cluster and jumbo cluster lives in one arena whose memory the card may
- * reach; each byte of it has a bus address.  Bus addresses are an IOVA space of their own
- * (they are never equal to the virtual address), so code that confuses the two fails loudly.
+ * reach; each byte of it has a bus address.  By default the arena is reserved on first use and
+ * its bus addresses are an IOVA space of their own (they are never equal to the virtual address),
+ * so code that confuses the two fails loudly.  A backend whose card reaches host memory through
+ * buffers it allocates (the xrt backend: one host-only xrt::bo) hands that memory and its bus
+ * address to the runtime with mbufnic_arena_provide() before the first allocation.
  * ------------------------------------------------------------------------------------------- */
 
 typedef uint64_t mbufnic_busaddr_t;
@@ -37,8 +40,27 @@ struct mbufnic_arena_info {
   size_t committed;           /* bytes handed out to zones so far */
   mbufnic_busaddr_t bus_base; /* bus address of base */
   int hugepages;              /* 1: reserved hugetlb pages; 0: ordinary pages with THP requested */
+  int provided;               /* 1: the memory came from mbufnic_arena_provide() */
 };
 void mbufnic_arena_get_info(struct mbufnic_arena_info *info);
+
+/* What mbufnic_arena_provide() accepts: base and bus address aligned to 4 KiB, so that a buffer
+ * that does not cross a 4 KiB page in virtual memory does not cross a 4 KiB boundary in bus
+ * space either (the card's DMA bursts never do); at least 2 MiB. */
+#define MBUFNIC_ARENA_PROVIDE_ALIGN ((size_t)4096)
+#define MBUFNIC_ARENA_PROVIDE_MIN ((size_t)2 << 20)
+/*
+ * Make [base, base+len) the arena, with bus address bus_base for base, instead of the reservation
+ * made on first use (MBUFNIC_ARENA_MB and MBUFNIC_HUGEPAGES then do not apply).  Must come before
+ * anything that creates the arena: an allocation, a statistics or limit call, mbufnic_vtobus().
+ * The memory must stay mapped until the process ends (the runtime never gives the arena back)
+ * and the zone limits follow len as they follow MBUFNIC_ARENA_MB.  Returns 0 on success; EINVAL
+ * for a NULL base, a base or bus address not aligned to MBUFNIC_ARENA_PROVIDE_ALIGN, len below
+ * MBUFNIC_ARENA_PROVIDE_MIN, bus address MBUFNIC_BUSADDR_INVALID or a range that wraps (the
+ * arena is then left untouched); EBUSY when the arena already exists (made on first use, or
+ * provided before).  Thread-safe against a concurrent first use: exactly one of them wins.
+ */
+int mbufnic_arena_provide(void *base, size_t len, mbufnic_busaddr_t bus_base);
 
 /* ---------------------------------------------------------------------------------------------
  * Zones and statistics (netstat -m, vmstat -z).

@@ -137,6 +137,33 @@ TEST(DeviceSeam, RegisteredBackendsOpenByName) {
   EXPECT_EQ(dev->wire()->config().link_gbps, 25.0);
 }
 
+// A family of cards ("xrt:0", "xrt:0000:03:00.1"): one factory gets the whole name; an exact
+// registration of the same name wins; Backends() lists the family once by its base name.
+TEST(DeviceSeam, BackendFamiliesTakeEveryNameOfTheirBase) {
+  std::vector<std::string> names_seen;
+  RegisterBackendFamily("test-fam", [&names_seen](std::string_view name, const Options& o) {
+    names_seen.emplace_back(name);
+    return std::unique_ptr<Device>(std::make_unique<ModelDevice>(o));
+  });
+  EXPECT_NE(Open("test-fam:0"), nullptr);
+  EXPECT_NE(Open("test-fam:0000:03:00.1"), nullptr);
+  EXPECT_NE(Open("test-fam"), nullptr);
+  EXPECT_EQ(names_seen,
+            (std::vector<std::string>{"test-fam:0", "test-fam:0000:03:00.1", "test-fam"}));
+  bool exact = false;
+  RegisterBackend("test-fam:9", [&exact](const Options& o) -> std::unique_ptr<Device> {
+    exact = true;
+    return std::make_unique<ModelDevice>(o);
+  });
+  EXPECT_NE(Open("test-fam:9"), nullptr);
+  EXPECT_TRUE(exact);
+  EXPECT_EQ(names_seen.size(), 3u) << "the exact registration was passed over";
+  const std::vector<std::string> names = Backends();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "test-fam"), 1);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_THROW(Open("test-famx:0"), DeviceError) << "a base is matched whole";
+}
+
 TEST(DeviceSeam, BadOptionsAreDeviceErrors) {
   Options o;
   o.pcie = "gen9";

@@ -1,11 +1,14 @@
 // The DMA arena: one reservation that every mbuf and cluster comes from, and its bus addresses,
-// an IOVA space of their own.  The environment-variable cases need a process whose arena has not
-// been reserved yet, so they run in a child (gtest's "threadsafe" death-test style re-executes
-// the binary and runs just that test).
+// an IOVA space of their own; or memory a backend hands over (mbufnic_arena_provide) with its own
+// bus addresses.  The environment-variable and provided-memory cases need a process whose arena
+// has not been made yet, so they run in a child (gtest's "threadsafe" death-test style
+// re-executes the binary and runs just that test).
 #include <gtest/gtest.h>
 #include <sys/mbuf.h>
 #include <sys/param.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -113,6 +116,17 @@ TEST_F(ArenaTest, AddressesOutsideTheArenaHaveNoBusAddress) {
   EXPECT_EQ(mbufnic_bustov(info.bus_base + info.reserved), nullptr);
   // A virtual address is not a bus address.
   EXPECT_EQ(mbufnic_bustov(reinterpret_cast<uintptr_t>(base) + 4096), nullptr);
+}
+
+TEST_F(ArenaTest, ProvidingMemoryOnceTheArenaExistsIsRefused) {
+  // This process's arena exists by now (the fixture's leak check made it).
+  alignas(4096) static char region[MBUFNIC_ARENA_PROVIDE_MIN];
+  const auto before = Info();
+  EXPECT_EQ(mbufnic_arena_provide(region, sizeof region, 0x4000'0000), EBUSY);
+  const auto after = Info();
+  EXPECT_EQ(after.base, before.base);
+  EXPECT_EQ(after.bus_base, before.bus_base);
+  EXPECT_EQ(after.provided, 0);
 }
 
 TEST_F(ArenaTest, InArenaChecksTheWholeRange) {
@@ -226,6 +240,94 @@ TEST_F(ArenaEnvDeathTest, ASmallArenaReachesItsLimitsBeforeItRunsOut) {
 
 TEST_F(ArenaEnvDeathTest, ConcurrentFirstUseReservesOnce) {
   EXPECT_EXIT(ConcurrentFirstUseChild(), ::testing::ExitedWithCode(0), "");
+}
+
+// ---- provided memory (mbufnic_arena_provide), a fresh process per case ----
+
+using ArenaProvideDeathTest = ArenaEnvDeathTest;
+
+constexpr size_t kRegion = size_t{16} << 20;
+constexpr mbufnic_busaddr_t kRegionBus = 0x2'4000'0000;  // any 4 KiB-aligned bus address
+
+// Memory as a backend would hand it over: 2 MiB aligned, as an xrt::bo's map() is.  Never freed:
+// the arena keeps it until the child exits.
+char *Region() { return static_cast<char *>(std::aligned_alloc(2u << 20, kRegion)); }
+
+[[noreturn]] void ProvidedMemoryChild() {
+  char *region = Region();
+  CHILD_CHECK(mbufnic_arena_provide(region, kRegion, kRegionBus) == 0, 2);
+  const auto info = Info();
+  CHILD_CHECK(info.base == region && info.reserved == kRegion, 3);
+  CHILD_CHECK(info.bus_base == kRegionBus && info.provided == 1 && info.hugepages == 0, 4);
+  // The limits follow the region's size: 8 MiB of maxmbufmem is 1024 clusters, all of which fit.
+  mbufnic_zone_stats st{};
+  mbufnic_zone_get_stats(MBUFNIC_ZONE_CLUSTER, &st);
+  CHILD_CHECK(st.limit == 1024, 5);
+  std::vector<struct mbuf *> held;
+  while (struct mbuf *m = m_getjcl(M_NOWAIT, MT_DATA, 0, MCLBYTES)) {
+    CHILD_CHECK(mbufnic_vtobus(m->m_data) - kRegionBus < kRegion, 6);
+    held.push_back(m);
+  }
+  CHILD_CHECK(held.size() == 1024, 7);
+  for (struct mbuf *m : held) m_freem(m);
+  // Every kind of buffer is inside the region, at the bus address the region gives it.
+  auto ms = OneOfEach();
+  for (struct mbuf *m : ms) {
+    CHILD_CHECK(m != nullptr, 8);
+    const char *const addrs[] = {reinterpret_cast<const char *>(m), m->m_data};
+    for (const char *p : addrs) {
+      CHILD_CHECK(p >= region && p < region + kRegion, 9);
+      CHILD_CHECK(mbufnic_vtobus(p) == kRegionBus + static_cast<mbufnic_busaddr_t>(p - region), 10);
+      CHILD_CHECK(mbufnic_bustov(mbufnic_vtobus(p)) == p, 11);
+    }
+    CHILD_CHECK(mbufnic_in_arena(m->m_data, M_SIZE(m)) == 1, 12);
+  }
+  for (struct mbuf *m : ms) m_freem(m);
+  // The ends of the region and what lies outside it.
+  CHILD_CHECK(mbufnic_vtobus(region + kRegion - 1) == kRegionBus + kRegion - 1, 13);
+  CHILD_CHECK(mbufnic_vtobus(region + kRegion) == MBUFNIC_BUSADDR_INVALID, 14);
+  CHILD_CHECK(mbufnic_vtobus(region - 1) == MBUFNIC_BUSADDR_INVALID, 15);
+  CHILD_CHECK(mbufnic_bustov(kRegionBus - 1) == nullptr, 16);
+  CHILD_CHECK(mbufnic_bustov(kRegionBus + kRegion) == nullptr, 17);
+  // Once is all.
+  CHILD_CHECK(mbufnic_arena_provide(Region(), kRegion, kRegionBus) == EBUSY, 18);
+  std::_Exit(0);
+}
+
+[[noreturn]] void BadRegionsChild() {
+  char *region = Region();
+  const size_t a = MBUFNIC_ARENA_PROVIDE_ALIGN;
+  CHILD_CHECK(mbufnic_arena_provide(nullptr, kRegion, kRegionBus) == EINVAL, 2);
+  CHILD_CHECK(mbufnic_arena_provide(region + 64, kRegion - a, kRegionBus) == EINVAL, 3);
+  CHILD_CHECK(mbufnic_arena_provide(region, kRegion, kRegionBus + 64) == EINVAL, 4);
+  CHILD_CHECK(mbufnic_arena_provide(region, kRegion, MBUFNIC_BUSADDR_INVALID) == EINVAL, 5);
+  CHILD_CHECK(mbufnic_arena_provide(region, MBUFNIC_ARENA_PROVIDE_MIN - a, kRegionBus) == EINVAL,
+              6);
+  CHILD_CHECK(mbufnic_arena_provide(region, kRegion, UINT64_MAX - a + 1) == EINVAL, 7);
+  // None of them made the arena: a good region is still taken.
+  CHILD_CHECK(mbufnic_arena_provide(region, MBUFNIC_ARENA_PROVIDE_MIN, kRegionBus) == 0, 8);
+  CHILD_CHECK(Info().base == region && Info().reserved == MBUFNIC_ARENA_PROVIDE_MIN, 9);
+  std::_Exit(0);
+}
+
+[[noreturn]] void AfterFirstUseChild() {
+  struct mbuf *m = m_get(M_NOWAIT, MT_DATA);  // makes the arena
+  CHILD_CHECK(mbufnic_arena_provide(Region(), kRegion, kRegionBus) == EBUSY, 2);
+  CHILD_CHECK(Info().provided == 0 && mbufnic_vtobus(m) != MBUFNIC_BUSADDR_INVALID, 3);
+  m_freem(m);
+  std::_Exit(0);
+}
+
+TEST_F(ArenaProvideDeathTest, ProvidedMemoryHoldsEveryBufferAtItsBusAddresses) {
+  EXPECT_EXIT(ProvidedMemoryChild(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(ArenaProvideDeathTest, BadRegionsAreRefusedAndLeaveTheArenaUnmade) {
+  EXPECT_EXIT(BadRegionsChild(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(ArenaProvideDeathTest, RefusedAfterTheFirstAllocation) {
+  EXPECT_EXIT(AfterFirstUseChild(), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
