@@ -1,0 +1,269 @@
+// nic_kernel: the card (nic_top) as a Vitis user-managed RTL kernel for an Alveo XDMA shell.
+//
+// The shell gives one kernel clock and an active-low reset synchronous to it, an AXI4-Lite
+// control slave window, AXI4 master ports it routes to host memory (HOST[0]) or to card
+// memory, and AXI4-Stream connections to other kernels (the CMAC kernel that owns the QSFP28
+// transceivers).  This wrapper only adapts nic_top to those rules (UG1393/UG1700 "RTL Kernel
+// Interface Requirements"): it pipelines the reset, widens the CSR address, completes the
+// AXI4 master with the constant fields Vitis expects, drives tready on the receive stream and
+// ORs the per-queue interrupt pulses into the one `interrupt` port.  Nothing of the card is
+// changed, so the register map is docs/card.md's, offset 0 of the kernel's control window.
+//
+// Ports carry AMBA/Vitis names rather than `_i`/`_o`: this is the board shell that meets
+// Xilinx IP.  Vivado's IP packager infers each bus from `<bus>_<signal>` names, and Vitis
+// requires `interrupt` to be named exactly that; suffixes would only add a renaming table to
+// package_xo.tcl.
+//
+// Clocking: everything runs on ap_clk (250 MHz on the card, docs/card.md; 512 bits at 250 MHz
+// is 128 Gb/s, above 100 GbE).  The CMAC's AXI4-Stream side runs at 322.265625 MHz; that
+// crossing is not here.  It is done inside the CMAC kernel the streams are connected to
+// (Xilinx/xup_vitis_network_example's cmac kernel: an axis_clock_converter and a packet-mode
+// fifo_generator on transmit, an independent-clock fifo_generator on receive), whose own
+// AXI4-Stream ports run at its ap_clk, the same platform clock as this kernel.
+//
+// Receive: nic_top takes a beat in every cycle it is valid (a MAC cannot wait), so
+// s_axis_rx_tready is constant 1.  The CMAC kernel's receive stream carries no tuser, so the
+// MAC's bad-frame flag does not reach the card in this flow: s_axis_rx_tuser of nic_top is 0.
+module nic_kernel #(
+  // Transmit and receive queues (1 to the txq/rxq copies of the CSR map).
+  parameter int unsigned NumTxQ = 8,
+  parameter int unsigned NumRxQ = 8,
+  // Descriptors one transmit frame may use; buffers one received frame may fill.
+  parameter int unsigned TxMaxDescs = 16,
+  parameter int unsigned RxMaxBufs = 16,
+  // Address bits of the control window: 17 covers the whole CSR map (rxq ends at 0x1FFFF).
+  parameter int unsigned CtrlAddrWidth = 17,
+  // ID width of m_axi_gmem (the card uses one ID; Vitis wants the ports present).
+  parameter int unsigned GmemIdWidth = 1
+) (
+  // ---- Kernel clock and active-low reset (synchronous to ap_clk, from the shell)
+  input  logic                        ap_clk,
+  input  logic                        ap_rst_n,
+
+  // ---- AXI4-Lite control slave: nic_top's CSR space (packaged as S_AXI_CONTROL)
+  input  logic [CtrlAddrWidth-1:0]    s_axi_control_awaddr,
+  input  logic [2:0]                  s_axi_control_awprot,
+  input  logic                        s_axi_control_awvalid,
+  output logic                        s_axi_control_awready,
+  input  logic [31:0]                 s_axi_control_wdata,
+  input  logic [3:0]                  s_axi_control_wstrb,
+  input  logic                        s_axi_control_wvalid,
+  output logic                        s_axi_control_wready,
+  output logic [1:0]                  s_axi_control_bresp,
+  output logic                        s_axi_control_bvalid,
+  input  logic                        s_axi_control_bready,
+  input  logic [CtrlAddrWidth-1:0]    s_axi_control_araddr,
+  input  logic [2:0]                  s_axi_control_arprot,
+  input  logic                        s_axi_control_arvalid,
+  output logic                        s_axi_control_arready,
+  output logic [31:0]                 s_axi_control_rdata,
+  output logic [1:0]                  s_axi_control_rresp,
+  output logic                        s_axi_control_rvalid,
+  input  logic                        s_axi_control_rready,
+
+  // ---- AXI4 master to host memory (sp=...:HOST[0]) or card memory: 64-bit addresses,
+  //      64-byte beats, INCR bursts of at most 64 beats, never across 4 KiB
+  output logic [GmemIdWidth-1:0]      m_axi_gmem_awid,
+  output logic [63:0]                 m_axi_gmem_awaddr,
+  output logic [7:0]                  m_axi_gmem_awlen,
+  output logic [2:0]                  m_axi_gmem_awsize,
+  output logic [1:0]                  m_axi_gmem_awburst,
+  output logic                        m_axi_gmem_awlock,
+  output logic [3:0]                  m_axi_gmem_awcache,
+  output logic [2:0]                  m_axi_gmem_awprot,
+  output logic [3:0]                  m_axi_gmem_awqos,
+  output logic [3:0]                  m_axi_gmem_awregion,
+  output logic                        m_axi_gmem_awvalid,
+  input  logic                        m_axi_gmem_awready,
+  output logic [511:0]                m_axi_gmem_wdata,
+  output logic [63:0]                 m_axi_gmem_wstrb,
+  output logic                        m_axi_gmem_wlast,
+  output logic                        m_axi_gmem_wvalid,
+  input  logic                        m_axi_gmem_wready,
+  input  logic [GmemIdWidth-1:0]      m_axi_gmem_bid,
+  input  logic [1:0]                  m_axi_gmem_bresp,
+  input  logic                        m_axi_gmem_bvalid,
+  output logic                        m_axi_gmem_bready,
+  output logic [GmemIdWidth-1:0]      m_axi_gmem_arid,
+  output logic [63:0]                 m_axi_gmem_araddr,
+  output logic [7:0]                  m_axi_gmem_arlen,
+  output logic [2:0]                  m_axi_gmem_arsize,
+  output logic [1:0]                  m_axi_gmem_arburst,
+  output logic                        m_axi_gmem_arlock,
+  output logic [3:0]                  m_axi_gmem_arcache,
+  output logic [2:0]                  m_axi_gmem_arprot,
+  output logic [3:0]                  m_axi_gmem_arqos,
+  output logic [3:0]                  m_axi_gmem_arregion,
+  output logic                        m_axi_gmem_arvalid,
+  input  logic                        m_axi_gmem_arready,
+  input  logic [GmemIdWidth-1:0]      m_axi_gmem_rid,
+  input  logic [511:0]                m_axi_gmem_rdata,
+  input  logic [1:0]                  m_axi_gmem_rresp,
+  input  logic                        m_axi_gmem_rlast,
+  input  logic                        m_axi_gmem_rvalid,
+  output logic                        m_axi_gmem_rready,
+
+  // ---- AXI4-Stream frames to the CMAC kernel (stream_connect to its S_AXIS)
+  output logic [511:0]                m_axis_tx_tdata,
+  output logic [63:0]                 m_axis_tx_tkeep,
+  output logic                        m_axis_tx_tlast,
+  output logic                        m_axis_tx_tvalid,
+  input  logic                        m_axis_tx_tready,
+
+  // ---- AXI4-Stream frames from the CMAC kernel (stream_connect from its M_AXIS)
+  input  logic [511:0]                s_axis_rx_tdata,
+  input  logic [63:0]                 s_axis_rx_tkeep,
+  input  logic                        s_axis_rx_tlast,
+  input  logic                        s_axis_rx_tvalid,
+  output logic                        s_axis_rx_tready,
+
+  // ---- Any queue's interrupt: a one-cycle active-high pulse per interrupt
+  output logic                        interrupt
+);
+
+  // The CMAC kernel's streams and the 64-byte beats of docs/card.md fix the width.
+  localparam int unsigned DataWidth = 512;
+
+  if (CtrlAddrWidth < 17 || CtrlAddrWidth > 32) begin : g_bad_ctrl_addr
+    $fatal(1, "nic_kernel: CtrlAddrWidth must be 17 to 32 (the CSR map reaches 0x1FFFF)");
+  end
+  if (GmemIdWidth < 1) begin : g_bad_id
+    $fatal(1, "nic_kernel: GmemIdWidth must be at least 1");
+  end
+
+  // ======================================================================================
+  // Reset: ap_rst_n is synchronous to ap_clk (the shell's reset block); Vitis asks for it to
+  // be pipelined inside the kernel.  Two registers, inverted into nic_top's active-high rst_i,
+  // so the high-fanout net starts at a register next to nothing else.
+  // ======================================================================================
+  logic [1:0] rst_q;
+
+  always_ff @(posedge ap_clk) begin
+    rst_q <= {rst_q[0], ~ap_rst_n};
+  end
+
+  logic rst;
+  assign rst = rst_q[1];
+
+  // ======================================================================================
+  // The card
+  // ======================================================================================
+  logic [NumTxQ+NumRxQ-1:0] irq;
+  logic                     idle_unused;  // a simulator hint; nothing on a card waits on it
+
+  nic_top #(
+    .DataWidth (DataWidth),
+    .NumTxQ    (NumTxQ),
+    .NumRxQ    (NumRxQ),
+    .TxMaxDescs(TxMaxDescs),
+    .RxMaxBufs (RxMaxBufs)
+  ) u_top (
+    .clk_i              (ap_clk),
+    .rst_i              (rst),
+
+    .s_axil_awaddr_i    (32'(s_axi_control_awaddr)),
+    .s_axil_awprot_i    (s_axi_control_awprot),
+    .s_axil_awvalid_i   (s_axi_control_awvalid),
+    .s_axil_awready_o   (s_axi_control_awready),
+    .s_axil_wdata_i     (s_axi_control_wdata),
+    .s_axil_wstrb_i     (s_axi_control_wstrb),
+    .s_axil_wvalid_i    (s_axi_control_wvalid),
+    .s_axil_wready_o    (s_axi_control_wready),
+    .s_axil_bresp_o     (s_axi_control_bresp),
+    .s_axil_bvalid_o    (s_axi_control_bvalid),
+    .s_axil_bready_i    (s_axi_control_bready),
+    .s_axil_araddr_i    (32'(s_axi_control_araddr)),
+    .s_axil_arprot_i    (s_axi_control_arprot),
+    .s_axil_arvalid_i   (s_axi_control_arvalid),
+    .s_axil_arready_o   (s_axi_control_arready),
+    .s_axil_rdata_o     (s_axi_control_rdata),
+    .s_axil_rresp_o     (s_axi_control_rresp),
+    .s_axil_rvalid_o    (s_axi_control_rvalid),
+    .s_axil_rready_i    (s_axi_control_rready),
+
+    .m_axi_araddr_o     (m_axi_gmem_araddr),
+    .m_axi_arlen_o      (m_axi_gmem_arlen),
+    .m_axi_arvalid_o    (m_axi_gmem_arvalid),
+    .m_axi_arready_i    (m_axi_gmem_arready),
+    .m_axi_rdata_i      (m_axi_gmem_rdata),
+    .m_axi_rresp_i      (m_axi_gmem_rresp),
+    .m_axi_rlast_i      (m_axi_gmem_rlast),
+    .m_axi_rvalid_i     (m_axi_gmem_rvalid),
+    .m_axi_rready_o     (m_axi_gmem_rready),
+    .m_axi_awaddr_o     (m_axi_gmem_awaddr),
+    .m_axi_awlen_o      (m_axi_gmem_awlen),
+    .m_axi_awvalid_o    (m_axi_gmem_awvalid),
+    .m_axi_awready_i    (m_axi_gmem_awready),
+    .m_axi_wdata_o      (m_axi_gmem_wdata),
+    .m_axi_wstrb_o      (m_axi_gmem_wstrb),
+    .m_axi_wlast_o      (m_axi_gmem_wlast),
+    .m_axi_wvalid_o     (m_axi_gmem_wvalid),
+    .m_axi_wready_i     (m_axi_gmem_wready),
+    .m_axi_bresp_i      (m_axi_gmem_bresp),
+    .m_axi_bvalid_i     (m_axi_gmem_bvalid),
+    .m_axi_bready_o     (m_axi_gmem_bready),
+
+    .m_axis_tx_tdata_o  (m_axis_tx_tdata),
+    .m_axis_tx_tkeep_o  (m_axis_tx_tkeep),
+    .m_axis_tx_tlast_o  (m_axis_tx_tlast),
+    .m_axis_tx_tvalid_o (m_axis_tx_tvalid),
+    .m_axis_tx_tready_i (m_axis_tx_tready),
+
+    .s_axis_rx_tdata_i  (s_axis_rx_tdata),
+    .s_axis_rx_tkeep_i  (s_axis_rx_tkeep),
+    .s_axis_rx_tlast_i  (s_axis_rx_tlast),
+    .s_axis_rx_tuser_i  (1'b0),
+    .s_axis_rx_tvalid_i (s_axis_rx_tvalid),
+
+    .irq_o              (irq),
+    .idle_o             (idle_unused)
+  );
+
+  // ======================================================================================
+  // AXI4 master fields nic_top leaves implicit (docs/card.md): one ID, full 64-byte beats
+  // (size 6), INCR, normal non-cacheable bufferable memory (cache 0011, what Vitis HLS
+  // masters drive), unprivileged secure data access, no QoS, region or lock.
+  // ======================================================================================
+  assign m_axi_gmem_awid     = '0;
+  assign m_axi_gmem_awsize   = 3'($clog2(DataWidth / 8));
+  assign m_axi_gmem_awburst  = 2'b01;
+  assign m_axi_gmem_awlock   = 1'b0;
+  assign m_axi_gmem_awcache  = 4'b0011;
+  assign m_axi_gmem_awprot   = 3'b000;
+  assign m_axi_gmem_awqos    = 4'b0000;
+  assign m_axi_gmem_awregion = 4'b0000;
+  assign m_axi_gmem_arid     = '0;
+  assign m_axi_gmem_arsize   = 3'($clog2(DataWidth / 8));
+  assign m_axi_gmem_arburst  = 2'b01;
+  assign m_axi_gmem_arlock   = 1'b0;
+  assign m_axi_gmem_arcache  = 4'b0011;
+  assign m_axi_gmem_arprot   = 3'b000;
+  assign m_axi_gmem_arqos    = 4'b0000;
+  assign m_axi_gmem_arregion = 4'b0000;
+
+  // Responses come back in order for the one ID the card issues, so their IDs say nothing.
+  logic unused_ids;
+  assign unused_ids = ^{m_axi_gmem_bid, m_axi_gmem_rid, idle_unused};
+
+  // ======================================================================================
+  // Receive stream: always ready (nic_top drops what it has no room for, counted).
+  // ======================================================================================
+  assign s_axis_rx_tready = 1'b1;
+
+  // ======================================================================================
+  // Interrupt: the OR of the queues' pulses, registered so no logic sits between the card
+  // and the shell's interrupt input.  Which queue fired is in the completion rings.
+  // ======================================================================================
+  logic irq_q;
+
+  always_ff @(posedge ap_clk) begin
+    if (rst) begin
+      irq_q <= 1'b0;
+    end else begin
+      irq_q <= |irq;
+    end
+  end
+
+  assign interrupt = irq_q;
+
+endmodule
