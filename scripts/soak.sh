@@ -11,7 +11,8 @@
 #   scripts/soak.sh [--short] [--build DIR | --cli PATH] [--backends "model sim"]
 #                   [--model-sends N] [--sim-sends N] [--seed S] [--keep DIR]
 #
-# Defaults: 4 000 000 sends on `model` and 40 000 on `sim`, each split over the rounds below;
+# Defaults: 4 000 000 sends on `model` and 40 000 on `sim` (and `systemc`, the same RTL), each
+# split over the rounds below;
 # --short (CI's version): 8 000 and 400.  A failed round leaves its JSON in --keep (default
 # soak-failures/) and prints the command that repeats it; the exit code is 1 then.
 set -euo pipefail
@@ -82,7 +83,7 @@ print(a["received_frames"], file=sys.stderr)'
 
 for backend in $backends; do
   total=$model_sends
-  [[ $backend == sim ]] && total=$sim_sends
+  [[ $backend == sim || $backend == systemc ]] && total=$sim_sends  # the RTL, cycle by cycle
   [[ $total -gt 0 ]] || continue
   per=$(( (total + ${#rounds[@]} - 1) / ${#rounds[@]} ))
   for i in "${!rounds[@]}"; do
