@@ -34,7 +34,7 @@ function(mbufnic_hw_generate)
   set(inc ${out}/nic_hw_fields.inc)
   set(md ${out}/nic_hw.md)
   set(header ${out}/include/mbufnic/hw/nic_hw.h)
-  set(outputs ${pkg} ${header} ${md} ${probe} ${inc})
+  set(outputs ${pkg} ${header} ${out}/include/mbufnic/hw/nic_hw_c.h ${md} ${probe} ${inc})
   set(cmd ${Python3_EXECUTABLE} ${gen} --toml ${toml} --out ${out})
 
   execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE log ERROR_VARIABLE log)

@@ -36,6 +36,10 @@ except ModuleNotFoundError:  # pragma: no cover - depends on the interpreter
     sys.exit(1)
 
 ACCESS_KINDS = ("ro", "rw", "w1c", "w1p")
+# Who may write a field: the host (through the host's CSR port, and the management side too)
+# or only the card's management side (its firmware); a host write that would change a "mgmt"
+# bit changes nothing and answers SLVERR (docs/admin.md).
+SIDES = ("host", "mgmt")
 ACCESS_MEANING = {
     "ro": "read-only: the value comes from the hardware; writes are ignored",
     "rw": "read/write storage in the CSR slave",
@@ -119,6 +123,7 @@ class Field:
     type_name: str | None = None
     access: str | None = None         # CSR fields only
     reset: int | None = None          # CSR fields only; None = defined by the hardware
+    side: str = "host"                # CSR fields only: who may write it ("host" or "mgmt")
 
     @property
     def msb(self) -> int:
@@ -157,6 +162,14 @@ class Register:
         m = 0
         for f in self.fields:
             if f.access in accesses:
+                m |= ((1 << f.width) - 1) << f.lsb
+        return m
+
+    def mgmt_mask(self) -> int:
+        """Bits only the card's management side may write."""
+        m = 0
+        for f in self.fields:
+            if f.side == "mgmt":
                 m |= ((1 << f.width) - 1) << f.lsb
         return m
 
@@ -201,6 +214,12 @@ class Block:
         v = 0
         for r in self.regs:
             v |= r.mask(accesses) << (32 * r.index)
+        return v
+
+    def word_mgmt_mask(self) -> int:
+        v = 0
+        for r in self.regs:
+            v |= r.mgmt_mask() << (32 * r.index)
         return v
 
     def word_reset(self) -> int:
@@ -300,8 +319,8 @@ def _named(item: str, raw) -> str:
 
 
 def _read_field(item: str, raw: dict, enums: dict, structs: dict, csr: bool,
-                default_access: str | None) -> Field:
-    opt = ("width", "type", "doc") + (("access", "reset") if csr else ())
+                default_access: str | None, default_side: str = "host") -> Field:
+    opt = ("width", "type", "doc") + (("access", "reset", "side") if csr else ())
     item = _named(item, raw)
     _keys(item, raw, ("name", "lsb"), opt)
     name = _name(item, raw)
@@ -347,7 +366,14 @@ def _read_field(item: str, raw: dict, enums: dict, structs: dict, csr: bool,
                 raise DefError(item, "a w1p field reads 0: its reset must be 0")
         elif access in ("rw", "w1p"):
             reset = 0
-    return Field(name, lsb, width, doc, kind, tname, access, reset)
+    side = "host"
+    if csr:
+        side = _str(item, raw, "side", default_side)
+        if side not in SIDES:
+            raise DefError(item, f"side '{side}' is not one of {', '.join(SIDES)}")
+        if side == "mgmt" and access == "ro":
+            raise DefError(item, "side 'mgmt' is for fields something writes; this one is ro")
+    return Field(name, lsb, width, doc, kind, tname, access, reset, side)
 
 
 def load(path: str) -> Definition:
@@ -442,7 +468,7 @@ def load(path: str) -> Definition:
         ])]
         for j, r in enumerate(_list(item, b, "reg")):
             ritem = _named(f"{item}.reg[{j}]", r)
-            _keys(ritem, r, ("name", "offset"), ("doc", "access", "reset", "field"))
+            _keys(ritem, r, ("name", "offset"), ("doc", "access", "reset", "field", "side"))
             rname = _name(ritem, r)
             ritem = f"{item}.{rname}"
             if rname == "id":
@@ -453,11 +479,12 @@ def load(path: str) -> Definition:
             if offset == 0:
                 raise DefError(ritem, "offset 0 is the id/version word of every block")
             access = _str(ritem, r, "access", "ro")
+            side = _str(ritem, r, "side", "host")
             if "field" in r:
                 if "reset" in r:
                     raise DefError(ritem, "'reset' belongs on the fields when a register has "
                                           "fields")
-                fields = [_read_field(f"{ritem}.field[{k}]", f, enums, {}, True, access)
+                fields = [_read_field(f"{ritem}.field[{k}]", f, enums, {}, True, access, side)
                           for k, f in enumerate(_list(ritem, r, "field"))]
                 if not fields:
                     raise DefError(ritem, "'field' is empty; leave it out for a plain "
@@ -467,7 +494,7 @@ def load(path: str) -> Definition:
                 plain = {"name": "value", "lsb": 0, "width": 32, "doc": ""}
                 if "reset" in r:
                     plain["reset"] = r["reset"]
-                fields = [_read_field(ritem + ".value", plain, enums, {}, True, access)]
+                fields = [_read_field(ritem + ".value", plain, enums, {}, True, access, side)]
             _unique(ritem, [f.name for f in fields], "field")
             _check_layout(ritem, fields, 32)
             regs.append(Register(rname, offset, _str(ritem, r, "doc", ""),
@@ -536,7 +563,7 @@ def _check_generated_names(d: Definition) -> None:
         own = f"block {b.name}"
         up = b.name.upper()
         for ident in ("BASE", "SIZE", "ADDR_BITS", "NUM_REGS", "ID_VALUE", "WRITE_MASK",
-                      "RESET", "PULSE_MASK"):
+                      "RESET", "PULSE_MASK", "MGMT_MASK"):
             claim("sv", f"{up}_{ident}", own)
         claim("sv", f"{b.name}_regs_t", own)
         for ident in ("kBase", "kSize", "kNumRegs", "kIdValue", "kRegs"):
@@ -552,10 +579,14 @@ def _check_generated_names(d: Definition) -> None:
                 for suffix in ("Shift", "Width", "Mask"):
                     claim(("cpp", b.name, r.name), f"k{camel(f.name)}{suffix}",
                           f"{ro}.{f.name}")
-            for ident in ("kReset", "kRwMask", "kPulseMask"):
+            for ident in ("kReset", "kRwMask", "kPulseMask", "kMgmtMask"):
                 claim(("cpp", b.name, r.name), ident, ro)
     claim("cpp", "csr", "the csr namespace")
     claim("cpp", "detail", "the detail namespace")
+    # The C header has one flat scope of macros, where an enum value, a struct field and a
+    # register can spell the same name (enum admin_status next to register admin.status).
+    for ident, owner in c_names(d):
+        claim("c", ident, owner)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -748,6 +779,8 @@ def write_sv_pkg(d: Definition, src: str) -> str:
         L.append(f"      {sv_hex(b.word_reset(), 32 * n)};")
         L.append(f"  localparam logic [{32 * n - 1}:0] {up}_PULSE_MASK =")
         L.append(f"      {sv_hex(b.word_mask(('w1c', 'w1p')), 32 * n)};")
+        L.append(f"  localparam logic [{32 * n - 1}:0] {up}_MGMT_MASK =")
+        L.append(f"      {sv_hex(b.word_mgmt_mask(), 32 * n)};")
 
     L += ["", "  /* verilator lint_on UNUSEDPARAM */", "", "endpackage", ""]
     return "\n".join(L)
@@ -1041,6 +1074,7 @@ struct RegInfo {
   std::uint32_t reset;       // value after reset (0 in bits the hardware defines)
   std::uint32_t rw_mask;     // bits the host writes and reads back
   std::uint32_t pulse_mask;  // bits where writing 1 starts an action (w1c, w1p)
+  std::uint32_t mgmt_mask;   // of those, bits only the card's management side may change
 };
 
 // The card's address map, for code that walks it.
@@ -1071,6 +1105,15 @@ def write_cpp(d: Definition, src: str) -> str:
             L.append(f"  k{camel(v.name)} = {v.value},{doc}")
         L.append("};")
         L.append(f"inline constexpr unsigned k{camel(e.name)}Width = {e.width};")
+        L.append(f"// The value's name as hw/nic.toml spells it (\"?\" for a value it does not define).")
+        L.append(f"constexpr const char* Name({camel(e.name)} v) {{")
+        L.append("  switch (v) {")
+        for v in e.values:
+            L.append(f"    case {camel(e.name)}::k{camel(v.name)}:")
+            L.append(f"      return \"{v.name}\";")
+        L.append("  }")
+        L.append("  return \"?\";")
+        L.append("}")
 
     if d.structs:
         L += ["", banner("// ", "Structs")]
@@ -1150,10 +1193,12 @@ def write_cpp(d: Definition, src: str) -> str:
             L.append(f"inline constexpr std::uint32_t kReset = {r.reset:#010x};")
             L.append(f"inline constexpr std::uint32_t kRwMask = {r.mask(('rw',)):#010x};")
             L.append(f"inline constexpr std::uint32_t kPulseMask = {r.mask(('w1c', 'w1p')):#010x};")
+            L.append(f"inline constexpr std::uint32_t kMgmtMask = {r.mgmt_mask():#010x};")
             for f in r.fields:
                 C = camel(f.name)
                 reset = "hw" if f.reset is None else f"{f.reset:#x}"
-                L += wrap(f"{f.name} {bits_str(f)} {f.access}, reset {reset}: {f.doc}", "// ")
+                who = ", management side only" if f.side == "mgmt" else ""
+                L += wrap(f"{f.name} {bits_str(f)} {f.access}{who}, reset {reset}: {f.doc}", "// ")
                 L.append(f"inline constexpr std::uint32_t k{C}Shift = {f.lsb};")
                 L.append(f"inline constexpr std::uint32_t k{C}Width = {f.width};")
                 L.append(f"inline constexpr std::uint32_t k{C}Mask = "
@@ -1164,7 +1209,7 @@ def write_cpp(d: Definition, src: str) -> str:
         L.append(f"inline constexpr std::array<RegInfo, {len(b.regs)}> kRegs = {{{{")
         for r in b.regs:
             head = f"    {{\"{r.name}\", k{camel(r.name)}, {r.name}::kReset, "
-            tail = f"{r.name}::kRwMask, {r.name}::kPulseMask}},"
+            tail = f"{r.name}::kRwMask, {r.name}::kPulseMask, {r.name}::kMgmtMask}},"
             if len(head) + len(tail) <= 100:
                 L.append(head + tail)
             else:
@@ -1200,8 +1245,191 @@ def write_cpp(d: Definition, src: str) -> str:
             L.append(f"    {{\"{b.name}\", {b.name}::kBase, {b.name}::kSize, {b.name}::kIdValue, {b.name}::kCount}},")
         L.append("}};")
         L.append("")
+        L.append("// The register at byte offset `offset` of the card's address map (any copy of a")
+        L.append("// block), or nullptr where there is none.")
+        L.append("constexpr const RegInfo* FindReg(std::uint32_t offset) {")
+        for b in d.blocks:
+            n = b.name
+            L.append(f"  if (offset >= {n}::kBase && offset - {n}::kBase < {n}::kSize * {n}::kCount) {{")
+            L.append(f"    const std::uint32_t rel = (offset - {n}::kBase) % {n}::kSize;")
+            L.append(f"    for (const RegInfo& r : {n}::kRegs) {{")
+            L.append("      if (r.offset == rel) return &r;")
+            L.append("    }")
+            L.append("    return nullptr;")
+            L.append("  }")
+        L.append("  return nullptr;")
+        L.append("}")
+        L.append("")
         L.append("}  // namespace csr")
     L += ["", "}  // namespace mbufnic::hw", "", "#endif  // MBUFNIC_HW_NIC_HW_H_", ""]
+    return "\n".join(L)
+
+
+# ---------------------------------------------------------------------------------------------
+# C header (C99, freestanding: the card's firmware reads this)
+# ---------------------------------------------------------------------------------------------
+
+C_PRELUDE = r"""
+/*
+ * Every layout the card's firmware shares with the host and the RTL, as C99 macros from the
+ * same definition as nic_hw.h and nic_hw_pkg.sv (usable freestanding: <stdint.h> only).
+ *
+ *   NIC_<ENUM>_<VALUE>                              enum values
+ *   NIC_<STRUCT>_BYTES, NIC_<STRUCT>_<FIELD>_LSB/_WIDTH
+ *                                                   structs: bit positions in the little-endian
+ *                                                   bytes as they sit in memory
+ *   NIC_<BLOCK>_BASE/_SIZE/_ID_VALUE (/_COUNT)      CSR blocks; copy i at BASE + i * SIZE
+ *   NIC_<BLOCK>_<REG>                               register byte offset from the block's base
+ *   NIC_<BLOCK>_<REG>_RESET/_RW_MASK/_PULSE_MASK    the register's reset word and access masks
+ *   NIC_<BLOCK>_<REG>_<FIELD>_SHIFT/_MASK           fields of a register (mask in place)
+ *
+ * nic_get_bits()/nic_set_bits() read and write a field of up to 64 bits in such bytes on any
+ * host byte order.
+ */
+#ifndef MBUFNIC_HW_NIC_HW_C_H_
+#define MBUFNIC_HW_NIC_HW_C_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bits [lsb + width - 1 : lsb] of the little-endian bytes b (1 <= width <= 64). */
+static inline uint64_t nic_get_bits(const uint8_t *b, unsigned lsb, unsigned width) {
+  uint64_t v = 0;
+  unsigned i;
+  for (i = lsb / 8; i <= (lsb + width - 1) / 8; ++i) {
+    const unsigned pos = i * 8; /* bit position of byte i */
+    v |= pos >= lsb ? (uint64_t)b[i] << (pos - lsb) : (uint64_t)b[i] >> (lsb - pos);
+  }
+  return width >= 64 ? v : v & (((uint64_t)1 << width) - 1);
+}
+
+/* Sets bits [lsb + width - 1 : lsb] of b to the low width bits of v; other bits unchanged. */
+static inline void nic_set_bits(uint8_t *b, unsigned lsb, unsigned width, uint64_t v) {
+  const uint64_t mask = width >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << width) - 1;
+  unsigned i;
+  v &= mask;
+  for (i = lsb / 8; i <= (lsb + width - 1) / 8; ++i) {
+    const unsigned pos = i * 8;
+    const uint64_t m = pos >= lsb ? mask >> (pos - lsb) : mask << (lsb - pos);
+    const uint64_t x = pos >= lsb ? v >> (pos - lsb) : v << (lsb - pos);
+    b[i] = (uint8_t)((b[i] & ~m) | (x & m));
+  }
+}
+
+/* A struct field by name: NIC_GET(b, ADMIN_CMD, OPCODE), NIC_SET(b, ADMIN_CPL, TAG, 7). */
+#define NIC_GET(b, s, f) nic_get_bits((b), NIC_##s##_##f##_LSB, NIC_##s##_##f##_WIDTH)
+#define NIC_SET(b, s, f, v) nic_set_bits((b), NIC_##s##_##f##_LSB, NIC_##s##_##f##_WIDTH, (v))
+"""
+
+
+def c_banner(title: str) -> str:
+    return banner("/* ", title)[:97] + " */"
+
+
+def c_names(d: Definition):
+    """(identifier, owner) for every macro write_c emits, for the collision check."""
+    for e in d.enums:
+        for v in e.values:
+            yield f"NIC_{e.name.upper()}_{v.name.upper()}", f"enum {e.name}.{v.name}"
+    for s in d.structs:
+        own = f"struct {s.name}"
+        yield f"NIC_{s.name.upper()}_BYTES", own
+        for f in s.fields:
+            for suffix in ("LSB", "WIDTH"):
+                yield f"NIC_{s.name.upper()}_{f.name.upper()}_{suffix}", f"{own}.{f.name}"
+    for b in d.blocks:
+        own = f"block {b.name}"
+        up = f"NIC_{b.name.upper()}"
+        for ident in ("BASE", "SIZE", "ID_VALUE") + (("COUNT",) if b.count > 1 else ()):
+            yield f"{up}_{ident}", own
+        for r in b.regs:
+            ro = f"{own}.{r.name}"
+            yield f"{up}_{r.name.upper()}", ro
+            for ident in ("RESET", "RW_MASK", "PULSE_MASK"):
+                yield f"{up}_{r.name.upper()}_{ident}", ro
+            for f in r.fields:
+                for suffix in ("SHIFT", "MASK"):
+                    yield f"{up}_{r.name.upper()}_{f.name.upper()}_{suffix}", f"{ro}.{f.name}"
+
+
+def c_define(name: str, value: str, doc: str = "") -> list[str]:
+    line = f"#define {name} {value}"
+    if not doc:
+        return [line]
+    doc = " ".join(doc.split())
+    one = f"{line} /* {doc} */"
+    if len(one) <= 100:
+        return [one]
+    return [*c_comment(doc), line]
+
+
+def c_comment(text: str, indent: str = "") -> list[str]:
+    """text as a C comment: one line when it fits, else a block."""
+    lines = wrap(text, indent + " * ")
+    if not lines:
+        return []
+    one = f"{indent}/* {lines[0][len(indent) + 3:]} */"
+    if len(lines) == 1 and len(one) <= 100:
+        return [one]
+    return [f"{indent}/*", *lines, f"{indent} */"]
+
+
+def write_c(d: Definition, src: str) -> str:
+    L = [f"/* {HEADER_NOTE.format(src=src)} */", *C_PRELUDE.strip("\n").split("\n")]
+
+    if d.enums:
+        L += ["", c_banner("Enums")]
+    for e in d.enums:
+        L.append("")
+        L += c_comment(f"{e.name} ({e.width} bits): {e.doc}")
+        for v in e.values:
+            L += c_define(f"NIC_{e.name.upper()}_{v.name.upper()}", f"{v.value}u", v.doc)
+
+    if d.structs:
+        L += ["", c_banner("Structs")]
+    for s in d.structs:
+        S = f"NIC_{s.name.upper()}"
+        L.append("")
+        L += c_comment(f"{s.name} ({s.nbytes} byte{'s' if s.nbytes > 1 else ''}"
+                       f"{', DRAFT' if s.draft else ''}): {s.doc}")
+        L.append(f"#define {S}_BYTES {s.nbytes}u")
+        for f in s.fields:
+            typ = f" ({f.type_kind} {f.type_name})" if f.type_name else ""
+            L += c_comment(f"{f.name} {bits_str(f)}{typ}: {f.doc}")
+            L.append(f"#define {S}_{f.name.upper()}_LSB {f.lsb}u")
+            L.append(f"#define {S}_{f.name.upper()}_WIDTH {f.width}u")
+
+    if d.blocks:
+        L += ["", c_banner("CSR blocks")]
+    for b in d.blocks:
+        B = f"NIC_{b.name.upper()}"
+        L.append("")
+        L += c_comment(f"{b.name} block: {b.doc}")
+        L.append(f"#define {B}_BASE {b.base:#06x}u")
+        L.append(f"#define {B}_SIZE {b.size:#x}u")
+        L.append(f"#define {B}_ID_VALUE {b.id_value:#010x}u /* id {b.block_id:#06x}, "
+                 f"v{b.major}.{b.minor} */")
+        if b.count > 1:
+            L.append(f"#define {B}_COUNT {b.count}u /* copy i at {B}_BASE + i * {B}_SIZE */")
+        for r in b.regs:
+            R = f"{B}_{r.name.upper()}"
+            L += c_comment(f"{r.name} (+{r.offset:#04x}): {r.doc}")
+            L.append(f"#define {R} {r.offset:#04x}u")
+            L.append(f"#define {R}_RESET {r.reset:#010x}u")
+            L.append(f"#define {R}_RW_MASK {r.mask(('rw',)):#010x}u")
+            L.append(f"#define {R}_PULSE_MASK {r.mask(('w1c', 'w1p')):#010x}u")
+            for f in r.fields:
+                reset = "hw" if f.reset is None else f"{f.reset:#x}"
+                who = ", management side only" if f.side == "mgmt" else ""
+                L += c_comment(f"{f.name} {bits_str(f)} {f.access}{who}, reset {reset}: {f.doc}",
+                               "  ")
+                L.append(f"#define {R}_{f.name.upper()}_SHIFT {f.lsb}u")
+                L.append(f"#define {R}_{f.name.upper()}_MASK {((1 << f.width) - 1) << f.lsb:#010x}u")
+
+    L += ["", "#ifdef __cplusplus", "}", "#endif", "", "#endif /* MBUFNIC_HW_NIC_HW_C_H_ */", ""]
     return "\n".join(L)
 
 
@@ -1211,6 +1439,10 @@ def write_cpp(d: Definition, src: str) -> str:
 
 def md_text(s: str) -> str:
     return " ".join(s.split()).replace("|", "\\|")
+
+
+def md_access(f: Field) -> str:
+    return f"{f.access} (mgmt)" if f.side == "mgmt" else f.access
 
 
 def write_md(d: Definition, src: str) -> str:
@@ -1258,7 +1490,7 @@ def write_md(d: Definition, src: str) -> str:
             if len(r.fields) == 1 and r.fields[0].name == "value" and r.fields[0].width == 32:
                 f = r.fields[0]
                 reset = "hw" if f.reset is None else f"`{f.reset:#x}`"
-                L.append(f"| `{r.offset:#04x}` | **{r.name}** | | [31:0] | {f.access} | {reset} | "
+                L.append(f"| `{r.offset:#04x}` | **{r.name}** | | [31:0] | {md_access(f)} | {reset} | "
                          f"{md_text(r.doc)} |")
                 continue
             reset = "hw" if all(f.reset is None for f in r.fields) else f"`{r.reset:#010x}`"
@@ -1266,7 +1498,7 @@ def write_md(d: Definition, src: str) -> str:
             for f in reversed(r.fields):
                 reset = "hw" if f.reset is None else f"`{f.reset:#x}`"
                 typ = f" (`{f.type_name}`)" if f.type_name else ""
-                L.append(f"| | | `{f.name}`{typ} | {bits_str(f)} | {f.access} | {reset} | "
+                L.append(f"| | | `{f.name}`{typ} | {bits_str(f)} | {md_access(f)} | {reset} | "
                          f"{md_text(f.doc)} |")
         L.append("")
     return "\n".join(L)
@@ -1303,6 +1535,7 @@ def main(argv=None) -> int:
     outputs = {
         "nic_hw_pkg.sv": write_sv_pkg(d, src),
         os.path.join("include", "mbufnic", "hw", "nic_hw.h"): write_cpp(d, src),
+        os.path.join("include", "mbufnic", "hw", "nic_hw_c.h"): write_c(d, src),
         "nic_hw.md": write_md(d, src),
         "nic_hw_probe.sv": probe,
         "nic_hw_fields.inc": inc,

@@ -18,6 +18,7 @@ packages=(
   libsystemc-dev                    # the card as a SystemC/TLM-2.0 module
   tshark                            # independent check of what goes on the wire
   gnuplot-nox                       # `mbufnic bench` plots
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # the firmware's rv32 cross-build
 )
 
 missing=()

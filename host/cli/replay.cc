@@ -243,7 +243,7 @@ int RunReplay(const ReplayOptions &o) {
       nic->Poll(kPollCycles, handler);
     }
     cycles = dev->Now() - start;
-    cc = device::ReadCounters(*dev);
+    cc = nic->ReadStats();
   }
   std::vector<std::string> violations;
   if (sim::HostMemory *mem = dev->memory()) violations = mem->violations();

@@ -171,6 +171,7 @@ int RunTraffic(const TrafficOptions &o) {
   w.offloads = o.offloads;
   w.duration = o.duration;
   w.fault_every = o.faults;
+  w.mtu = static_cast<std::uint32_t>(o.mtu);
   w.sends = o.sends != 0 ? o.sends : o.duration > 0 ? kNoSendLimit : kDefaultSends;
   const bool show = o.progress == 1 || (o.progress == -1 && !o.common.json && isatty(2) != 0);
   ProgressFn progress;

@@ -73,6 +73,7 @@ std::vector<CounterRow> CounterRows(const device::Counters &c) {
       {"tso", "requests", c.tso_requests},
       {"tso", "segments", c.tso_segments},
       {"tso", "errors", c.tso_errors},
+      {"card", "host_denied", c.host_denied},
   };
 }
 
@@ -208,6 +209,14 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
       fmt::print(stderr, "mbufnic {}: cannot bring the card up: {}\n", o.command, e.what());
       return r;
     }
+    if (o.mtu != 0 && o.mtu != nic->mtu()) {
+      try {
+        nic->SetMtu(o.mtu);
+      } catch (const std::exception &e) {
+        fmt::print(stderr, "mbufnic {}: cannot set the card's MTU: {}\n", o.command, e.what());
+        return r;
+      }
+    }
     r.card_id = nic->card_id();
     r.caps = nic->caps();
     r.tx_queues = nic->card_tx_queues();
@@ -324,11 +333,11 @@ WorkloadResult RunWorkload(const WorkloadOptions &o, std::vector<FlowSpec> flows
     r.cycles = dev->Now() - start_cycle;
     r.tx = nic->tx_stats(0);
     r.rx = nic->rx_stats(0);
-    r.counters = device::ReadCounters(*dev);
+    // The card's counters through its firmware (admin read_stats), as a user's tool asks.
+    r.counters = nic->ReadStats();
     for (int q = 0; q < std::max(r.tx_queues, r.rx_queues); ++q) {
-      r.queues.push_back(device::ReadCounters(*dev,
-                                              static_cast<unsigned>(std::min(q, r.tx_queues - 1)),
-                                              static_cast<unsigned>(std::min(q, r.rx_queues - 1))));
+      r.queues.push_back(
+          nic->ReadStats(std::min(q, r.tx_queues - 1), std::min(q, r.rx_queues - 1)));
     }
     // Detach: every ring and buffer goes back to the runtime.
   }
@@ -611,7 +620,7 @@ void PrintSummary(const WorkloadResult &r, const WorkloadOptions &o, const Summa
 
 void PrintStat(const WorkloadResult &r, bool verbose) {
   // Two counters a line, grouped by block: "port  tx_frames  3227  tx_bytes  4528732".
-  fmt::print("card counters (CSRs of the csum, tso and port blocks):\n");
+  fmt::print("card counters (the firmware's read_stats: csum, tso, port and card blocks):\n");
   const std::vector<CounterRow> rows = CounterRows(r.counters);
   std::string block;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -627,7 +636,7 @@ void PrintStat(const WorkloadResult &r, bool verbose) {
   }
   // Each queue on one line: transmit (txq) counters, then receive (rxq) counters.
   constexpr std::array<int, 4> kWidth = {10, 14, 7, 7};  // packets, bytes, drops, errors
-  fmt::print("\nqueue counters (CSRs of the txq and rxq blocks):\n");
+  fmt::print("\nqueue counters (the firmware's read_stats: txq and rxq blocks):\n");
   fmt::print("  {:>5} {:-^43} {:-^43}\n  {:>5}", "", " transmit ", " receive ", "queue");
   const std::vector<CounterRow> heads = QueueRows(device::Counters{});
   for (std::size_t i = 0; i < heads.size(); ++i) {

@@ -46,6 +46,9 @@ struct WorkloadOptions {
   // place every lost frame (Traffic::AllowLoss) and require each loss to be one the card or the
   // driver counted.  0: no faults.
   std::uint64_t fault_every = 0;
+  // The card's MTU, set through its firmware (admin change_mtu) once the driver is up (0: the
+  // card's default).
+  std::uint32_t mtu = 0;
 };
 
 // The options of a run of `command` ("demo", "traffic", "stat") with the common options

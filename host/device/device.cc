@@ -103,9 +103,10 @@ std::string Counters::ToString() const {
     << " port.rx_frames=" << port_rx_frames << " port.rx_bytes=" << port_rx_bytes
     << " port.rx_drop_nobuf=" << port_rx_drop_nobuf << " port.rx_drop_bad=" << port_rx_drop_bad
     << " port.dma_rd_err=" << port_dma_rd_err << " port.dma_wr_err=" << port_dma_wr_err
-    << " txq.packets=" << txq_packets << " txq.bytes=" << txq_bytes << " txq.drops=" << txq_drops
-    << " txq.errors=" << txq_errors << " rxq.packets=" << rxq_packets << " rxq.bytes=" << rxq_bytes
-    << " rxq.drops=" << rxq_drops << " rxq.errors=" << rxq_errors;
+    << " card.host_denied=" << host_denied << " txq.packets=" << txq_packets
+    << " txq.bytes=" << txq_bytes << " txq.drops=" << txq_drops << " txq.errors=" << txq_errors
+    << " rxq.packets=" << rxq_packets << " rxq.bytes=" << rxq_bytes << " rxq.drops=" << rxq_drops
+    << " rxq.errors=" << rxq_errors;
   return o.str();
 }
 
@@ -134,6 +135,7 @@ Counters ReadCounters(Device& dev, unsigned txq, unsigned rxq) {
   c.port_rx_drop_bad = rd(p + csr::port::kRxDropBad);
   c.port_dma_rd_err = rd(p + csr::port::kDmaRdErr);
   c.port_dma_wr_err = rd(p + csr::port::kDmaWrErr);
+  c.host_denied = rd(csr::card::kBase + csr::card::kHostDenied);
   const std::uint32_t t = csr::txq::Base(txq);
   c.txq_packets = rd(t + csr::txq::kPackets);
   c.txq_bytes = rd64(t + csr::txq::kBytesLo, t + csr::txq::kBytesHi);

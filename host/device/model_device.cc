@@ -19,6 +19,7 @@
 #include "model_device.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -31,6 +32,7 @@
 
 #include "core/host_memory.h"
 #include "core/wire.h"
+#include "firmware_host.h"
 #include "mbufnic/hw/nic_hw.h"
 #include "sim_options.h"
 
@@ -249,6 +251,13 @@ struct ModelDevice::Impl {
 
   // Registers of the card, csum, tso and port blocks.
   std::uint32_t scratch = 0;
+  std::uint32_t host_denied = 0;  // card.host_denied
+  std::uint32_t mtu = csr::port::mtu::kReset;
+  // The admin block's storage, by word (the rw bits of each register).
+  std::array<std::uint32_t, csr::admin::kNumRegs> admin{};
+  // The card's management port and its firmware, run beside the model (FirmwareHost).
+  MgmtPort mgmt_port;
+  std::unique_ptr<FirmwareHost> fw;
   std::uint32_t csum_ctrl = csr::csum::ctrl::kReset;
   std::uint32_t cs_tx_frames = 0, cs_tx_errors = 0, cs_rx_frames = 0, cs_rx_l3_bad = 0,
                 cs_rx_l4_bad = 0;
@@ -1060,6 +1069,8 @@ struct ModelDevice::Impl {
           return p.tx_max_descs;
         case csr::card::kRxMaxBufs:
           return p.rx_max_bufs;
+        case csr::card::kHostDenied:
+          return host_denied;
         default:
           return 0;
       }
@@ -1128,17 +1139,37 @@ struct ModelDevice::Impl {
           return pt_rd_err;
         case csr::port::kDmaWrErr:
           return pt_wr_err;
+        case csr::port::kMtu:
+          return mtu;
         default:
           return 0;
       }
+    }
+    if (off >= csr::admin::kBase && off < csr::admin::kBase + csr::admin::kSize) {
+      const std::uint32_t rel = off - csr::admin::kBase;
+      if (rel == csr::admin::kId) return csr::admin::kIdValue;
+      return rel / 4 < admin.size() ? admin[rel / 4] : 0;
     }
     if (Queue* q = QueueAt(off)) return ReadQueue(*q, QueueReg(off));
     return 0;
   }
 
-  void Write(std::uint32_t off, std::uint32_t v) {
-    if (off % 4 != 0) return;
-    if (off == csr::card::kBase + csr::card::kScratch) {
+  // A write from the host's port (privileged false) or the firmware's.  As nic_csr_axil: a host
+  // write that would change a management-side bit changes nothing and is counted.  Returns
+  // whether it was taken.
+  bool Write(std::uint32_t off, std::uint32_t v, bool privileged) {
+    if (off % 4 != 0) return true;
+    const csr::RegInfo* reg = csr::FindReg(off);
+    if (!privileged && reg != nullptr && reg->mgmt_mask != 0 &&
+        ((v ^ (Read(off) & reg->rw_mask)) & reg->mgmt_mask) != 0) {
+      ++host_denied;
+      return false;
+    }
+    if (off >= csr::admin::kBase && off < csr::admin::kBase + csr::admin::kSize) {
+      if (reg != nullptr) admin[(off - csr::admin::kBase) / 4] = v & reg->rw_mask;
+    } else if (off == csr::port::kBase + csr::port::kMtu) {
+      mtu = v & csr::port::mtu::kRwMask;
+    } else if (off == csr::card::kBase + csr::card::kScratch) {
       scratch = v & csr::card::scratch::kRwMask;
     } else if (off == csr::csum::kBase + csr::csum::kCtrl) {
       csum_ctrl = v & csr::csum::ctrl::kRwMask;
@@ -1160,6 +1191,7 @@ struct ModelDevice::Impl {
     } else if (Queue* q = QueueAt(off)) {
       WriteQueue(*q, QueueReg(off), v);
     }
+    return true;
   }
 
   Queue* QueueAt(std::uint32_t off) {
@@ -1210,6 +1242,17 @@ ModelDevice::ModelDevice(const Options& options, const ModelParams& params)
     m.rxq[i].index = i;
     m.rxq[i].tx = false;
   }
+  // The management side: accesses take no model time.
+  m.mgmt_port = MgmtPort{[&m](std::uint32_t offset, std::uint32_t* value) {
+                           *value = m.Read(offset);
+                           return true;
+                         },
+                         [&m](std::uint32_t offset, std::uint32_t value) {
+                           m.mem->OnCsrWrite(offset, value, /*privileged=*/true);
+                           return m.Write(offset, value, /*privileged=*/true);
+                         }};
+  m.fw = std::make_unique<FirmwareHost>(m.mgmt_port, *m.mem);
+  m.fw->Start();
 }
 
 ModelDevice::~ModelDevice() = default;
@@ -1219,8 +1262,10 @@ std::uint32_t ModelDevice::Read32(std::uint32_t offset) { return impl_->Read(off
 void ModelDevice::Write32(std::uint32_t offset, std::uint32_t value) {
   // The host-memory model sees every write first, so its rights are in place before the card
   // can act on a doorbell.
-  impl_->mem->OnCsrWrite(offset, value);
-  impl_->Write(offset, value);
+  impl_->mem->OnCsrWrite(offset, value, /*privileged=*/false);
+  impl_->Write(offset, value, /*privileged=*/false);
+  // Work for the firmware reaches it only through the admin block (docs/admin.md).
+  if (offset - csr::admin::kBase < csr::admin::kSize) impl_->fw->Service();
 }
 
 std::uint64_t ModelDevice::Run(std::uint64_t cycles) {
@@ -1241,6 +1286,7 @@ std::vector<std::uint32_t> ModelDevice::TakeInterrupts() {
 
 sim::Wire* ModelDevice::wire() { return impl_->wire.get(); }
 sim::HostMemory* ModelDevice::memory() { return impl_->mem.get(); }
+MgmtPort* ModelDevice::mgmt() { return &impl_->mgmt_port; }
 const ModelParams& ModelDevice::params() const { return impl_->p; }
 
 }  // namespace mbufnic::device

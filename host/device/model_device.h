@@ -9,7 +9,10 @@
 // the receive checksum classifier for rx_cpl), interrupt moderation, and every DMA access as an
 // AXI master would make it (4 KiB bursts that never cross a 4 KiB boundary, buffer reads in
 // whole stream-width lines, byte-exact writes), all through sim::HostMemory so its checker and
-// error injection see the model exactly as they see the RTL.
+// error injection see the model exactly as they see the RTL.  The two CSR sides are the card's too: the
+// host's Write32 may not change a management-side field (refused, counted in card.host_denied),
+// mgmt() writes anything, and the card's firmware (firmware/, through FirmwareHost) runs on
+// mgmt(), serving the admin queue after every host write to the admin block (docs/admin.md).
 //
 // What is not: cycle timing.  The model is an event simulation with plausible costs: PCIe read
 // latency and bandwidth from the host-memory preset, one stream beat (StreamWidth / 8 bytes) per
@@ -67,6 +70,7 @@ class ModelDevice final : public Device {
   std::vector<std::uint32_t> TakeInterrupts() override;
   sim::Wire* wire() override;
   sim::HostMemory* memory() override;
+  MgmtPort* mgmt() override;
 
   const ModelParams& params() const;
 

@@ -37,6 +37,12 @@ int SeedTsoChecksum(struct mbuf **mp);
 // untouched; *mp may change as for SeedTsoChecksum.
 int SoftwareChecksum(struct mbuf **mp);
 
+// Ring memory: a zeroed 16 KiB jumbo cluster on an mbuf (freed with it), 64-byte aligned and
+// contiguous in bus space; *va and *bus say where.  Throws DriverError otherwise.
+struct mbuf *RingAlloc(void **va, uint64_t *bus);
+// Frees what RingAlloc gave (nothing when m is null) and nulls m.
+void FreeRing(struct mbuf *&m);
+
 // Copies a packet into as few 16 KiB jumbo clusters as hold it, for a chain that m_defrag's
 // 2 KiB clusters cannot fit into `max_descs` descriptors (a 64 KiB TSO request).  Frees m and
 // returns the copy, or NULL with m untouched.

@@ -1,4 +1,5 @@
-// Attach and detach, queue bring-up per docs/card.md, interrupts and Poll().
+// Attach and detach, queue bring-up through the card's admin queue (docs/admin.md), interrupts
+// and Poll().
 #include <sys/mbuf.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "driver_internal.h"
+#include "mbufnic/admin.hpp"
 #include "mbufnic/driver.hpp"
 #include "mbufnic/runtime.h"
 
@@ -30,8 +32,10 @@ std::string Hex(uint32_t v) {
   return buf;
 }
 
-// One ring's memory: a zeroed 16 KiB jumbo cluster on an mbuf (freed with it), contiguous in bus
-// space because the arena's bus addresses are a linear image of it.
+}  // namespace
+
+// One ring's memory: contiguous in bus space because the arena's bus addresses are a linear
+// image of it.
 struct mbuf *RingAlloc(void **va, uint64_t *bus) {
   struct mbuf *m = m_getjcl(M_WAITOK, MT_DATA, 0, MJUM16BYTES);
   *va = mtod(m, void *);
@@ -50,8 +54,6 @@ void FreeRing(struct mbuf *&m) {
   m = nullptr;
 }
 
-}  // namespace
-
 Nic::Nic(device::Device &dev, const NicOptions &options) : dev_(dev), opt_(options) {
   try {
     Attach();
@@ -69,33 +71,45 @@ void Nic::Attach() {
     throw DriverError("not a card this driver knows: id word " + Hex(card_id_) + ", expected " +
                       Hex(csr::card::kIdValue) + " (block id and major version, minor at least)");
   }
-  caps_ = dev_.Read32(csr::card::kBase + csr::card::kCaps);
-  const uint32_t queues = dev_.Read32(csr::card::kBase + csr::card::kQueues);
-  card_txq_ =
-      static_cast<int>((queues & csr::card::queues::kTxMask) >> csr::card::queues::kTxShift);
-  card_rxq_ =
-      static_cast<int>((queues & csr::card::queues::kRxMask) >> csr::card::queues::kRxShift);
-  tx_max_descs_ = static_cast<int>(dev_.Read32(csr::card::kBase + csr::card::kTxMaxDescs));
-  rx_max_bufs_ = static_cast<int>(dev_.Read32(csr::card::kBase + csr::card::kRxMaxBufs));
-  max_frame_ = dev_.Read32(csr::card::kBase + csr::card::kMaxFrame);
-
-  if ((caps_ & csr::card::caps::kDmaMask) == 0) {
-    throw DriverError("the card has no descriptor-ring DMA engine (caps " + Hex(caps_) + ")");
+  // Everything else comes from the card's firmware: the card is brought up only through admin
+  // commands (the host may not write queue contexts or offload enables itself).
+  admin_ = std::make_unique<AdminQueue>(dev_);
+  const hw::AdminIdentify id = admin_->Identify();
+  const uint32_t offloads = id.offloads();
+  caps_ = 0;
+  if (offloads & static_cast<uint32_t>(hw::AdminOffload::kTxCsum)) {
+    caps_ |= csr::card::caps::kTxCsumMask;
   }
+  if (offloads & static_cast<uint32_t>(hw::AdminOffload::kRxCsum)) {
+    caps_ |= csr::card::caps::kRxCsumMask;
+  }
+  if (offloads & static_cast<uint32_t>(hw::AdminOffload::kTso)) caps_ |= csr::card::caps::kTsoMask;
+  card_txq_ = id.num_txq();
+  card_rxq_ = id.num_rxq();
+  tx_max_descs_ = id.tx_max_descs();
+  rx_max_bufs_ = id.rx_max_bufs();
+  max_frame_ = id.max_frame();
+  mtu_ = id.mtu();
+  mtu_min_ = id.mtu_min();
+  mtu_max_ = id.mtu_max();
+  if (card_txq_ < 1 || card_rxq_ < 1) {
+    throw DriverError("the card has no descriptor-ring queues (identify: " +
+                      std::to_string(card_txq_) + " tx, " + std::to_string(card_rxq_) + " rx)");
+  }
+  caps_ |= csr::card::caps::kDmaMask;
   // The completion formats bound these: descs is 8 bits, bufs 5.
   if (tx_max_descs_ < 1 || tx_max_descs_ > 255 || rx_max_bufs_ < 1 || rx_max_bufs_ > 31) {
     throw DriverError("card limits out of range: tx_max_descs " + std::to_string(tx_max_descs_) +
                       ", rx_max_bufs " + std::to_string(rx_max_bufs_));
   }
+  // The queue blocks this driver rings doorbells in.
   const auto check_block = [&](const char *name, uint32_t base, uint32_t known) {
-    const uint32_t id = dev_.Read32(base);
-    if (!csr::IdCompatible(id, known)) {
+    const uint32_t block = dev_.Read32(base);
+    if (!csr::IdCompatible(block, known)) {
       throw DriverError(std::string("CSR block ") + name + " at " + Hex(base) + " reads id " +
-                        Hex(id) + ", expected " + Hex(known));
+                        Hex(block) + ", expected " + Hex(known));
     }
   };
-  check_block("csum", csr::csum::kBase, csr::csum::kIdValue);
-  check_block("port", csr::port::kBase, csr::port::kIdValue);
 
   const NicOptions &o = opt_;
   if (o.tx_queues < 0 || o.tx_queues > card_txq_ || o.rx_queues < 0 || o.rx_queues > card_rxq_) {
@@ -133,21 +147,22 @@ void Nic::Attach() {
 
   // The transmit engine stays on whenever the card has it: TSO's segments take their checksums
   // from it.  A queue whose checksums are in software just sends no command.
-  uint32_t ctrl = 0;
-  if ((caps_ & csr::card::caps::kTxCsumMask) != 0) ctrl |= csr::csum::ctrl::kTxEnableMask;
-  if (o.rx_csum && (caps_ & csr::card::caps::kRxCsumMask) != 0) {
-    ctrl |= csr::csum::ctrl::kRxEnableMask;
+  uint32_t on = 0;
+  if ((caps_ & csr::card::caps::kTxCsumMask) != 0) {
+    on |= static_cast<uint32_t>(hw::AdminOffload::kTxCsum);
+    if ((caps_ & csr::card::caps::kTsoMask) != 0)
+      on |= static_cast<uint32_t>(hw::AdminOffload::kTso);
   }
-  dev_.Write32(csr::csum::kBase + csr::csum::kCtrl, ctrl);
+  if (o.rx_csum && (caps_ & csr::card::caps::kRxCsumMask) != 0) {
+    on |= static_cast<uint32_t>(hw::AdminOffload::kRxCsum);
+  }
+  admin_->ChangeOffloads(on);
 
   tx_.resize(static_cast<size_t>(o.tx_queues));
   rx_.resize(static_cast<size_t>(o.rx_queues));
   for (int q = 0; q < o.tx_queues; ++q) SetUpTx(q);
   for (int q = 0; q < o.rx_queues; ++q) SetUpRx(q);
-  if (o.rx_queues > 0) {
-    dev_.Write32(csr::port::kBase + csr::port::kCtrl,
-                 static_cast<uint32_t>(o.rx_steer_queue) & csr::port::ctrl::kRxQueueMask);
-  }
+  if (o.rx_queues > 0) admin_->SteerRx(o.rx_steer_queue);
   for (int q = 0; q < o.tx_queues; ++q) ArmTx(q);
   for (int q = 0; q < o.rx_queues; ++q) ArmRx(q);
 }
@@ -184,16 +199,8 @@ void Nic::SetUpTx(int q) {
   t.hw_tso = opt_.tso && (caps_ & csr::card::caps::kTsoMask) != 0 &&
              (caps_ & csr::card::caps::kTxCsumMask) != 0;
 
-  dev_.Write32(t.base + csr::txq::kCtrl, 0);
-  dev_.Write32(t.base + csr::txq::kRingLo, static_cast<uint32_t>(desc_bus));
-  dev_.Write32(t.base + csr::txq::kRingHi, static_cast<uint32_t>(desc_bus >> 32));
-  dev_.Write32(t.base + csr::txq::kCplLo, static_cast<uint32_t>(cpl_bus));
-  dev_.Write32(t.base + csr::txq::kCplHi, static_cast<uint32_t>(cpl_bus >> 32));
-  dev_.Write32(t.base + csr::txq::kRingSize, static_cast<uint32_t>(Log2(n)));
-  dev_.Write32(t.base + csr::txq::kProd, 0);
-  dev_.Write32(t.base + csr::txq::kIrqTime, opt_.irq_cycles & csr::txq::irq_time::kCyclesMask);
-  dev_.Write32(t.base + csr::txq::kIrq, opt_.irq_pkts & csr::txq::irq::kPktsMask);
-  dev_.Write32(t.base + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask);
+  admin_->CreateTxq(q, desc_bus, cpl_bus, Log2(n), opt_.irq_pkts, opt_.irq_cycles);
+  t.up = true;
 }
 
 void Nic::SetUpRx(int q) {
@@ -209,16 +216,8 @@ void Nic::SetUpRx(int q) {
   r.bufs.assign(static_cast<size_t>(n), nullptr);
   r.mask = static_cast<uint32_t>(n - 1);
 
-  dev_.Write32(r.base + csr::rxq::kCtrl, 0);
-  dev_.Write32(r.base + csr::rxq::kRingLo, static_cast<uint32_t>(desc_bus));
-  dev_.Write32(r.base + csr::rxq::kRingHi, static_cast<uint32_t>(desc_bus >> 32));
-  dev_.Write32(r.base + csr::rxq::kCplLo, static_cast<uint32_t>(cpl_bus));
-  dev_.Write32(r.base + csr::rxq::kCplHi, static_cast<uint32_t>(cpl_bus >> 32));
-  dev_.Write32(r.base + csr::rxq::kRingSize, static_cast<uint32_t>(Log2(n)));
-  dev_.Write32(r.base + csr::rxq::kProd, 0);
-  dev_.Write32(r.base + csr::rxq::kIrqTime, opt_.irq_cycles & csr::rxq::irq_time::kCyclesMask);
-  dev_.Write32(r.base + csr::rxq::kIrq, opt_.irq_pkts & csr::rxq::irq::kPktsMask);
-  dev_.Write32(r.base + csr::rxq::kCtrl, csr::rxq::ctrl::kEnableMask);
+  admin_->CreateRxq(q, desc_bus, cpl_bus, Log2(n), opt_.irq_pkts, opt_.irq_cycles);
+  r.up = true;
   // Every buffer but one: a producer index equal to the card's consumer index means "none".
   for (uint32_t i = 0; i < r.mask; ++i) PostRx(r, AllocRxBuf(M_WAITOK));
   std::atomic_thread_fence(std::memory_order_release);
@@ -240,15 +239,23 @@ void Nic::Detach() {
   for (uint64_t waited = 0; waited < opt_.quiesce_cycles && tx_busy(); waited += kQuiesceStep) {
     dev_.Run(kQuiesceStep);
   }
+  // The firmware stops each queue (and waits for the card to say so); a refusal here cannot be
+  // acted on, and the memory goes back only after the drain below either way.
   bool enabled = false;
-  for (TxQueue &t : tx_) {
-    if (t.desc_mem == nullptr) continue;
-    dev_.Write32(t.base + csr::txq::kCtrl, 0);
+  for (size_t q = 0; q < tx_.size(); ++q) {
+    if (!tx_[q].up) continue;
+    try {
+      admin_->DestroyTxq(static_cast<int>(q));
+    } catch (const DriverError &) {
+    }
     enabled = true;
   }
-  for (RxQueue &r : rx_) {
-    if (r.desc_mem == nullptr) continue;
-    dev_.Write32(r.base + csr::rxq::kCtrl, 0);
+  for (size_t q = 0; q < rx_.size(); ++q) {
+    if (!rx_[q].up) continue;
+    try {
+      admin_->DestroyRxq(static_cast<int>(q));
+    } catch (const DriverError &) {
+    }
     enabled = true;
   }
   // A disabled queue finishes the frame in flight; only then may its memory go.
@@ -272,6 +279,7 @@ void Nic::Detach() {
   }
   tx_.clear();
   rx_.clear();
+  admin_.reset();  // the admin queue stops; its memory goes back
 }
 
 std::uint32_t Nic::HwAssist(int q) const {
@@ -287,6 +295,15 @@ void Nic::SetTxOffloads(int q, bool tx_csum, bool tso) {
   t.hw_csum = tx_csum && (caps_ & csr::card::caps::kTxCsumMask) != 0;
   t.hw_tso = tso && (caps_ & csr::card::caps::kTsoMask) != 0 &&
              (caps_ & csr::card::caps::kTxCsumMask) != 0;
+}
+
+device::Counters Nic::ReadStats(int txq, int rxq, bool clear) {
+  return admin_->ReadStats(txq, rxq, clear);
+}
+
+void Nic::SetMtu(std::uint32_t mtu) {
+  admin_->ChangeMtu(mtu);
+  mtu_ = mtu;
 }
 
 std::uint32_t Nic::TxQueueStatus(int q) { return dev_.Read32(tx_[q].base + csr::txq::kStatus); }

@@ -14,6 +14,15 @@
 // returns, so a block can latch a companion register at the same edge (the high word of a
 // 64-bit counter when its low word is read).
 //
+// MgmtMask marks the bits only the card's management side may write (hw/nic.toml side =
+// "mgmt").  The management side's accesses are privileged (AxPROT[0] = 1: nic_axil_arb sets it
+// for the management port and clears it for the host's).  An unprivileged write that would
+// change a MgmtMask bit (a storage bit to another value, or a 1 to a pulse bit) is refused
+// whole: nothing is written, nothing pulses, it answers SLVERR and deny_o pulses once.  So a
+// host may write a register that mixes its own fields with management ones (a queue's irq:
+// arm is the host's, the packet threshold the firmware's) as long as it writes the
+// management fields back unchanged.
+//
 // Word i sits at byte offset 4*i.  Only the low AddrBits bits of an address are decoded (the
 // interconnect in front has chosen the block by the rest); a word at or past NumRegs answers
 // SLVERR, reads 0 and changes nothing.  Words below NumRegs with no register (holes) read as
@@ -34,7 +43,9 @@ module nic_csr_axil #(
   // Reset values of the storage bits (other bits of it are documentation only).
   parameter logic [NumRegs*32-1:0] ResetValue = '0,
   // 1 = writing 1 to the bit pulses wr_pulse_o; must not overlap WriteMask.
-  parameter logic [NumRegs*32-1:0] PulseMask = '0
+  parameter logic [NumRegs*32-1:0] PulseMask = '0,
+  // 1 = only a privileged write (AxPROT[0]) may change the bit; a subset of the two above.
+  parameter logic [NumRegs*32-1:0] MgmtMask = '0
 ) (
   input  logic                    clk_i,
   input  logic                    rst_i,
@@ -66,7 +77,9 @@ module nic_csr_axil #(
   // One-cycle strobe: register i was written.
   output logic [NumRegs-1:0]      wr_o,
   // Register i is read this cycle (its value on regs_o is what the read returns).
-  output logic [NumRegs-1:0]      rd_o
+  output logic [NumRegs-1:0]      rd_o,
+  // One-cycle pulse: an unprivileged write was refused for touching a MgmtMask bit.
+  output logic                    deny_o
 );
 
   // Word index width; at least 1 so a one-register block still has an index.
@@ -83,6 +96,9 @@ module nic_csr_axil #(
   end
   if ((WriteMask & PulseMask) != '0) begin : g_bad_mask
     $fatal(1, "nic_csr_axil: a bit cannot be both storage (WriteMask) and a pulse (PulseMask)");
+  end
+  if ((MgmtMask & ~(WriteMask | PulseMask)) != '0) begin : g_bad_mgmt
+    $fatal(1, "nic_csr_axil: MgmtMask may only mark bits something writes");
   end
 
   // Address decode: word number and whether that word exists.  Bits [1:0] select a byte in
@@ -101,14 +117,16 @@ module nic_csr_axil #(
   // ======================================================================================
   logic            aw_full_q, aw_full_d;
   logic            aw_ok_q, aw_ok_d;
+  logic            aw_priv_q, aw_priv_d;
   logic [IdxW-1:0] aw_idx_q, aw_idx_d;
   logic            w_full_q, w_full_d;
   logic [DataW-1:0] w_data_q, w_data_d;
   logic [StrbW-1:0] w_strb_q, w_strb_d;
   logic            b_valid_q, b_valid_d;
   logic            b_err_q, b_err_d;
-  logic            do_write;
-  logic [DataW-1:0] byte_en, wmask;
+  logic            deny_q, deny_d;
+  logic            do_write, denied;
+  logic [DataW-1:0] byte_en, wmask, mgmt_change;
 
   logic [NumRegs*32-1:0] store_q, store_d;
   logic [NumRegs*32-1:0] pulse_q, pulse_d;
@@ -125,23 +143,28 @@ module nic_csr_axil #(
   always_comb begin
     aw_full_d = aw_full_q;
     aw_ok_d   = aw_ok_q;
+    aw_priv_d = aw_priv_q;
     aw_idx_d  = aw_idx_q;
     w_full_d  = w_full_q;
     w_data_d  = w_data_q;
     w_strb_d  = w_strb_q;
     b_valid_d = b_valid_q;
     b_err_d   = b_err_q;
+    deny_d    = 1'b0;
     store_d   = store_q;
     pulse_d   = '0;
     wr_d      = '0;
     for (int unsigned b = 0; b < StrbW; b++) begin
       byte_en[8*b +: 8] = {8{w_strb_q[b]}};
     end
-    wmask = '0;
+    wmask       = '0;
+    mgmt_change = '0;
+    denied      = 1'b0;
 
     if (s_axil_awvalid_i && !aw_full_q) begin
       aw_full_d = 1'b1;
       aw_ok_d   = aw_in_range;
+      aw_priv_d = s_axil_aw_i.prot[0];
       aw_idx_d  = aw_word[IdxW-1:0];
     end
     if (s_axil_wvalid_i && !w_full_q) begin
@@ -157,9 +180,19 @@ module nic_csr_axil #(
       aw_full_d = 1'b0;
       w_full_d  = 1'b0;
       b_valid_d = 1'b1;
-      b_err_d   = !aw_ok_q;
+      // What an unprivileged write would change of the management bits: storage bits to a
+      // new value, pulse bits written 1 (pulse bits read 0 from store_q).
       for (int unsigned i = 0; i < NumRegs; i++) begin
         if (aw_ok_q && aw_idx_q == IdxW'(i)) begin
+          mgmt_change = (w_data_q ^ (store_q[32*i +: 32] & WriteMask[32*i +: 32])) & byte_en &
+                        MgmtMask[32*i +: 32];
+        end
+      end
+      denied    = aw_ok_q && !aw_priv_q && (mgmt_change != '0);
+      deny_d    = denied;
+      b_err_d   = !aw_ok_q || denied;
+      for (int unsigned i = 0; i < NumRegs; i++) begin
+        if (aw_ok_q && !denied && aw_idx_q == IdxW'(i)) begin
           wmask = byte_en & WriteMask[32*i +: 32];
           store_d[32*i +: 32] = (store_q[32*i +: 32] & ~wmask) | (w_data_q & wmask);
           pulse_d[32*i +: 32] = w_data_q & byte_en & PulseMask[32*i +: 32];
@@ -175,6 +208,7 @@ module nic_csr_axil #(
       w_full_q  <= 1'b0;
       b_valid_q <= 1'b0;
       b_err_q   <= 1'b0;
+      deny_q    <= 1'b0;
       store_q   <= ResetValue;
       pulse_q   <= '0;
       wr_q      <= '0;
@@ -183,6 +217,7 @@ module nic_csr_axil #(
       w_full_q  <= w_full_d;
       b_valid_q <= b_valid_d;
       b_err_q   <= b_err_d;
+      deny_q    <= deny_d;
       store_q   <= store_d;
       pulse_q   <= pulse_d;
       wr_q      <= wr_d;
@@ -191,8 +226,9 @@ module nic_csr_axil #(
 
   // Transaction payload: only meaningful while the matching full bit is set.
   always_ff @(posedge clk_i) begin
-    aw_ok_q  <= aw_ok_d;
-    aw_idx_q <= aw_idx_d;
+    aw_ok_q   <= aw_ok_d;
+    aw_priv_q <= aw_priv_d;
+    aw_idx_q  <= aw_idx_d;
     w_data_q <= w_data_d;
     w_strb_q <= w_strb_d;
   end
@@ -200,6 +236,7 @@ module nic_csr_axil #(
   assign regs_o     = (store_q & WriteMask) | (hw_i & ~WriteMask);
   assign wr_pulse_o = pulse_q;
   assign wr_o       = wr_q;
+  assign deny_o     = deny_q;
 
   // ======================================================================================
   // Read channel: the word is captured when AR is taken and held in R until it is accepted.
@@ -253,9 +290,10 @@ module nic_csr_axil #(
                      ar_word[IdxW-1:0] == IdxW'(i);
   end
 
-  // prot is not used: every register is reachable from any privilege level, as on the
-  // card's one host interface.  Address bits [1:0] and those above AddrBits are not decoded.
+  // Reads are open to both sides, so AR's prot is not used, nor AW's bits but the privileged
+  // one.  Address bits [1:0] and those above AddrBits are not decoded.
   logic unused_ax;
-  assign unused_ax = ^{s_axil_aw_i, s_axil_ar_i};
+  assign unused_ax = ^{s_axil_aw_i.prot[2:1], s_axil_ar_i.prot, s_axil_aw_i.addr,
+                       s_axil_ar_i.addr};
 
 endmodule

@@ -150,6 +150,13 @@ module nic_kernel #(
   // ======================================================================================
   logic [NumTxQ+NumRxQ-1:0] irq;
   logic                     idle_unused;  // a simulator hint; nothing on a card waits on it
+  // The management port is where the card's firmware runs (docs/admin.md).  No management core
+  // is in this kernel yet (firmware/rv32 is the path to one): the port is idle, so the admin
+  // queue's registers are there but nothing answers its commands on a card built from this.
+  logic                     mgmt_awready, mgmt_wready, mgmt_bvalid, mgmt_arready, mgmt_rvalid;
+  logic                     mgmt_irq_unused;
+  logic [1:0]               mgmt_bresp, mgmt_rresp;
+  logic [31:0]              mgmt_rdata;
 
   nic_top #(
     .DataWidth (DataWidth),
@@ -180,6 +187,26 @@ module nic_kernel #(
     .s_axil_rresp_o     (s_axi_control_rresp),
     .s_axil_rvalid_o    (s_axi_control_rvalid),
     .s_axil_rready_i    (s_axi_control_rready),
+
+    .s_mgmt_axil_awaddr_i (32'd0),
+    .s_mgmt_axil_awprot_i (3'd0),
+    .s_mgmt_axil_awvalid_i(1'b0),
+    .s_mgmt_axil_awready_o(mgmt_awready),
+    .s_mgmt_axil_wdata_i  (32'd0),
+    .s_mgmt_axil_wstrb_i  (4'd0),
+    .s_mgmt_axil_wvalid_i (1'b0),
+    .s_mgmt_axil_wready_o (mgmt_wready),
+    .s_mgmt_axil_bresp_o  (mgmt_bresp),
+    .s_mgmt_axil_bvalid_o (mgmt_bvalid),
+    .s_mgmt_axil_bready_i (1'b1),
+    .s_mgmt_axil_araddr_i (32'd0),
+    .s_mgmt_axil_arprot_i (3'd0),
+    .s_mgmt_axil_arvalid_i(1'b0),
+    .s_mgmt_axil_arready_o(mgmt_arready),
+    .s_mgmt_axil_rdata_o  (mgmt_rdata),
+    .s_mgmt_axil_rresp_o  (mgmt_rresp),
+    .s_mgmt_axil_rvalid_o (mgmt_rvalid),
+    .s_mgmt_axil_rready_i (1'b1),
 
     .m_axi_araddr_o     (m_axi_gmem_araddr),
     .m_axi_arlen_o      (m_axi_gmem_arlen),
@@ -216,7 +243,8 @@ module nic_kernel #(
     .s_axis_rx_tvalid_i (s_axis_rx_tvalid),
 
     .irq_o              (irq),
-    .idle_o             (idle_unused)
+    .idle_o             (idle_unused),
+    .mgmt_irq_o         (mgmt_irq_unused)
   );
 
   // ======================================================================================
@@ -243,7 +271,9 @@ module nic_kernel #(
 
   // Responses come back in order for the one ID the card issues, so their IDs say nothing.
   logic unused_ids;
-  assign unused_ids = ^{m_axi_gmem_bid, m_axi_gmem_rid, idle_unused};
+  assign unused_ids = ^{m_axi_gmem_bid, m_axi_gmem_rid, idle_unused, mgmt_awready, mgmt_wready,
+                       mgmt_bvalid, mgmt_arready, mgmt_rvalid, mgmt_bresp, mgmt_rresp,
+                       mgmt_rdata, mgmt_irq_unused};
 
   // ======================================================================================
   // Receive stream: always ready (nic_top drops what it has no room for, counted).

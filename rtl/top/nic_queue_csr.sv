@@ -17,7 +17,8 @@ module nic_queue_csr #(
   parameter logic [31:0] IdValue = '0,
   parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] WriteMask = '0,
   parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] ResetValue = '0,
-  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] PulseMask = '0
+  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] PulseMask = '0,
+  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] MgmtMask = '0
 ) (
   input  logic               clk_i,
   input  logic               rst_i,
@@ -58,7 +59,8 @@ module nic_queue_csr #(
   input  logic               drop_i,       // a frame of this queue was dropped
 
   output logic               irq_o,
-  output logic               busy_o        // interrupt moderation needs clocking
+  output logic               busy_o,       // interrupt moderation needs clocking
+  output logic               deny_o        // a host write was refused (nic_csr_axil)
 );
 
   // One layout for both kinds (see above): the txq type describes it.
@@ -121,7 +123,8 @@ module nic_queue_csr #(
     .AddrBits  (nic_hw_pkg::TXQ_ADDR_BITS),
     .WriteMask (WriteMask),
     .ResetValue(ResetValue),
-    .PulseMask (PulseMask)
+    .PulseMask (PulseMask),
+    .MgmtMask  (MgmtMask)
   ) u_csr (
     .clk_i,
     .rst_i,
@@ -144,7 +147,8 @@ module nic_queue_csr #(
     .hw_i       (hw),
     .wr_pulse_o (pulse),
     .wr_o       (wr),
-    .rd_o       (rd)
+    .rd_o       (rd),
+    .deny_o
   );
 
   assign s_axil_bresp_o = b.resp;

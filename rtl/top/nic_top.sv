@@ -4,10 +4,12 @@
 // host memory through the offload pipeline to the MAC, nic_rx_path writes frames from the MAC
 // into posted buffers) and the register blocks of hw/nic.toml around them.
 //
-//   AXI4-Lite ── nic_axil_demux ──┬─ card   id, capabilities, sizes, scratch
-//                                 ├─ csum   enables → both paths; checksum counters
-//                                 ├─ tso    segmentation counters
-//                                 ├─ port   receive steering; frame, byte, drop, DMA error counters
+//   host AXI4-Lite ─┐
+//                   ├ nic_axil_arb ── nic_axil_demux ──┬─ card   id, capabilities, sizes
+//   mgmt AXI4-Lite ─┘  (AxPROT[0] =                    ├─ csum   enables → both paths; counters
+//                       which port)                    ├─ tso    segmentation counters
+//                                                      ├─ port   steering, MTU; port counters
+//                                                      ├─ admin  admin queue rings, doorbell
 //                                 ├─ txq[q] ring registers → nic_tx_path; cons/status back;
 //                                 │         interrupt moderation, counters (nic_queue_csr)
 //                                 └─ rxq[q] the same for nic_rx_path
@@ -20,6 +22,13 @@
 // compares off the paths' timing.  64-bit byte counters latch their high word when the low
 // word is read (the slave's rd_o strobe), so a host that reads low then high sees one value.
 // Counters wrap; the csum, tso and port blocks' clear pulses zero them.
+//
+// Two CSR ports: the host's and the management side's, where the firmware runs (docs/admin.md).
+// Fields hw/nic.toml marks side = "mgmt" (queue contexts, offload enables, steering, MTU,
+// counter clears, the admin queue's consumer side) change only through the management port; a
+// host write that would change one is refused with SLVERR and counted in card.host_denied.
+// mgmt_irq_o asks the firmware to look at the admin queue: the host has flipped ctrl.enable or
+// posted commands the firmware has not taken (a level, registered).
 //
 // idle_o is high when both paths are idle, the arbiters hold nothing, no event is on its way to
 // a counter, no interrupt timer is running or pulse due, and the CSR bus has been quiet for a
@@ -57,6 +66,27 @@ module nic_top #(
   output logic [1:0]                  s_axil_rresp_o,
   output logic                        s_axil_rvalid_o,
   input  logic                        s_axil_rready_i,
+
+  // ---- AXI4-Lite CSR slave of the management side (the firmware's; privileged)
+  input  logic [31:0]                 s_mgmt_axil_awaddr_i,
+  input  logic [2:0]                  s_mgmt_axil_awprot_i,
+  input  logic                        s_mgmt_axil_awvalid_i,
+  output logic                        s_mgmt_axil_awready_o,
+  input  logic [31:0]                 s_mgmt_axil_wdata_i,
+  input  logic [3:0]                  s_mgmt_axil_wstrb_i,
+  input  logic                        s_mgmt_axil_wvalid_i,
+  output logic                        s_mgmt_axil_wready_o,
+  output logic [1:0]                  s_mgmt_axil_bresp_o,
+  output logic                        s_mgmt_axil_bvalid_o,
+  input  logic                        s_mgmt_axil_bready_i,
+  input  logic [31:0]                 s_mgmt_axil_araddr_i,
+  input  logic [2:0]                  s_mgmt_axil_arprot_i,
+  input  logic                        s_mgmt_axil_arvalid_i,
+  output logic                        s_mgmt_axil_arready_o,
+  output logic [31:0]                 s_mgmt_axil_rdata_o,
+  output logic [1:0]                  s_mgmt_axil_rresp_o,
+  output logic                        s_mgmt_axil_rvalid_o,
+  input  logic                        s_mgmt_axil_rready_i,
 
   // ---- AXI4 DMA master (one ID, INCR, full-width beats)
   output logic [63:0]                 m_axi_araddr_o,
@@ -97,7 +127,9 @@ module nic_top #(
 
   // ---- Interrupt pulses (bit q: txq q; bit NumTxQ + q: rxq q) and the idle hint
   output logic [NumTxQ+NumRxQ-1:0]    irq_o,
-  output logic                        idle_o
+  output logic                        idle_o,
+  // ---- The firmware has admin work (level)
+  output logic                        mgmt_irq_o
 );
 
   // Longest frame the paths and offload engines take (card.max_frame).
@@ -109,15 +141,16 @@ module nic_top #(
   end
 
   // ======================================================================================
-  // CSR interconnect: slave 0 card, 1 csum, 2 tso, 3 port, then txq 0.., then rxq 0..
+  // CSR interconnect: slave 0 card, 1 csum, 2 tso, 3 port, 4 admin, then txq 0.., rxq 0..
   // ======================================================================================
   localparam int unsigned SlvCard = 0;
   localparam int unsigned SlvCsum = 1;
   localparam int unsigned SlvTso = 2;
   localparam int unsigned SlvPort = 3;
-  localparam int unsigned SlvTxq = 4;
-  localparam int unsigned SlvRxq = 4 + NumTxQ;
-  localparam int unsigned NumSlaves = 4 + NumTxQ + NumRxQ;
+  localparam int unsigned SlvAdmin = 4;
+  localparam int unsigned SlvTxq = 5;
+  localparam int unsigned SlvRxq = 5 + NumTxQ;
+  localparam int unsigned NumSlaves = 5 + NumTxQ + NumRxQ;
 
   // Base (want_mask = 0) or decoded-bits mask (want_mask = 1) of every slave, from the
   // generated map.
@@ -127,6 +160,8 @@ module nic_top #(
     slave_map[32*SlvCsum +: 32] = want_mask ? nic_hw_pkg::CSUM_SIZE - 1 : nic_hw_pkg::CSUM_BASE;
     slave_map[32*SlvTso +: 32]  = want_mask ? nic_hw_pkg::TSO_SIZE - 1 : nic_hw_pkg::TSO_BASE;
     slave_map[32*SlvPort +: 32] = want_mask ? nic_hw_pkg::PORT_SIZE - 1 : nic_hw_pkg::PORT_BASE;
+    slave_map[32*SlvAdmin +: 32] =
+        want_mask ? nic_hw_pkg::ADMIN_SIZE - 1 : nic_hw_pkg::ADMIN_BASE;
     for (int unsigned q = 0; q < NumTxQ; q++) begin
       slave_map[32*(SlvTxq+q) +: 32] =
           want_mask ? nic_hw_pkg::TXQ_SIZE - 1 : nic_hw_pkg::TXQ_BASE + q * nic_hw_pkg::TXQ_SIZE;
@@ -148,7 +183,59 @@ module nic_top #(
   logic [NumSlaves-1:0]   csr_rvalid, csr_rready;
   logic [NumSlaves*2-1:0] csr_bresp, csr_rresp;
   logic [NumSlaves*32-1:0] csr_rdata;
-  logic                   demux_idle;
+  logic                   demux_idle, arb_idle;
+
+  // The two ports onto one bus; the merged bus says which port a transaction came from.
+  logic [31:0] bus_awaddr, bus_wdata, bus_araddr, bus_rdata;
+  logic [2:0]  bus_awprot, bus_arprot;
+  logic [3:0]  bus_wstrb;
+  logic [1:0]  bus_bresp, bus_rresp;
+  logic        bus_awvalid, bus_awready, bus_wvalid, bus_wready, bus_bvalid, bus_bready;
+  logic        bus_arvalid, bus_arready, bus_rvalid, bus_rready;
+
+  nic_axil_arb u_arb (
+    .clk_i,
+    .rst_i,
+    .s_axil_awaddr_i ({s_mgmt_axil_awaddr_i, s_axil_awaddr_i}),
+    .s_axil_awprot_i ({s_mgmt_axil_awprot_i, s_axil_awprot_i}),
+    .s_axil_awvalid_i({s_mgmt_axil_awvalid_i, s_axil_awvalid_i}),
+    .s_axil_awready_o({s_mgmt_axil_awready_o, s_axil_awready_o}),
+    .s_axil_wdata_i  ({s_mgmt_axil_wdata_i, s_axil_wdata_i}),
+    .s_axil_wstrb_i  ({s_mgmt_axil_wstrb_i, s_axil_wstrb_i}),
+    .s_axil_wvalid_i ({s_mgmt_axil_wvalid_i, s_axil_wvalid_i}),
+    .s_axil_wready_o ({s_mgmt_axil_wready_o, s_axil_wready_o}),
+    .s_axil_bresp_o  ({s_mgmt_axil_bresp_o, s_axil_bresp_o}),
+    .s_axil_bvalid_o ({s_mgmt_axil_bvalid_o, s_axil_bvalid_o}),
+    .s_axil_bready_i ({s_mgmt_axil_bready_i, s_axil_bready_i}),
+    .s_axil_araddr_i ({s_mgmt_axil_araddr_i, s_axil_araddr_i}),
+    .s_axil_arprot_i ({s_mgmt_axil_arprot_i, s_axil_arprot_i}),
+    .s_axil_arvalid_i({s_mgmt_axil_arvalid_i, s_axil_arvalid_i}),
+    .s_axil_arready_o({s_mgmt_axil_arready_o, s_axil_arready_o}),
+    .s_axil_rdata_o  ({s_mgmt_axil_rdata_o, s_axil_rdata_o}),
+    .s_axil_rresp_o  ({s_mgmt_axil_rresp_o, s_axil_rresp_o}),
+    .s_axil_rvalid_o ({s_mgmt_axil_rvalid_o, s_axil_rvalid_o}),
+    .s_axil_rready_i ({s_mgmt_axil_rready_i, s_axil_rready_i}),
+    .m_axil_awaddr_o (bus_awaddr),
+    .m_axil_awprot_o (bus_awprot),
+    .m_axil_awvalid_o(bus_awvalid),
+    .m_axil_awready_i(bus_awready),
+    .m_axil_wdata_o  (bus_wdata),
+    .m_axil_wstrb_o  (bus_wstrb),
+    .m_axil_wvalid_o (bus_wvalid),
+    .m_axil_wready_i (bus_wready),
+    .m_axil_bresp_i  (bus_bresp),
+    .m_axil_bvalid_i (bus_bvalid),
+    .m_axil_bready_o (bus_bready),
+    .m_axil_araddr_o (bus_araddr),
+    .m_axil_arprot_o (bus_arprot),
+    .m_axil_arvalid_o(bus_arvalid),
+    .m_axil_arready_i(bus_arready),
+    .m_axil_rdata_i  (bus_rdata),
+    .m_axil_rresp_i  (bus_rresp),
+    .m_axil_rvalid_i (bus_rvalid),
+    .m_axil_rready_o (bus_rready),
+    .idle_o          (arb_idle)
+  );
 
   nic_axil_demux #(
     .NumSlaves(NumSlaves),
@@ -157,25 +244,25 @@ module nic_top #(
   ) u_demux (
     .clk_i,
     .rst_i,
-    .s_axil_awaddr_i,
-    .s_axil_awprot_i,
-    .s_axil_awvalid_i,
-    .s_axil_awready_o,
-    .s_axil_wdata_i,
-    .s_axil_wstrb_i,
-    .s_axil_wvalid_i,
-    .s_axil_wready_o,
-    .s_axil_bresp_o,
-    .s_axil_bvalid_o,
-    .s_axil_bready_i,
-    .s_axil_araddr_i,
-    .s_axil_arprot_i,
-    .s_axil_arvalid_i,
-    .s_axil_arready_o,
-    .s_axil_rdata_o,
-    .s_axil_rresp_o,
-    .s_axil_rvalid_o,
-    .s_axil_rready_i,
+    .s_axil_awaddr_i (bus_awaddr),
+    .s_axil_awprot_i (bus_awprot),
+    .s_axil_awvalid_i(bus_awvalid),
+    .s_axil_awready_o(bus_awready),
+    .s_axil_wdata_i  (bus_wdata),
+    .s_axil_wstrb_i  (bus_wstrb),
+    .s_axil_wvalid_i (bus_wvalid),
+    .s_axil_wready_o (bus_wready),
+    .s_axil_bresp_o  (bus_bresp),
+    .s_axil_bvalid_o (bus_bvalid),
+    .s_axil_bready_i (bus_bready),
+    .s_axil_araddr_i (bus_araddr),
+    .s_axil_arprot_i (bus_arprot),
+    .s_axil_arvalid_i(bus_arvalid),
+    .s_axil_arready_o(bus_arready),
+    .s_axil_rdata_o  (bus_rdata),
+    .s_axil_rresp_o  (bus_rresp),
+    .s_axil_rvalid_o (bus_rvalid),
+    .s_axil_rready_i (bus_rready),
     .m_axil_awaddr_o (csr_awaddr),
     .m_axil_awprot_o (csr_awprot),
     .m_axil_awvalid_o(csr_awvalid),
@@ -517,8 +604,20 @@ module nic_top #(
                   rx_rd_err || rx_wr_err;
 
   // ======================================================================================
-  // card: identity and sizes
+  // card: identity and sizes; host writes the management side refused
   // ======================================================================================
+  logic [NumSlaves-1:0] deny;
+  logic [31:0]          host_denied_q;
+
+  // At most one write is in flight on the bus, so at most one deny pulse a cycle.
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      host_denied_q <= '0;
+    end else if (deny != '0) begin
+      host_denied_q <= host_denied_q + 32'd1;
+    end
+  end
+
   nic_hw_pkg::card_regs_t card_regs, card_hw, card_pulse;
   nic_pkg::axil_b_t       card_b;
   nic_pkg::axil_r_t       card_r;
@@ -537,6 +636,7 @@ module nic_top #(
     card_hw.queues.rx          = 16'(NumRxQ);
     card_hw.tx_max_descs.value = TxMaxDescs;
     card_hw.rx_max_bufs.value  = RxMaxBufs;
+    card_hw.host_denied.value  = host_denied_q;
   end
 
   nic_csr_axil #(
@@ -544,7 +644,8 @@ module nic_top #(
     .AddrBits  (nic_hw_pkg::CARD_ADDR_BITS),
     .WriteMask (nic_hw_pkg::CARD_WRITE_MASK),
     .ResetValue(nic_hw_pkg::CARD_RESET),
-    .PulseMask (nic_hw_pkg::CARD_PULSE_MASK)
+    .PulseMask (nic_hw_pkg::CARD_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::CARD_MGMT_MASK)
   ) u_card_csr (
     .clk_i,
     .rst_i,
@@ -567,7 +668,8 @@ module nic_top #(
     .hw_i            (card_hw),
     .wr_pulse_o      (card_pulse),
     .wr_o            (card_wr),
-    .rd_o            (card_rd)
+    .rd_o            (card_rd),
+    .deny_o          (deny[SlvCard])
   );
 
   assign csr_bresp[2*SlvCard +: 2]  = card_b.resp;
@@ -620,7 +722,8 @@ module nic_top #(
     .AddrBits  (nic_hw_pkg::CSUM_ADDR_BITS),
     .WriteMask (nic_hw_pkg::CSUM_WRITE_MASK),
     .ResetValue(nic_hw_pkg::CSUM_RESET),
-    .PulseMask (nic_hw_pkg::CSUM_PULSE_MASK)
+    .PulseMask (nic_hw_pkg::CSUM_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::CSUM_MGMT_MASK)
   ) u_csum_csr (
     .clk_i,
     .rst_i,
@@ -643,7 +746,8 @@ module nic_top #(
     .hw_i            (csum_hw),
     .wr_pulse_o      (csum_pulse),
     .wr_o            (csum_wr),
-    .rd_o            (csum_rd)
+    .rd_o            (csum_rd),
+    .deny_o          (deny[SlvCsum])
   );
 
   assign csr_bresp[2*SlvCsum +: 2]   = csum_b.resp;
@@ -695,7 +799,8 @@ module nic_top #(
     .AddrBits  (nic_hw_pkg::TSO_ADDR_BITS),
     .WriteMask (nic_hw_pkg::TSO_WRITE_MASK),
     .ResetValue(nic_hw_pkg::TSO_RESET),
-    .PulseMask (nic_hw_pkg::TSO_PULSE_MASK)
+    .PulseMask (nic_hw_pkg::TSO_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::TSO_MGMT_MASK)
   ) u_tso_csr (
     .clk_i,
     .rst_i,
@@ -718,7 +823,8 @@ module nic_top #(
     .hw_i            (tso_hw),
     .wr_pulse_o      (tso_pulse),
     .wr_o            (tso_wr),
-    .rd_o            (tso_rd)
+    .rd_o            (tso_rd),
+    .deny_o          (deny[SlvTso])
   );
 
   assign csr_bresp[2*SlvTso +: 2]   = tso_b.resp;
@@ -791,7 +897,8 @@ module nic_top #(
     .AddrBits  (nic_hw_pkg::PORT_ADDR_BITS),
     .WriteMask (nic_hw_pkg::PORT_WRITE_MASK),
     .ResetValue(nic_hw_pkg::PORT_RESET),
-    .PulseMask (nic_hw_pkg::PORT_PULSE_MASK)
+    .PulseMask (nic_hw_pkg::PORT_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::PORT_MGMT_MASK)
   ) u_port_csr (
     .clk_i,
     .rst_i,
@@ -814,12 +921,79 @@ module nic_top #(
     .hw_i            (port_hw),
     .wr_pulse_o      (port_pulse),
     .wr_o            (port_wr),
-    .rd_o            (port_rd)
+    .rd_o            (port_rd),
+    .deny_o          (deny[SlvPort])
   );
 
   assign csr_bresp[2*SlvPort +: 2]   = port_b.resp;
   assign csr_rresp[2*SlvPort +: 2]   = port_r.resp;
   assign csr_rdata[32*SlvPort +: 32] = port_r.data;
+
+  // ======================================================================================
+  // admin: the admin queue's registers; the firmware does the rest
+  // ======================================================================================
+  nic_hw_pkg::admin_regs_t admin_regs, admin_hw, admin_pulse;
+  nic_pkg::axil_b_t        admin_b;
+  nic_pkg::axil_r_t        admin_r;
+  logic [nic_hw_pkg::ADMIN_NUM_REGS-1:0] admin_wr, admin_rd;
+  logic                    mgmt_irq_q;
+
+  always_comb begin
+    admin_hw    = '0;
+    admin_hw.id = nic_hw_pkg::admin_id_t'(nic_hw_pkg::ADMIN_ID_VALUE);
+  end
+
+  nic_csr_axil #(
+    .NumRegs   (nic_hw_pkg::ADMIN_NUM_REGS),
+    .AddrBits  (nic_hw_pkg::ADMIN_ADDR_BITS),
+    .WriteMask (nic_hw_pkg::ADMIN_WRITE_MASK),
+    .ResetValue(nic_hw_pkg::ADMIN_RESET),
+    .PulseMask (nic_hw_pkg::ADMIN_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::ADMIN_MGMT_MASK)
+  ) u_admin_csr (
+    .clk_i,
+    .rst_i,
+    .s_axil_aw_i     (csr_aw),
+    .s_axil_awvalid_i(csr_awvalid[SlvAdmin]),
+    .s_axil_awready_o(csr_awready[SlvAdmin]),
+    .s_axil_w_i      (csr_w),
+    .s_axil_wvalid_i (csr_wvalid[SlvAdmin]),
+    .s_axil_wready_o (csr_wready[SlvAdmin]),
+    .s_axil_b_o      (admin_b),
+    .s_axil_bvalid_o (csr_bvalid[SlvAdmin]),
+    .s_axil_bready_i (csr_bready[SlvAdmin]),
+    .s_axil_ar_i     (csr_ar),
+    .s_axil_arvalid_i(csr_arvalid[SlvAdmin]),
+    .s_axil_arready_o(csr_arready[SlvAdmin]),
+    .s_axil_r_o      (admin_r),
+    .s_axil_rvalid_o (csr_rvalid[SlvAdmin]),
+    .s_axil_rready_i (csr_rready[SlvAdmin]),
+    .regs_o          (admin_regs),
+    .hw_i            (admin_hw),
+    .wr_pulse_o      (admin_pulse),
+    .wr_o            (admin_wr),
+    .rd_o            (admin_rd),
+    .deny_o          (deny[SlvAdmin])
+  );
+
+  assign csr_bresp[2*SlvAdmin +: 2]   = admin_b.resp;
+  assign csr_rresp[2*SlvAdmin +: 2]   = admin_r.resp;
+  assign csr_rdata[32*SlvAdmin +: 32] = admin_r.data;
+
+  // Work for the firmware: the enable handshake is unanswered (a start, a stop, or a refusal
+  // (status.err) the host has since withdrawn), or commands are posted on rings it serves.
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      mgmt_irq_q <= 1'b0;
+    end else begin
+      mgmt_irq_q <= (admin_regs.ctrl.enable !=
+                     (admin_regs.status.enabled || admin_regs.status.err)) ||
+                    (admin_regs.status.enabled && !admin_regs.status.err &&
+                     admin_regs.prod.index != admin_regs.cons.index);
+    end
+  end
+
+  assign mgmt_irq_o = mgmt_irq_q;
 
   // ======================================================================================
   // txq[q] and rxq[q]: queue registers, interrupt moderation and counters (nic_queue_csr),
@@ -868,7 +1042,8 @@ module nic_top #(
       .IdValue   (i < NumTxQ ? nic_hw_pkg::TXQ_ID_VALUE : nic_hw_pkg::RXQ_ID_VALUE),
       .WriteMask (i < NumTxQ ? nic_hw_pkg::TXQ_WRITE_MASK : nic_hw_pkg::RXQ_WRITE_MASK),
       .ResetValue(i < NumTxQ ? nic_hw_pkg::TXQ_RESET : nic_hw_pkg::RXQ_RESET),
-      .PulseMask (i < NumTxQ ? nic_hw_pkg::TXQ_PULSE_MASK : nic_hw_pkg::RXQ_PULSE_MASK)
+      .PulseMask (i < NumTxQ ? nic_hw_pkg::TXQ_PULSE_MASK : nic_hw_pkg::RXQ_PULSE_MASK),
+      .MgmtMask  (i < NumTxQ ? nic_hw_pkg::TXQ_MGMT_MASK : nic_hw_pkg::RXQ_MGMT_MASK)
     ) u_queue (
       .clk_i,
       .rst_i,
@@ -901,7 +1076,8 @@ module nic_top #(
       .cpl_bytes_i     (cpl_bytes),
       .drop_i          (drop),
       .irq_o           (q_irq[i]),
-      .busy_o          (q_busy[i])
+      .busy_o          (q_busy[i]),
+      .deny_o          (deny[SlvTxq+i])
     );
   end
 
@@ -924,13 +1100,13 @@ module nic_top #(
   end
 
   assign idle_o = tx_idle && rx_idle && rd_arb_idle && wr_arb_idle && !ev_any &&
-                  (q_busy == '0) && demux_idle && (csr_quiet_q == '0);
+                  (q_busy == '0) && demux_idle && arb_idle && (csr_quiet_q == '0);
 
   // Register bits, strobes and pulses nothing here reads (whole structs, so lint sees every
   // bit used).
   logic unused;
   assign unused = ^{card_regs, card_pulse, card_wr, card_rd, csum_regs, csum_pulse, csum_wr,
                     csum_rd, tso_regs, tso_pulse, tso_wr, tso_rd, port_regs, port_pulse, port_wr,
-                    port_rd};
+                    port_rd, admin_regs, admin_pulse, admin_wr, admin_rd};
 
 endmodule

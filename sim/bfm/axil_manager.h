@@ -65,6 +65,18 @@ AxilPins AxilPinsOf(Model& m) {
                   m.s_axil_rresp_o,  m.s_axil_rvalid_o, m.s_axil_rready_i};
 }
 
+// Binds the management-side CSR port of a card top (s_mgmt_axil_<signal>_i / _o).
+template <typename Model>
+AxilPins MgmtAxilPinsOf(Model& m) {
+  return AxilPins{m.s_mgmt_axil_awaddr_i,  m.s_mgmt_axil_awprot_i,  m.s_mgmt_axil_awvalid_i,
+                  m.s_mgmt_axil_awready_o, m.s_mgmt_axil_wdata_i,   m.s_mgmt_axil_wstrb_i,
+                  m.s_mgmt_axil_wvalid_i,  m.s_mgmt_axil_wready_o,  m.s_mgmt_axil_bresp_o,
+                  m.s_mgmt_axil_bvalid_o,  m.s_mgmt_axil_bready_i,  m.s_mgmt_axil_araddr_i,
+                  m.s_mgmt_axil_arprot_i,  m.s_mgmt_axil_arvalid_i, m.s_mgmt_axil_arready_o,
+                  m.s_mgmt_axil_rdata_o,   m.s_mgmt_axil_rresp_o,   m.s_mgmt_axil_rvalid_o,
+                  m.s_mgmt_axil_rready_i};
+}
+
 struct AxilConfig {
   // Idle cycles before each AW, W and AR: uniform in [0, max_idle].
   unsigned max_idle = 3;

@@ -1,5 +1,6 @@
 #include "card/sim_device.h"
 
+#include <mbufnic/hw/nic_hw.h>
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
@@ -16,6 +17,7 @@
 #include "bfm/axis_mac.h"
 #include "core/host_memory.h"
 #include "core/wire.h"
+#include "firmware_host.h"
 #include "registry.h"
 #include "sim_options.h"
 
@@ -54,7 +56,9 @@ struct SimDevice::Impl {
         top(std::make_unique<Top>(ctx.get(), "nic_top")),
         axi(*top, mem, static_cast<std::uint32_t>(o.seed * 3 + 1)),
         mac_tx(*top, wire, static_cast<std::uint32_t>(o.seed * 5 + 2)),
-        mac_rx(*top, wire) {
+        mac_rx(*top, wire),
+        mgmt_port(MgmtPortOf()),
+        fw(mgmt_port, mem) {
     NewAxil();
     if (!o.waves.empty()) {
       trace = std::make_unique<VerilatedFstC>();
@@ -78,6 +82,8 @@ struct SimDevice::Impl {
     }
     top->rst_i = 0;
     top->eval();
+    // The firmware starts once the card is out of reset, on the card's clock.
+    fw.Start();
   }
 
   ~Impl() {
@@ -102,10 +108,36 @@ struct SimDevice::Impl {
 
   void NewAxil() {
     axil.reset();
-    // No random idles or back-pressure: the driver's accesses are what they are; the CSR
-    // slaves' handshakes were tested with random ones (tests/rtl/hw).
-    axil.emplace(AxilPinsOf(*top), static_cast<std::uint32_t>(options.seed * 7 + axil_epoch++),
+    mgmt.reset();
+    // No random idles or back-pressure: the driver's and the firmware's accesses are what they
+    // are; the CSR slaves' handshakes were tested with random ones (tests/rtl/hw).
+    axil.emplace(AxilPinsOf(*top), static_cast<std::uint32_t>(options.seed * 7 + axil_epoch),
                  AxilConfig{0, 100});
+    mgmt.emplace(MgmtAxilPinsOf(*top), static_cast<std::uint32_t>(options.seed * 11 + axil_epoch),
+                 AxilConfig{0, 100});
+    ++axil_epoch;
+  }
+
+  // The card's management port (the firmware's), clocked like the host's accesses; the
+  // host-memory model sees each write first, as it sees the host's.
+  device::MgmtPort MgmtPortOf() {
+    return device::MgmtPort{
+        [this](std::uint32_t offset, std::uint32_t* value) {
+          const std::size_t i = mgmt->Read(offset, 0);
+          const AxilManager::Op op =
+              Complete([&] { return mgmt->read_op(i); }, "management read", offset, false);
+          MaybeRecycle();
+          *value = op.data;
+          return op.resp == AxiResp::kOkay;
+        },
+        [this](std::uint32_t offset, std::uint32_t value) {
+          mem.OnCsrWrite(offset, value, /*privileged=*/true);
+          const std::size_t i = mgmt->Write(offset, value, 0xF, 0, 0);
+          const AxilManager::Op op =
+              Complete([&] { return mgmt->write_op(i); }, "management write", offset, false);
+          MaybeRecycle();
+          return op.resp == AxiResp::kOkay;
+        }};
   }
 
   // One evaluated clock cycle: every bus model samples what the rising edge transfers, the
@@ -113,6 +145,7 @@ struct SimDevice::Impl {
   void Cycle() {
     Verilated::threadContextp(ctx.get());  // $stop, errors and X values: this card's context
     axil->Sample();
+    mgmt->Sample();
     axi.Sample(now);
     mac_tx.Sample(now);
     mac_rx.Sample(now);
@@ -126,6 +159,7 @@ struct SimDevice::Impl {
     top->eval();
     Dump();
     axil->Drive();
+    mgmt->Drive();
     axi.Drive(now);
     mac_tx.Drive(now);
     mac_rx.Drive(now);
@@ -144,7 +178,8 @@ struct SimDevice::Impl {
   // True when clocking would change nothing until the next event: the card is idle and no
   // model has a transfer under way.
   bool Quiet() const {
-    return top->idle_o && axil->Idle() && axi.Idle() && mac_tx.Idle() && mac_rx.Idle();
+    return top->idle_o && axil->Idle() && mgmt->Idle() && axi.Idle() && mac_tx.Idle() &&
+           mac_rx.Idle();
   }
 
   void Skip(std::uint64_t to) {
@@ -168,9 +203,10 @@ struct SimDevice::Impl {
     return cycles;
   }
 
-  // Runs the clock until request `i` of the AXI4-Lite manager has its response.
+  // Runs the clock until request `i` of an AXI4-Lite manager has its response; last_resp is the
+  // host's (host = true).
   template <typename Get>
-  AxilManager::Op Complete(Get&& get, const char* what, std::uint32_t offset) {
+  AxilManager::Op Complete(Get&& get, const char* what, std::uint32_t offset, bool host = true) {
     for (std::uint64_t n = 0; !get().done; ++n) {
       if (n == kCsrTimeout) {
         throw std::runtime_error(std::string("sim: CSR ") + what + " at " + Hex(offset) +
@@ -180,15 +216,18 @@ struct SimDevice::Impl {
       Cycle();
     }
     AxilManager::Op op = get();
-    last_resp = static_cast<std::uint8_t>(op.resp);
+    if (host) last_resp = static_cast<std::uint8_t>(op.resp);
     return op;
   }
 
   void MaybeRecycle() {
-    if (++axil_ops >= kAxilRecycle && axil->Idle()) {
-      axil_protocol_errors += axil->protocol_errors();
+    if (++axil_ops >= kAxilRecycle && axil->Idle() && mgmt->Idle()) {
+      axil_protocol_errors += axil->protocol_errors() + mgmt->protocol_errors();
       for (const std::string& e : axil->error_log()) {
         if (axil_error_log.size() < 16) axil_error_log.push_back(e);
+      }
+      for (const std::string& e : mgmt->error_log()) {
+        if (axil_error_log.size() < 16) axil_error_log.push_back("mgmt: " + e);
       }
       NewAxil();
       axil_ops = 0;
@@ -204,9 +243,12 @@ struct SimDevice::Impl {
   std::unique_ptr<Top> top;
   std::unique_ptr<VerilatedFstC> trace;
   std::optional<AxilManager> axil;
+  std::optional<AxilManager> mgmt;  // the firmware's port
   AxiMemSlave<Top> axi;
   MacTx<Top> mac_tx;
   MacRx<Top> mac_rx;
+  device::MgmtPort mgmt_port;
+  device::FirmwareHost fw;
 
   std::uint64_t now = 0;
   std::uint64_t evaluated = 0;
@@ -235,10 +277,12 @@ void SimDevice::Write32(std::uint32_t offset, std::uint32_t value) {
   Impl& d = *impl_;
   // The host-memory model learns of ring addresses, enables and doorbells before the card
   // can act on them.
-  d.mem.OnCsrWrite(offset, value);
+  d.mem.OnCsrWrite(offset, value, /*privileged=*/false);
   const std::size_t i = d.axil->Write(offset, value, 0xF, 0, 0);
   d.Complete([&] { return d.axil->write_op(i); }, "write", offset);
   d.MaybeRecycle();
+  // Work for the firmware reaches it only through the admin block (docs/admin.md).
+  if (offset - hw::csr::admin::kBase < hw::csr::admin::kSize) d.fw.Service();
 }
 
 std::uint64_t SimDevice::Run(std::uint64_t cycles) { return impl_->Run(cycles); }
@@ -253,6 +297,7 @@ std::vector<std::uint32_t> SimDevice::TakeInterrupts() {
 
 Wire* SimDevice::wire() { return &impl_->wire; }
 HostMemory* SimDevice::memory() { return &impl_->mem; }
+device::MgmtPort* SimDevice::mgmt() { return &impl_->mgmt_port; }
 
 std::uint8_t SimDevice::last_resp() const { return impl_->last_resp; }
 std::uint64_t SimDevice::evaluated_cycles() const { return impl_->evaluated; }
@@ -260,14 +305,15 @@ bool SimDevice::idle() const { return impl_->top->idle_o; }
 
 unsigned SimDevice::protocol_errors() const {
   const Impl& d = *impl_;
-  return d.axil_protocol_errors + d.axil->protocol_errors() + d.axi.protocol_errors() +
-         d.mac_tx.protocol_errors();
+  return d.axil_protocol_errors + d.axil->protocol_errors() + d.mgmt->protocol_errors() +
+         d.axi.protocol_errors() + d.mac_tx.protocol_errors();
 }
 
 std::vector<std::string> SimDevice::protocol_error_log() const {
   const Impl& d = *impl_;
   std::vector<std::string> out = d.axil_error_log;
   for (const std::string& e : d.axil->error_log()) out.push_back("axil: " + e);
+  for (const std::string& e : d.mgmt->error_log()) out.push_back("mgmt axil: " + e);
   for (const std::string& e : d.axi.error_log()) out.push_back("axi: " + e);
   for (const std::string& e : d.mac_tx.error_log()) out.push_back("mac tx: " + e);
   return out;

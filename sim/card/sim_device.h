@@ -54,6 +54,7 @@ class SimDevice final : public device::Device {
   std::vector<std::uint32_t> TakeInterrupts() override;
   Wire* wire() override;
   HostMemory* memory() override;
+  device::MgmtPort* mgmt() override;
 
   // ---- Beyond the seam, for tests and benchmarks.
   // AXI response of the last Read32/Write32: 0 OKAY, 2 SLVERR (a block's hole), 3 DECERR

@@ -46,6 +46,13 @@ namespace {
 
 constexpr std::uint64_t kLine = 64;
 
+// Whether the host's CSR port may write the register at `offset` as it likes: false where the
+// register has fields only the management side may change (hw/nic.toml side = "mgmt").
+bool HostMayWrite(std::uint32_t offset) {
+  const csr::RegInfo* r = csr::FindReg(offset);
+  return r == nullptr || r->mgmt_mask == 0;
+}
+
 std::string Hex(std::uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
@@ -148,6 +155,28 @@ struct Queue {
   std::string name() const { return std::string(tx ? "txq " : "rxq ") + std::to_string(index); }
 };
 
+// The admin queue's rings (docs/admin.md): the firmware reads posted commands and writes
+// completions and the result buffers that identify and read_stats commands name.
+struct AdminEntry {
+  Right cmd;     // the 64-byte command
+  Right result;  // its result buffer, if it has one
+};
+
+struct AdminRings {
+  std::uint64_t sq_reg = 0, cq_reg = 0;
+  unsigned log2_reg = 0;
+  std::uint32_t prod_reg = 0;
+  bool enabled = false;
+  std::uint64_t sq = 0, cq = 0;
+  std::uint32_t size = 0;
+  unsigned log2 = 0;
+  std::uint32_t posted = 0;     // index after the last command granted
+  std::uint64_t cpl_count = 0;  // completions seen
+  std::deque<AdminEntry> open;  // posted and not completed, oldest first
+
+  std::uint64_t cq_end() const { return cq + std::uint64_t{size} * hw::AdminCpl::kBytes; }
+};
+
 // A right that ended, remembered so a late access can be explained.
 struct Ended {
   Right right;
@@ -165,6 +194,7 @@ struct Injection {
 struct HostMemory::Impl {
   PcieConfig pcie;
   std::vector<Queue> txq, rxq;
+  AdminRings admin;
   Coverage read_cov, write_cov;
   std::vector<std::string> violations;
   std::vector<Injection> injections;
@@ -382,6 +412,116 @@ struct HostMemory::Impl {
     q.done = (first + c.bufs()) & (q.size - 1);
   }
 
+  // ---- The admin queue.
+  void AdminStop() {
+    AdminRings& a = admin;
+    if (!a.enabled) return;
+    for (const AdminEntry& e : a.open) {
+      EndRight(e.cmd, "admin command (admin queue disabled)");
+      EndRight(e.result, "admin result buffer (admin queue disabled)");
+    }
+    a.open.clear();
+    EndRight(Right{a.cq, a.cq_end(), false, true}, "admin completion ring (disabled)");
+    a.enabled = false;
+  }
+
+  void AdminStart() {
+    AdminRings& a = admin;
+    AdminStop();
+    // Rings the firmware refuses (docs/admin.md) get no rights.
+    if (a.log2_reg < 1 || a.log2_reg > 12 || a.sq_reg == 0 || a.cq_reg == 0 ||
+        (a.sq_reg % kLine) != 0 || (a.cq_reg % kLine) != 0) {
+      return;
+    }
+    a.enabled = true;
+    a.sq = a.sq_reg;
+    a.cq = a.cq_reg;
+    a.log2 = a.log2_reg;
+    a.size = 1u << a.log2;
+    a.posted = 0;
+    a.cpl_count = 0;
+    AddRight(Right{a.cq, a.cq_end(), false, true}, +1);
+    if (a.prod_reg != 0) AdminPost(a.prod_reg);
+  }
+
+  void AdminPost(std::uint32_t prod) {
+    AdminRings& a = admin;
+    if (prod >= a.size) return;  // the firmware stops serving the rings
+    for (std::uint32_t i = a.posted; i != prod; i = (i + 1) & (a.size - 1)) {
+      AdminEntry e;
+      const std::uint64_t at = a.sq + std::uint64_t{i} * hw::AdminCmd::kBytes;
+      e.cmd = Right{at, at + hw::AdminCmd::kBytes, true, false};
+      const void* va = mbufnic_bustov(at);
+      if (va && mbufnic_bustov(at + hw::AdminCmd::kBytes - 1)) {
+        hw::AdminCmd c{};
+        std::memcpy(c.bytes.data(), va, sizeof c.bytes);
+        if ((c.opcode() == hw::AdminOp::kIdentify || c.opcode() == hw::AdminOp::kReadStats) &&
+            c.len() != 0) {
+          e.result = Right{c.addr0(), c.addr0() + c.len(), false, true};
+        }
+      }
+      AddRight(e.cmd, +1);
+      AddRight(e.result, +1);
+      a.open.push_back(e);
+    }
+    a.posted = prod;
+  }
+
+  void OnAdminWrite(std::uint32_t reg, std::uint32_t value) {
+    namespace ad = csr::admin;
+    AdminRings& a = admin;
+    switch (reg) {
+      case ad::kSqLo:
+        a.sq_reg = (a.sq_reg & ~std::uint64_t{0xffffffff}) | value;
+        break;
+      case ad::kSqHi:
+        a.sq_reg = (a.sq_reg & 0xffffffff) | (std::uint64_t{value} << 32);
+        break;
+      case ad::kCqLo:
+        a.cq_reg = (a.cq_reg & ~std::uint64_t{0xffffffff}) | value;
+        break;
+      case ad::kCqHi:
+        a.cq_reg = (a.cq_reg & 0xffffffff) | (std::uint64_t{value} << 32);
+        break;
+      case ad::kRingSize:
+        a.log2_reg = (value & ad::ring_size::kLog2Mask) >> ad::ring_size::kLog2Shift;
+        break;
+      case ad::kProd:
+        a.prod_reg = (value & ad::prod::kIndexMask) >> ad::prod::kIndexShift;
+        if (a.enabled) AdminPost(a.prod_reg);
+        break;
+      case ad::kCtrl:
+        if (value & ad::ctrl::kEnableMask) {
+          if (!a.enabled) AdminStart();
+        } else {
+          AdminStop();
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Completions the firmware wrote end their command's rights, in order.
+  void ParseAdminCompletions() {
+    AdminRings& a = admin;
+    for (std::uint32_t n = 0; n < a.size && !a.open.empty(); ++n) {
+      const std::uint32_t k = static_cast<std::uint32_t>(a.cpl_count & (a.size - 1));
+      const bool phase = ((a.cpl_count >> a.log2) & 1) == 0;
+      const void* va = mbufnic_bustov(a.cq + std::uint64_t{k} * hw::AdminCpl::kBytes);
+      if (!va) return;
+      hw::AdminCpl c{};
+      std::memcpy(c.bytes.data(), va, sizeof c.bytes);
+      if (c.phase() != phase) return;
+      const AdminEntry e = a.open.front();
+      a.open.pop_front();
+      const std::string who = "admin command of completion " + std::to_string(k);
+      EndRight(e.cmd, who);
+      EndRight(e.result, "result buffer of " + who);
+      ++a.cpl_count;
+    }
+  }
+
   // Overload of EndSlot for a string reason.
   void EndSlot(Queue& q, std::uint32_t i, const std::string& why) { EndSlot(q, i, why.c_str()); }
 
@@ -473,9 +613,13 @@ HostMemory::~HostMemory() = default;
 
 const PcieConfig& HostMemory::pcie() const { return impl_->pcie; }
 
-void HostMemory::OnCsrWrite(std::uint32_t offset, std::uint32_t value) {
+void HostMemory::OnCsrWrite(std::uint32_t offset, std::uint32_t value, bool privileged) {
   Impl& m = *impl_;
-  if (offset >= csr::txq::kBase && offset < csr::txq::kBase + m.txq.size() * csr::txq::kSize) {
+  if (!privileged && !HostMayWrite(offset)) return;
+  if (offset >= csr::admin::kBase && offset < csr::admin::kBase + csr::admin::kSize) {
+    m.OnAdminWrite(offset - csr::admin::kBase, value);
+  } else if (offset >= csr::txq::kBase &&
+             offset < csr::txq::kBase + m.txq.size() * csr::txq::kSize) {
     const std::uint32_t rel = offset - csr::txq::kBase;
     m.OnQueueWrite(m.txq[rel / csr::txq::kSize], rel % csr::txq::kSize, value);
   } else if (offset >= csr::rxq::kBase &&
@@ -577,7 +721,8 @@ DmaResult HostMemory::Write(std::uint64_t bus, std::span<const std::uint8_t> dat
     }
   }
   m.bytes_written += written;
-  // Completions the card wrote end rights: parse every queue ring the write touched.
+  // Completions the card wrote end rights: parse every ring the write touched.
+  if (m.admin.enabled && lo < m.admin.cq_end() && m.admin.cq < hi) m.ParseAdminCompletions();
   for (auto* qs : {&m.txq, &m.rxq}) {
     for (Queue& q : *qs) {
       if ((q.enabled || q.draining) && q.cpl_granted && lo < q.cpl_end() && q.cpl < hi) {

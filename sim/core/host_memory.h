@@ -52,9 +52,12 @@ class HostMemory {
 
   const PcieConfig& pcie() const;
 
-  // The driver wrote `value` to CSR `offset` (the backend forwards every write, before the
-  // card sees it).  Tracks ring addresses, sizes, enables and producer indices.
-  void OnCsrWrite(std::uint32_t offset, std::uint32_t value);
+  // `value` was written to CSR `offset` (the backend forwards every write, before the card sees
+  // it): by the firmware on the card's management side (privileged), or by the host.  Tracks
+  // ring addresses, sizes, enables and producer indices of the queues and the admin queue.  A
+  // host write to a register with management-side fields is ignored here, as the card refuses
+  // it (or it leaves them as they are).
+  void OnCsrWrite(std::uint32_t offset, std::uint32_t value, bool privileged = true);
 
   // The card reads [bus, bus + out.size()); out gets the data (zeros where not allowed).
   DmaResult Read(std::uint64_t bus, std::span<std::uint8_t> out);

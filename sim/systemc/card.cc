@@ -43,6 +43,16 @@ struct Pins {
   std::uint32_t s_axil_rdata_o = 0;
   std::uint8_t s_axil_rresp_o = 0, s_axil_rvalid_o = 0, s_axil_rready_i = 0;
 
+  std::uint32_t s_mgmt_axil_awaddr_i = 0;
+  std::uint8_t s_mgmt_axil_awprot_i = 0, s_mgmt_axil_awvalid_i = 0, s_mgmt_axil_awready_o = 0;
+  std::uint32_t s_mgmt_axil_wdata_i = 0;
+  std::uint8_t s_mgmt_axil_wstrb_i = 0, s_mgmt_axil_wvalid_i = 0, s_mgmt_axil_wready_o = 0;
+  std::uint8_t s_mgmt_axil_bresp_o = 0, s_mgmt_axil_bvalid_o = 0, s_mgmt_axil_bready_i = 0;
+  std::uint32_t s_mgmt_axil_araddr_i = 0;
+  std::uint8_t s_mgmt_axil_arprot_i = 0, s_mgmt_axil_arvalid_i = 0, s_mgmt_axil_arready_o = 0;
+  std::uint32_t s_mgmt_axil_rdata_o = 0;
+  std::uint8_t s_mgmt_axil_rresp_o = 0, s_mgmt_axil_rvalid_o = 0, s_mgmt_axil_rready_i = 0;
+
   std::uint64_t m_axi_araddr_o = 0;
   std::uint8_t m_axi_arlen_o = 0, m_axi_arvalid_o = 0, m_axi_arready_i = 0;
   Lanes m_axi_rdata_i{};
@@ -64,60 +74,81 @@ struct Pins {
 
   std::uint32_t irq_o = 0;
   std::uint8_t idle_o = 0;
+  std::uint8_t mgmt_irq_o = 0;
 };
 
 // The pins other than the lanes, by Verilated port type: X(type, name).
 // clang-format off
-#define MBUFNIC_SC_INPUTS(X)          \
-  X(std::uint32_t, s_axil_awaddr_i)   \
-  X(std::uint32_t, s_axil_awprot_i)   \
-  X(bool, s_axil_awvalid_i)           \
-  X(std::uint32_t, s_axil_wdata_i)    \
-  X(std::uint32_t, s_axil_wstrb_i)    \
-  X(bool, s_axil_wvalid_i)            \
-  X(bool, s_axil_bready_i)            \
-  X(std::uint32_t, s_axil_araddr_i)   \
-  X(std::uint32_t, s_axil_arprot_i)   \
-  X(bool, s_axil_arvalid_i)           \
-  X(bool, s_axil_rready_i)            \
-  X(bool, m_axi_arready_i)            \
-  X(std::uint32_t, m_axi_rresp_i)     \
-  X(bool, m_axi_rlast_i)              \
-  X(bool, m_axi_rvalid_i)             \
-  X(bool, m_axi_awready_i)            \
-  X(bool, m_axi_wready_i)             \
-  X(std::uint32_t, m_axi_bresp_i)     \
-  X(bool, m_axi_bvalid_i)             \
-  X(bool, m_axis_tx_tready_i)         \
-  X(std::uint64_t, s_axis_rx_tkeep_i) \
-  X(bool, s_axis_rx_tlast_i)          \
-  X(bool, s_axis_rx_tuser_i)          \
+#define MBUFNIC_SC_INPUTS(X)            \
+  X(std::uint32_t, s_axil_awaddr_i)     \
+  X(std::uint32_t, s_axil_awprot_i)     \
+  X(bool, s_axil_awvalid_i)             \
+  X(std::uint32_t, s_axil_wdata_i)      \
+  X(std::uint32_t, s_axil_wstrb_i)      \
+  X(bool, s_axil_wvalid_i)              \
+  X(bool, s_axil_bready_i)              \
+  X(std::uint32_t, s_axil_araddr_i)     \
+  X(std::uint32_t, s_axil_arprot_i)     \
+  X(bool, s_axil_arvalid_i)             \
+  X(bool, s_axil_rready_i)              \
+  X(std::uint32_t, s_mgmt_axil_awaddr_i)\
+  X(std::uint32_t, s_mgmt_axil_awprot_i)\
+  X(bool, s_mgmt_axil_awvalid_i)        \
+  X(std::uint32_t, s_mgmt_axil_wdata_i) \
+  X(std::uint32_t, s_mgmt_axil_wstrb_i) \
+  X(bool, s_mgmt_axil_wvalid_i)         \
+  X(bool, s_mgmt_axil_bready_i)         \
+  X(std::uint32_t, s_mgmt_axil_araddr_i)\
+  X(std::uint32_t, s_mgmt_axil_arprot_i)\
+  X(bool, s_mgmt_axil_arvalid_i)        \
+  X(bool, s_mgmt_axil_rready_i)         \
+  X(bool, m_axi_arready_i)              \
+  X(std::uint32_t, m_axi_rresp_i)       \
+  X(bool, m_axi_rlast_i)                \
+  X(bool, m_axi_rvalid_i)               \
+  X(bool, m_axi_awready_i)              \
+  X(bool, m_axi_wready_i)               \
+  X(std::uint32_t, m_axi_bresp_i)       \
+  X(bool, m_axi_bvalid_i)               \
+  X(bool, m_axis_tx_tready_i)           \
+  X(std::uint64_t, s_axis_rx_tkeep_i)   \
+  X(bool, s_axis_rx_tlast_i)            \
+  X(bool, s_axis_rx_tuser_i)            \
   X(bool, s_axis_rx_tvalid_i)
-#define MBUFNIC_SC_OUTPUTS(X)         \
-  X(bool, s_axil_awready_o)           \
-  X(bool, s_axil_wready_o)            \
-  X(std::uint32_t, s_axil_bresp_o)    \
-  X(bool, s_axil_bvalid_o)            \
-  X(bool, s_axil_arready_o)           \
-  X(std::uint32_t, s_axil_rdata_o)    \
-  X(std::uint32_t, s_axil_rresp_o)    \
-  X(bool, s_axil_rvalid_o)            \
-  X(std::uint64_t, m_axi_araddr_o)    \
-  X(std::uint32_t, m_axi_arlen_o)     \
-  X(bool, m_axi_arvalid_o)            \
-  X(bool, m_axi_rready_o)             \
-  X(std::uint64_t, m_axi_awaddr_o)    \
-  X(std::uint32_t, m_axi_awlen_o)     \
-  X(bool, m_axi_awvalid_o)            \
-  X(std::uint64_t, m_axi_wstrb_o)     \
-  X(bool, m_axi_wlast_o)              \
-  X(bool, m_axi_wvalid_o)             \
-  X(bool, m_axi_bready_o)             \
-  X(std::uint64_t, m_axis_tx_tkeep_o) \
-  X(bool, m_axis_tx_tlast_o)          \
-  X(bool, m_axis_tx_tvalid_o)         \
-  X(std::uint32_t, irq_o)             \
-  X(bool, idle_o)
+#define MBUFNIC_SC_OUTPUTS(X)           \
+  X(bool, s_axil_awready_o)             \
+  X(bool, s_axil_wready_o)              \
+  X(std::uint32_t, s_axil_bresp_o)      \
+  X(bool, s_axil_bvalid_o)              \
+  X(bool, s_axil_arready_o)             \
+  X(std::uint32_t, s_axil_rdata_o)      \
+  X(std::uint32_t, s_axil_rresp_o)      \
+  X(bool, s_axil_rvalid_o)              \
+  X(bool, s_mgmt_axil_awready_o)        \
+  X(bool, s_mgmt_axil_wready_o)         \
+  X(std::uint32_t, s_mgmt_axil_bresp_o) \
+  X(bool, s_mgmt_axil_bvalid_o)         \
+  X(bool, s_mgmt_axil_arready_o)        \
+  X(std::uint32_t, s_mgmt_axil_rdata_o) \
+  X(std::uint32_t, s_mgmt_axil_rresp_o) \
+  X(bool, s_mgmt_axil_rvalid_o)         \
+  X(std::uint64_t, m_axi_araddr_o)      \
+  X(std::uint32_t, m_axi_arlen_o)       \
+  X(bool, m_axi_arvalid_o)              \
+  X(bool, m_axi_rready_o)               \
+  X(std::uint64_t, m_axi_awaddr_o)      \
+  X(std::uint32_t, m_axi_awlen_o)       \
+  X(bool, m_axi_awvalid_o)              \
+  X(std::uint64_t, m_axi_wstrb_o)       \
+  X(bool, m_axi_wlast_o)                \
+  X(bool, m_axi_wvalid_o)               \
+  X(bool, m_axi_bready_o)               \
+  X(std::uint64_t, m_axis_tx_tkeep_o)   \
+  X(bool, m_axis_tx_tlast_o)            \
+  X(bool, m_axis_tx_tvalid_o)           \
+  X(std::uint32_t, irq_o)               \
+  X(bool, idle_o)                       \
+  X(bool, mgmt_irq_o)
 // The lanes: X(bus, index, verilated port name).
 #define MBUFNIC_SC_LANES(X, bus, pre, post)                                            \
   X(bus, 0, pre##0##post) X(bus, 1, pre##1##post) X(bus, 2, pre##2##post)              \
@@ -127,6 +158,7 @@ struct Pins {
 
 // A CSR access waiting in CsrTransport for its AXI4-Lite response.
 struct CsrOp {
+  bool mgmt = false;  // on the management port (the firmware's), not the host's
   bool write = false;
   std::uint32_t addr = 0;
   std::uint32_t data = 0;
@@ -290,10 +322,12 @@ struct Card::Impl {
 
   void NewBusModels() {
     axil.reset();
+    mgmt_axil.reset();
     axi.reset();
     mac_tx.reset();
     mac_rx.reset();
     pins = Pins{};
+    mgmt_irq_was = false;
     memory.emplace(this, config.pcie);
     tx_port.emplace(this, SerializerConfig());
     rx_queue.frames.clear();
@@ -307,11 +341,17 @@ struct Card::Impl {
   }
 
   void NewAxil() {
-    // No random idles or back-pressure, as in the "sim" backend.
-    axil.emplace(sim::AxilPinsOf(pins), static_cast<std::uint32_t>(config.seed * 7 + axil_epoch++),
+    // No random idles or back-pressure, and the same seeds, as in the "sim" backend.
+    axil.emplace(sim::AxilPinsOf(pins), static_cast<std::uint32_t>(config.seed * 7 + axil_epoch),
                  sim::AxilConfig{0, 100});
+    mgmt_axil.emplace(sim::MgmtAxilPinsOf(pins),
+                      static_cast<std::uint32_t>(config.seed * 11 + axil_epoch),
+                      sim::AxilConfig{0, 100});
+    ++axil_epoch;
     axil_ops = 0;
   }
+
+  sim::AxilManager& PortOf(const CsrOp& op) { return op.mgmt ? *mgmt_axil : *axil; }
 
   void ReadOutputs() {
 #define MBUFNIC_SC_READ(type, name) pins.name = static_cast<decltype(pins.name)>(sig_##name.read());
@@ -336,8 +376,8 @@ struct Card::Impl {
   }
 
   bool Quiet() const {
-    return pins.idle_o && reset_left == 0 && new_ops.empty() && axil->Idle() && axi->Idle() &&
-           mac_tx->Idle() && mac_rx->Idle();
+    return pins.idle_o && reset_left == 0 && new_ops.empty() && axil->Idle() && mgmt_axil->Idle() &&
+           axi->Idle() && mac_tx->Idle() && mac_rx->Idle();
   }
 
   // The rising edge: the model evaluates in the next delta cycle, its outputs are updated at the
@@ -371,6 +411,7 @@ struct Card::Impl {
     Verilated::threadContextp(ctx.get());  // assertions and $stop: this card's context
     ReadOutputs();
     axil->Sample();
+    mgmt_axil->Sample();
     axi->Sample(now);
     mac_tx->Sample(now);
     mac_rx->Sample(now);
@@ -381,11 +422,14 @@ struct Card::Impl {
     // delta) go out on the pins from this cycle, as the "sim" backend issues them.
     IssueCsrOps();
     axil->Drive();
+    mgmt_axil->Drive();
     axi->Drive(now);
     mac_tx->Drive(now);
     mac_rx->Drive(now);
     WriteInputs();
     card->irq.write(pins.irq_o);
+    if (pins.mgmt_irq_o && !mgmt_irq_was) mgmt_irq_event.notify(SC_ZERO_TIME);
+    mgmt_irq_was = pins.mgmt_irq_o != 0;
     FinishCsrOps();
     EndCycle();
   }
@@ -394,8 +438,9 @@ struct Card::Impl {
     while (!new_ops.empty()) {
       CsrOp* op = new_ops.front();
       new_ops.pop_front();
+      sim::AxilManager& port = PortOf(*op);
       op->index =
-          op->write ? axil->Write(op->addr, op->data, op->strb, 0, 0) : axil->Read(op->addr, 0);
+          op->write ? port.Write(op->addr, op->data, op->strb, 0, 0) : port.Read(op->addr, 0);
       op->issued = true;
       op->started = now;
       ++axil_ops;
@@ -406,8 +451,8 @@ struct Card::Impl {
   void FinishCsrOps() {
     for (auto it = ops.begin(); it != ops.end();) {
       CsrOp* op = *it;
-      const sim::AxilManager::Op r =
-          op->write ? axil->write_op(op->index) : axil->read_op(op->index);
+      sim::AxilManager& port = PortOf(*op);
+      const sim::AxilManager::Op r = op->write ? port.write_op(op->index) : port.read_op(op->index);
       if (r.done) {
         op->done = true;
         op->resp = static_cast<std::uint8_t>(r.resp);
@@ -428,10 +473,14 @@ struct Card::Impl {
         ++it;
       }
     }
-    if (axil_ops >= kAxilRecycle && ops.empty() && new_ops.empty() && axil->Idle()) {
-      axil_protocol_errors += axil->protocol_errors();
+    if (axil_ops >= kAxilRecycle && ops.empty() && new_ops.empty() && axil->Idle() &&
+        mgmt_axil->Idle()) {
+      axil_protocol_errors += axil->protocol_errors() + mgmt_axil->protocol_errors();
       for (const std::string& e : axil->error_log()) {
         if (axil_error_log.size() < 16) axil_error_log.push_back(e);
+      }
+      for (const std::string& e : mgmt_axil->error_log()) {
+        if (axil_error_log.size() < 16) axil_error_log.push_back("mgmt: " + e);
       }
       NewAxil();
     }
@@ -494,16 +543,19 @@ struct Card::Impl {
   std::optional<TxPort> tx_port;
   RxQueue rx_queue;
   std::optional<sim::AxilManager> axil;
+  std::optional<sim::AxilManager> mgmt_axil;
   std::unique_ptr<sim::AxiMemSlave<Pins, TlmMemory>> axi;
   std::unique_ptr<sim::MacTx<Pins, TxPort>> mac_tx;
   std::unique_ptr<sim::MacRx<Pins, RxQueue>> mac_rx;
 
   std::deque<CsrOp*> new_ops;  // waiting for the clock thread to issue them
   std::deque<CsrOp*> ops;      // issued, waiting for their response
-  std::function<void(std::uint32_t, std::uint32_t)> csr_observer;
+  std::function<void(std::uint32_t, std::uint32_t, bool)> csr_observer;
   std::function<void(std::uint32_t)> irq_observer;
   std::optional<CardConfig> reset_request;
   sc_core::sc_event kick;  // something for a quiet card to do
+  sc_core::sc_event mgmt_irq_event;
+  bool mgmt_irq_was = false;
   bool pause_requested = false;
 
   std::uint64_t now = 0;      // cycles since the last reset
@@ -519,9 +571,10 @@ struct Card::Impl {
 };
 
 Card::Card(const sc_core::sc_module_name& name, const CardConfig& config)
-    : sc_module(name), csr("csr"), dma("dma"), tx("tx"), rx("rx"), irq("irq") {
+    : sc_module(name), csr("csr"), mgmt("mgmt"), dma("dma"), tx("tx"), rx("rx"), irq("irq") {
   impl_ = std::make_unique<Impl>(this, config);
   csr.register_b_transport(this, &Card::CsrTransport);
+  mgmt.register_b_transport(this, &Card::MgmtTransport);
   rx.register_b_transport(this, &Card::RxTransport);
   SC_HAS_PROCESS(Card);
   SC_THREAD(ClockThread);
@@ -568,7 +621,7 @@ void Card::PauseAtNextCycle() {
   impl_->kick.notify(SC_ZERO_TIME);
 }
 
-void Card::set_csr_observer(std::function<void(std::uint32_t, std::uint32_t)> observer) {
+void Card::set_csr_observer(std::function<void(std::uint32_t, std::uint32_t, bool)> observer) {
   impl_->csr_observer = std::move(observer);
 }
 
@@ -577,6 +630,14 @@ void Card::set_irq_observer(std::function<void(std::uint32_t)> observer) {
 }
 
 void Card::CsrTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  PortTransport(false, gp, delay);
+}
+
+void Card::MgmtTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  PortTransport(true, gp, delay);
+}
+
+void Card::PortTransport(bool mgmt, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   Impl& d = *impl_;
   // Loosely timed initiators hand their local time offset in: the access starts after it.
   if (delay > SC_ZERO_TIME) {
@@ -593,6 +654,7 @@ void Card::CsrTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     return;
   }
   CsrOp op;
+  op.mgmt = mgmt;
   op.write = gp.is_write();
   op.addr = static_cast<std::uint32_t>(addr);
   if (!gp.is_read() && !gp.is_write()) {
@@ -612,7 +674,7 @@ void Card::CsrTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   }
   if (op.write) {
     std::memcpy(&op.data, gp.get_data_ptr(), 4);
-    if (d.csr_observer) d.csr_observer(op.addr, op.data);
+    if (d.csr_observer) d.csr_observer(op.addr, op.data, mgmt);
   }
   d.new_ops.push_back(&op);
   d.kick.notify(SC_ZERO_TIME);
@@ -677,17 +739,20 @@ std::uint64_t Card::current_cycle() const {
 }
 std::uint64_t Card::evaluated_cycles() const { return impl_->evaluated; }
 bool Card::idle() const { return impl_->pins.idle_o != 0; }
+bool Card::mgmt_irq() const { return impl_->pins.mgmt_irq_o != 0; }
+const sc_core::sc_event& Card::mgmt_irq_event() const { return impl_->mgmt_irq_event; }
 
 unsigned Card::protocol_errors() const {
   const Impl& d = *impl_;
-  return d.axil_protocol_errors + d.axil->protocol_errors() + d.axi->protocol_errors() +
-         d.mac_tx->protocol_errors() + d.csr_timeouts;
+  return d.axil_protocol_errors + d.axil->protocol_errors() + d.mgmt_axil->protocol_errors() +
+         d.axi->protocol_errors() + d.mac_tx->protocol_errors() + d.csr_timeouts;
 }
 
 std::vector<std::string> Card::protocol_error_log() const {
   const Impl& d = *impl_;
   std::vector<std::string> out = d.axil_error_log;
   for (const std::string& e : d.axil->error_log()) out.push_back("axil: " + e);
+  for (const std::string& e : d.mgmt_axil->error_log()) out.push_back("mgmt axil: " + e);
   for (const std::string& e : d.axi->error_log()) out.push_back("axi: " + e);
   for (const std::string& e : d.mac_tx->error_log()) out.push_back("mac tx: " + e);
   for (const std::string& e : d.timeout_log) out.push_back(e);

@@ -17,6 +17,9 @@
 //   - csr: b_transport of a 4-byte read or write (byte enables allowed on writes) becomes an
 //     AXI4-Lite access; the caller waits (in simulated time) until the response, and an
 //     SLVERR/DECERR response is TLM_GENERIC_ERROR_RESPONSE / TLM_ADDRESS_ERROR_RESPONSE.
+//   - mgmt: the same, on the card's management port, where the firmware runs (docs/admin.md):
+//     its writes may change the management-side fields the host's may not.  mgmt_irq() is the
+//     card's request for the firmware's attention.
 //   - dma: each AXI4 burst the card issues is one b_transport, a read when the AR is accepted
 //     and a write when its last W beat is in (byte enables from the strobes).  The PCIe link
 //     between card and host (bandwidth each way, outstanding reads, round trip) is modelled
@@ -83,6 +86,7 @@ class Card : public sc_core::sc_module {
   static constexpr unsigned kResetCycles = 8;
 
   tlm_utils::simple_target_socket<Card> csr;
+  tlm_utils::simple_target_socket<Card> mgmt;
   tlm_utils::simple_initiator_socket<Card> dma;
   tlm_utils::simple_initiator_socket<Card> tx;
   tlm_utils::simple_target_socket<Card> rx;
@@ -104,9 +108,10 @@ class Card : public sc_core::sc_module {
   // wants it back on a cycle boundary after a CSR access, so that Run(n) then covers n cycles.
   void PauseAtNextCycle();
 
-  // Called with every CSR write before the card sees it (a host-memory model learns of ring
-  // addresses and doorbells so: sim::HostMemory::OnCsrWrite).
-  void set_csr_observer(std::function<void(std::uint32_t, std::uint32_t)> observer);
+  // Called with every CSR write before the card sees it, with whether it came through the mgmt
+  // socket (a host-memory model learns of ring addresses and doorbells so:
+  // sim::HostMemory::OnCsrWrite).
+  void set_csr_observer(std::function<void(std::uint32_t, std::uint32_t, bool)> observer);
   // Called in every cycle the irq output is not zero, with its value (the device backend
   // collects the interrupt vectors so; a pulse in two cycles running is two calls).
   void set_irq_observer(std::function<void(std::uint32_t)> observer);
@@ -119,6 +124,10 @@ class Card : public sc_core::sc_module {
   std::uint64_t current_cycle() const;
   std::uint64_t evaluated_cycles() const;
   bool idle() const;
+  // The card asks the firmware to look at the admin queue (nic_top mgmt_irq_o), and the event
+  // notified in each cycle that request goes up.
+  bool mgmt_irq() const;
+  const sc_core::sc_event& mgmt_irq_event() const;
   // Protocol errors the bus models saw the RTL make, with the first few described.
   unsigned protocol_errors() const;
   std::vector<std::string> protocol_error_log() const;
@@ -127,6 +136,8 @@ class Card : public sc_core::sc_module {
   struct Impl;
   void ClockThread();
   void CsrTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void MgmtTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void PortTransport(bool mgmt, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void RxTransport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
 
   std::unique_ptr<Impl> impl_;

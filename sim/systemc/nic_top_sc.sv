@@ -30,6 +30,26 @@ module nic_top_sc (
   output logic        s_axil_rvalid_o,
   input  logic        s_axil_rready_i,
 
+  input  logic [31:0] s_mgmt_axil_awaddr_i,
+  input  logic [2:0]  s_mgmt_axil_awprot_i,
+  input  logic        s_mgmt_axil_awvalid_i,
+  output logic        s_mgmt_axil_awready_o,
+  input  logic [31:0] s_mgmt_axil_wdata_i,
+  input  logic [3:0]  s_mgmt_axil_wstrb_i,
+  input  logic        s_mgmt_axil_wvalid_i,
+  output logic        s_mgmt_axil_wready_o,
+  output logic [1:0]  s_mgmt_axil_bresp_o,
+  output logic        s_mgmt_axil_bvalid_o,
+  input  logic        s_mgmt_axil_bready_i,
+  input  logic [31:0] s_mgmt_axil_araddr_i,
+  input  logic [2:0]  s_mgmt_axil_arprot_i,
+  input  logic        s_mgmt_axil_arvalid_i,
+  output logic        s_mgmt_axil_arready_o,
+  output logic [31:0] s_mgmt_axil_rdata_o,
+  output logic [1:0]  s_mgmt_axil_rresp_o,
+  output logic        s_mgmt_axil_rvalid_o,
+  input  logic        s_mgmt_axil_rready_i,
+
   output logic [63:0] m_axi_araddr_o,
   output logic [7:0]  m_axi_arlen_o,
   output logic        m_axi_arvalid_o,
@@ -93,7 +113,8 @@ module nic_top_sc (
   input  logic        s_axis_rx_tvalid_i,
 
   output logic [15:0] irq_o,
-  output logic        idle_o
+  output logic        idle_o,
+  output logic        mgmt_irq_o
 );
 
   logic [511:0] m_axi_wdata, m_axis_tx_tdata;
@@ -122,6 +143,12 @@ module nic_top_sc (
     .s_axil_bresp_o, .s_axil_bvalid_o, .s_axil_bready_i,
     .s_axil_araddr_i, .s_axil_arprot_i, .s_axil_arvalid_i, .s_axil_arready_o,
     .s_axil_rdata_o, .s_axil_rresp_o, .s_axil_rvalid_o, .s_axil_rready_i,
+    .s_mgmt_axil_awaddr_i, .s_mgmt_axil_awprot_i, .s_mgmt_axil_awvalid_i,
+    .s_mgmt_axil_awready_o, .s_mgmt_axil_wdata_i, .s_mgmt_axil_wstrb_i, .s_mgmt_axil_wvalid_i,
+    .s_mgmt_axil_wready_o, .s_mgmt_axil_bresp_o, .s_mgmt_axil_bvalid_o, .s_mgmt_axil_bready_i,
+    .s_mgmt_axil_araddr_i, .s_mgmt_axil_arprot_i, .s_mgmt_axil_arvalid_i,
+    .s_mgmt_axil_arready_o, .s_mgmt_axil_rdata_o, .s_mgmt_axil_rresp_o, .s_mgmt_axil_rvalid_o,
+    .s_mgmt_axil_rready_i,
     .m_axi_araddr_o, .m_axi_arlen_o, .m_axi_arvalid_o, .m_axi_arready_i,
     .m_axi_rdata_i({m_axi_rdata7_i, m_axi_rdata6_i, m_axi_rdata5_i, m_axi_rdata4_i, m_axi_rdata3_i, m_axi_rdata2_i, m_axi_rdata1_i, m_axi_rdata0_i}),
     .m_axi_rresp_i, .m_axi_rlast_i, .m_axi_rvalid_i, .m_axi_rready_o,
@@ -132,7 +159,7 @@ module nic_top_sc (
     .m_axis_tx_tvalid_o, .m_axis_tx_tready_i,
     .s_axis_rx_tdata_i({s_axis_rx_tdata7_i, s_axis_rx_tdata6_i, s_axis_rx_tdata5_i, s_axis_rx_tdata4_i, s_axis_rx_tdata3_i, s_axis_rx_tdata2_i, s_axis_rx_tdata1_i, s_axis_rx_tdata0_i}),
     .s_axis_rx_tkeep_i, .s_axis_rx_tlast_i, .s_axis_rx_tuser_i, .s_axis_rx_tvalid_i,
-    .irq_o, .idle_o
+    .irq_o, .idle_o, .mgmt_irq_o
   );
 
 endmodule

@@ -1,8 +1,9 @@
 // The card in a SystemC virtual platform: sc_main instantiates the card (mbufnic::sc::Card), a
-// host-memory target and a loopback wire, binds their TLM-2.0 sockets, and runs the host
-// software as a SystemC thread: mbufnic's FreeBSD-style driver, which sends UDP datagrams with
-// checksum offload and a TCP segment of 20 000 bytes with TSO, and takes them back from the
-// receive ring.
+// host-memory target and a loopback wire, binds their TLM-2.0 sockets, runs the card's firmware
+// on its management socket (a thread woken by the card's mgmt_irq), and runs the host software
+// as a SystemC thread: mbufnic's FreeBSD-style driver, which brings the card up through the
+// firmware's admin queue, sends UDP datagrams with checksum offload and a TCP segment of
+// 20 000 bytes with TSO, and takes them back from the receive ring.
 //
 //   mbufnic_sc_example [capture.pcap]
 //
@@ -28,6 +29,7 @@
 
 #include "core/host_memory.h"
 #include "core/wire.h"
+#include "firmware_host.h"
 #include "mbufnic/cksum.h"
 #include "mbufnic/device.hpp"
 #include "mbufnic/driver.hpp"
@@ -46,6 +48,25 @@ constexpr int kMss = 1448;
 constexpr std::uint32_t kSrc = 0x0a000001, kDst = 0x0a000002;  // 10.0.0.1 -> 10.0.0.2
 
 class Host;
+
+// One 4-byte CSR access as a blocking transaction on `socket` (the thread waits while the card
+// answers); *value is written or read.  True when the card answered OKAY.
+template <typename Socket>
+bool CsrAccess(Socket& socket, bool write, std::uint32_t offset, std::uint32_t* value) {
+  unsigned char data[4];
+  std::memcpy(data, value, 4);
+  tlm::tlm_generic_payload gp;
+  gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  gp.set_address(offset);
+  gp.set_data_ptr(data);
+  gp.set_data_length(4);
+  gp.set_streaming_width(4);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(gp, delay);
+  if (!write) std::memcpy(value, data, 4);
+  return gp.is_response_ok();
+}
 
 // The device seam for a driver that runs inside a SystemC thread: a CSR access is a blocking
 // transaction on the host's socket (the thread waits while the card answers), Run(n) waits n
@@ -80,22 +101,10 @@ class ThreadDevice final : public mbufnic::device::Device {
 
  private:
   std::uint32_t Access(bool write, std::uint32_t offset, std::uint32_t value) {
-    unsigned char data[4];
-    std::memcpy(data, &value, 4);
-    tlm::tlm_generic_payload gp;
-    gp.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp.set_address(offset);
-    gp.set_data_ptr(data);
-    gp.set_data_length(4);
-    gp.set_streaming_width(4);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    csr_->b_transport(gp, delay);
-    if (!gp.is_response_ok()) {
+    if (!CsrAccess(csr_, write, offset, &value)) {
       ++failed_;
       return 0;
     }
-    std::memcpy(&value, data, 4);
     return value;
   }
 
@@ -105,6 +114,50 @@ class ThreadDevice final : public mbufnic::device::Device {
   mbufnic::sim::Wire& wire_;
   std::vector<std::uint32_t> irqs_;
   unsigned failed_ = 0;
+};
+
+// The card's management side: the firmware (firmware/, through device::FirmwareHost) in a thread
+// that the card's mgmt_irq wakes, its CSR accesses blocking transactions on the mgmt socket.
+// On a card this is the management core; here it takes no simulated time of its own beyond
+// its bus accesses.
+class Management : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Management> mgmt;
+
+  Management(const sc_core::sc_module_name& name, Card& card, mbufnic::sim::HostMemory& mem)
+      : sc_module(name),
+        mgmt("mgmt"),
+        card_(card),
+        port_{[this](std::uint32_t offset, std::uint32_t* value) {
+                return CsrAccess(mgmt, false, offset, value);
+              },
+              [this](std::uint32_t offset, std::uint32_t value) {
+                return CsrAccess(mgmt, true, offset, &value);
+              }},
+        fw_(port_, mem) {
+    SC_HAS_PROCESS(Management);
+    SC_THREAD(Firmware);
+  }
+
+  unsigned commands() const { return fw_.commands(); }
+
+ private:
+  void Firmware() {
+    sc_core::wait(kCardPeriod * static_cast<double>(Card::kResetCycles + 1));
+    fw_.Start();
+    for (;;) {
+      // The request is a level: look at it first (the host may have asked while the firmware was
+      // starting), then sleep until it rises.  It drops a cycle or two after the firmware's last
+      // write, so the firmware looks again after that.
+      if (!card_.mgmt_irq()) sc_core::wait(card_.mgmt_irq_event());
+      fw_.Service();
+      sc_core::wait(kCardPeriod * 2.0);
+    }
+  }
+
+  Card& card_;
+  mbufnic::device::MgmtPort port_;
+  mbufnic::device::FirmwareHost fw_;
 };
 
 // Headers for an IPv4 packet of l4len bytes of protocol proto, Ethernet first.
@@ -254,14 +307,18 @@ int sc_main(int argc, char* argv[]) {
   mbufnic::sc::HostMemoryTarget memory("memory", &mem);
   mbufnic::sc::WireLink link("wire", card, &wire);
   Host host("host", card, mem, wire);
+  Management management("management", card, mem);
   host.csr.bind(card.csr);
+  management.mgmt.bind(card.mgmt);
   card.dma.bind(memory.socket);
   card.tx.bind(link.from_card);
   link.to_card.bind(card.rx);
   card.irq(irq);
   // The host-memory model learns of rings and doorbells from the CSR writes it sees.
-  card.set_csr_observer(
-      [&mem](std::uint32_t offset, std::uint32_t value) { mem.OnCsrWrite(offset, value); });
+  // Those through the mgmt socket are the firmware's (privileged).
+  card.set_csr_observer([&mem](std::uint32_t offset, std::uint32_t value, bool from_mgmt) {
+    mem.OnCsrWrite(offset, value, /*privileged=*/from_mgmt);
+  });
 
   const auto wall0 = std::chrono::steady_clock::now();
   sc_core::sc_start();
@@ -276,6 +333,7 @@ int sc_main(int argc, char* argv[]) {
   std::printf(
       "  received  %d frames, %llu bytes; %d with IP and L4 checksums verified by the card\n",
       host.received, static_cast<unsigned long long>(host.received_bytes), host.l4_verified);
+  std::printf("  firmware  %u admin commands answered on the mgmt socket\n", management.commands());
   std::printf("  time      %llu cycles (%s simulated), %llu clocked; %.2f s wall\n",
               static_cast<unsigned long long>(host.cycles),
               sc_core::sc_time_stamp().to_string().c_str(),

@@ -1,5 +1,6 @@
 #include "systemc/systemc_device.h"
 
+#include <mbufnic/hw/nic_hw.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "core/host_memory.h"
 #include "core/wire.h"
+#include "firmware_host.h"
 #include "registry.h"
 #include "sim_options.h"
 #include "systemc/card.h"
@@ -42,20 +44,22 @@ sim::WireConfig WireConfigOf(const device::Options& o) {
   return device::WireConfigOf(o, "systemc");
 }
 
-// The host's side of the csr socket: a thread that makes each access the device is asked for a
-// TLM transaction, then has the card pause the simulation at its next cycle, so that the caller
-// of sc_start has its answer on a cycle boundary.
+// The host's side of the csr socket, and the firmware's of the mgmt socket: a thread that makes
+// each access the device is asked for a TLM transaction, then has the card pause the simulation
+// at its next cycle, so that the caller of sc_start has its answer on a cycle boundary.
 class HostPort : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<HostPort> csr;
+  tlm_utils::simple_initiator_socket<HostPort> mgmt;
 
   HostPort(const sc_core::sc_module_name& name, Card& card)
-      : sc_module(name), csr("csr"), card_(card) {
+      : sc_module(name), csr("csr"), mgmt("mgmt"), card_(card) {
     SC_HAS_PROCESS(HostPort);
     SC_THREAD(Serve);
   }
 
-  void Start(bool write, std::uint32_t offset, std::uint32_t value) {
+  void Start(bool mgmt_port, bool write, std::uint32_t offset, std::uint32_t value) {
+    mgmt_port_ = mgmt_port;
     write_ = write;
     offset_ = offset;
     value_ = value;
@@ -83,7 +87,7 @@ class HostPort : public sc_core::sc_module {
       gp.set_streaming_width(4);
       gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
       sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      csr->b_transport(gp, delay);
+      (mgmt_port_ ? mgmt : csr)->b_transport(gp, delay);
       if (!write_) std::memcpy(&value_, data, 4);
       status_ = gp.get_response_status();
       done_ = true;
@@ -94,6 +98,7 @@ class HostPort : public sc_core::sc_module {
   Card& card_;
   sc_core::sc_event request_;
   bool pending_ = false;
+  bool mgmt_port_ = false;
   bool write_ = false;
   bool done_ = false;
   std::uint32_t offset_ = 0;
@@ -106,6 +111,7 @@ class HostPort : public sc_core::sc_module {
 struct Platform {
   Platform() : irq("irq"), card("card"), memory("memory"), link("wire", card), host("host", card) {
     host.csr.bind(card.csr);
+    host.mgmt.bind(card.mgmt);
     card.dma.bind(memory.socket);
     card.tx.bind(link.from_card);
     link.to_card.bind(card.rx);
@@ -151,11 +157,21 @@ struct SystemcDevice::Impl {
         config{device::PcieOf(o, "systemc"), o.link_gbps, o.seed},
         wire(WireConfigOf(o)),
         mem(config.pcie, Card::kNumTxQ, Card::kNumRxQ),
-        p(Acquire()) {
+        p(Acquire()),
+        mgmt_port{[this](std::uint32_t offset, std::uint32_t* value) {
+                    *value = Access(true, false, offset, 0);
+                    return p.host.status() == tlm::TLM_OK_RESPONSE;
+                  },
+                  [this](std::uint32_t offset, std::uint32_t value) {
+                    Access(true, true, offset, value);
+                    return p.host.status() == tlm::TLM_OK_RESPONSE;
+                  }},
+        fw(mgmt_port, mem) {
     p.memory.Attach(&mem);
     p.link.Attach(&wire);
-    p.card.set_csr_observer(
-        [this](std::uint32_t offset, std::uint32_t value) { mem.OnCsrWrite(offset, value); });
+    p.card.set_csr_observer([this](std::uint32_t offset, std::uint32_t value, bool mgmt) {
+      mem.OnCsrWrite(offset, value, /*privileged=*/mgmt);
+    });
     p.card.set_irq_observer([this](std::uint32_t irq) {
       for (unsigned v = 0; v < Card::kNumTxQ + Card::kNumRxQ; ++v) {
         if ((irq >> v) & 1) interrupts.push_back(v);
@@ -163,6 +179,8 @@ struct SystemcDevice::Impl {
     });
     p.card.Reset(config);
     sc_core::sc_start(kCardPeriod * static_cast<double>(Card::kResetCycles));
+    // The firmware starts once the card is out of reset, as on the "sim" backend.
+    fw.Start();
   }
 
   ~Impl() {
@@ -173,8 +191,8 @@ struct SystemcDevice::Impl {
     p.open = false;
   }
 
-  std::uint32_t Access(bool write, std::uint32_t offset, std::uint32_t value) {
-    p.host.Start(write, offset, value);
+  std::uint32_t Access(bool mgmt, bool write, std::uint32_t offset, std::uint32_t value) {
+    p.host.Start(mgmt, write, offset, value);
     p.link.Kick();
     sc_core::sc_start(kCardPeriod * static_cast<double>(kCsrTimeout));
     if (!p.host.done()) {
@@ -182,7 +200,7 @@ struct SystemcDevice::Impl {
                                Hex(offset) + " got no response in " + std::to_string(kCsrTimeout) +
                                " cycles");
     }
-    last_status = p.host.status();
+    if (!mgmt) last_status = p.host.status();
     return p.host.value();
   }
 
@@ -191,6 +209,8 @@ struct SystemcDevice::Impl {
   sim::Wire wire;
   sim::HostMemory mem;
   Platform& p;
+  device::MgmtPort mgmt_port;
+  device::FirmwareHost fw;
   std::vector<std::uint32_t> interrupts;
   int last_status = tlm::TLM_OK_RESPONSE;
 };
@@ -201,11 +221,13 @@ SystemcDevice::SystemcDevice(const device::Options& options)
 SystemcDevice::~SystemcDevice() = default;
 
 std::uint32_t SystemcDevice::Read32(std::uint32_t offset) {
-  return impl_->Access(false, offset, 0);
+  return impl_->Access(false, false, offset, 0);
 }
 
 void SystemcDevice::Write32(std::uint32_t offset, std::uint32_t value) {
-  impl_->Access(true, offset, value);
+  impl_->Access(false, true, offset, value);
+  // Work for the firmware reaches it only through the admin block (docs/admin.md).
+  if (offset - hw::csr::admin::kBase < hw::csr::admin::kSize) impl_->fw.Service();
 }
 
 std::uint64_t SystemcDevice::Run(std::uint64_t cycles) {
@@ -224,6 +246,7 @@ std::vector<std::uint32_t> SystemcDevice::TakeInterrupts() {
 
 sim::Wire* SystemcDevice::wire() { return &impl_->wire; }
 sim::HostMemory* SystemcDevice::memory() { return &impl_->mem; }
+device::MgmtPort* SystemcDevice::mgmt() { return &impl_->mgmt_port; }
 
 int SystemcDevice::last_status() const { return impl_->last_status; }
 std::uint64_t SystemcDevice::evaluated_cycles() const { return impl_->p.card.evaluated_cycles(); }

@@ -46,6 +46,7 @@ class SystemcDevice final : public device::Device {
   std::vector<std::uint32_t> TakeInterrupts() override;
   sim::Wire* wire() override;
   sim::HostMemory* memory() override;
+  device::MgmtPort* mgmt() override;
 
   // ---- Beyond the seam, for tests and benchmarks.
   // TLM response status of the last Read32/Write32 (tlm::tlm_response_status as an int:

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mbufnic/runtime.h"
@@ -127,6 +128,82 @@ TEST(PcieTest, PresetsByName) {
   EXPECT_DOUBLE_EQ(PcieGen4x16().bytes_per_cycle, 2 * PcieGen3x16().bytes_per_cycle);
   EXPECT_GT(PcieGen4x16().max_reads, PcieGen3x16().max_reads);
   EXPECT_THROW(PcieByName("gen5"), std::invalid_argument);
+}
+
+// A queue context written from the host's port is what the card refuses (docs/admin.md): no
+// right comes from it.  The same writes from the management side (the firmware's) set it up.
+TEST_F(HostMemoryTest, OnlyTheManagementSideSetsQueuesUp) {
+  const std::uint64_t ring = base_, cpl = base_ + 4096;
+  Buf a;
+  PutTx(ring, 0, a.bus, 100, true);
+  const std::uint32_t b = csr::txq::Base(0);
+  for (auto [reg, v] : {std::pair{csr::txq::kRingLo, static_cast<std::uint32_t>(ring)},
+                        {csr::txq::kRingHi, static_cast<std::uint32_t>(ring >> 32)},
+                        {csr::txq::kCplLo, static_cast<std::uint32_t>(cpl)},
+                        {csr::txq::kCplHi, static_cast<std::uint32_t>(cpl >> 32)},
+                        {csr::txq::kRingSize, 3u},
+                        {csr::txq::kCtrl, csr::txq::ctrl::kEnableMask}}) {
+    mem_.OnCsrWrite(b + reg, v, /*privileged=*/false);
+  }
+  mem_.OnCsrWrite(b + csr::txq::kProd, 1, /*privileged=*/false);  // the doorbell is the host's
+  EXPECT_EQ(CardRead(ring, TxDesc::kBytes), DmaResult::kViolation);
+  EXPECT_EQ(CardWrite(cpl, TxCpl::kBytes), DmaResult::kViolation);
+  mem_.ClearViolations();
+  BringUp(true, 0, ring, cpl, 3);
+  Prod(true, 0, 1);
+  EXPECT_EQ(CardRead(ring, TxDesc::kBytes), DmaResult::kOk);
+  EXPECT_EQ(CardRead(a.bus, 100), DmaResult::kOk);
+  EXPECT_EQ(TakeViolation(), "(none)");
+}
+
+// The admin queue (docs/admin.md): the firmware may read the commands the host posted, write
+// the completion ring while the queue is on, and write the result buffer an identify or
+// read_stats command names until that command's completion is written.
+TEST_F(HostMemoryTest, AdminRightsFollowPostedCommandsAndTheirCompletions) {
+  const std::uint64_t sq = base_, cq = base_ + 4096;
+  Buf result;
+  namespace ad = csr::admin;
+  mem_.OnCsrWrite(ad::kBase + ad::kSqLo, static_cast<std::uint32_t>(sq), false);
+  mem_.OnCsrWrite(ad::kBase + ad::kSqHi, static_cast<std::uint32_t>(sq >> 32), false);
+  mem_.OnCsrWrite(ad::kBase + ad::kCqLo, static_cast<std::uint32_t>(cq), false);
+  mem_.OnCsrWrite(ad::kBase + ad::kCqHi, static_cast<std::uint32_t>(cq >> 32), false);
+  mem_.OnCsrWrite(ad::kBase + ad::kRingSize, 2, false);                   // 4 entries
+  EXPECT_EQ(CardWrite(cq, hw::AdminCpl::kBytes), DmaResult::kViolation);  // not enabled yet
+  mem_.ClearViolations();
+  mem_.OnCsrWrite(ad::kBase + ad::kCtrl, ad::ctrl::kEnableMask, false);
+
+  hw::AdminCmd id{};
+  id.set_opcode(hw::AdminOp::kIdentify).set_addr0(result.bus).set_len(64);
+  std::memcpy(Va(sq), id.bytes.data(), id.bytes.size());
+  hw::AdminCmd mtu{};
+  mtu.set_opcode(hw::AdminOp::kChangeMtu).set_arg0(1500);
+  std::memcpy(Va(sq + 64), mtu.bytes.data(), mtu.bytes.size());
+  EXPECT_EQ(CardRead(sq, 64), DmaResult::kViolation);  // not posted
+  EXPECT_EQ(CardWrite(result.bus, 64), DmaResult::kViolation);
+  mem_.ClearViolations();
+  mem_.OnCsrWrite(ad::kBase + ad::kProd, 2, false);
+  EXPECT_EQ(CardRead(sq, 128), DmaResult::kOk);
+  EXPECT_EQ(CardRead(sq + 128, 64), DmaResult::kViolation);  // entry 2: not posted
+  mem_.ClearViolations();
+  EXPECT_EQ(CardWrite(result.bus, 64), DmaResult::kOk);
+  EXPECT_EQ(CardWrite(result.bus + 64, 1), DmaResult::kViolation);  // past len
+  mem_.ClearViolations();
+
+  // The identify completes: its command and result buffer are the card's no longer.
+  hw::AdminCpl c{};
+  c.set_opcode(hw::AdminOp::kIdentify).set_result(64).set_sq_head(1).set_phase(true);
+  EXPECT_EQ(mem_.Write(cq, c.bytes), DmaResult::kOk);
+  EXPECT_EQ(CardWrite(result.bus, 1), DmaResult::kViolation);
+  EXPECT_NE(TakeViolation().find("result buffer of admin command"), std::string::npos);
+  EXPECT_EQ(CardRead(sq, 64), DmaResult::kViolation);
+  mem_.ClearViolations();
+  EXPECT_EQ(CardRead(sq + 64, 64), DmaResult::kOk);  // the change_mtu is still open
+
+  // Disabled: nothing of the admin queue is the card's.
+  mem_.OnCsrWrite(ad::kBase + ad::kCtrl, 0, false);
+  EXPECT_EQ(CardRead(sq + 64, 64), DmaResult::kViolation);
+  EXPECT_EQ(CardWrite(cq + 16, 16), DmaResult::kViolation);
+  mem_.ClearViolations();
 }
 
 TEST_F(HostMemoryTest, TransmitRightsFollowPostingAndCompletion) {

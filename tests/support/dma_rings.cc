@@ -25,15 +25,24 @@ std::uint64_t DmaBuf::bus() const { return mbufnic_vtobus(va_); }
 std::uint32_t TxReg(unsigned q, std::uint32_t reg) { return csr::txq::Base(q) + reg; }
 std::uint32_t RxReg(unsigned q, std::uint32_t reg) { return csr::rxq::Base(q) + reg; }
 
+void MgmtWrite(device::Device &dev, std::uint32_t offset, std::uint32_t value) {
+  device::MgmtPort *port = dev.mgmt();
+  if (port == nullptr) {
+    ADD_FAILURE() << "backend " << dev.Name() << " has no management port";
+    return;
+  }
+  EXPECT_TRUE(port->write(offset, value)) << "management write at 0x" << std::hex << offset;
+}
+
 void BringUp(device::Device &dev, std::uint32_t base, std::uint64_t ring, std::uint64_t cpl,
              unsigned log2) {
-  dev.Write32(base + csr::txq::kRingLo, static_cast<std::uint32_t>(ring));
-  dev.Write32(base + csr::txq::kRingHi, static_cast<std::uint32_t>(ring >> 32));
-  dev.Write32(base + csr::txq::kCplLo, static_cast<std::uint32_t>(cpl));
-  dev.Write32(base + csr::txq::kCplHi, static_cast<std::uint32_t>(cpl >> 32));
-  dev.Write32(base + csr::txq::kRingSize, log2);
-  dev.Write32(base + csr::txq::kProd, 0);
-  dev.Write32(base + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask);
+  MgmtWrite(dev, base + csr::txq::kRingLo, static_cast<std::uint32_t>(ring));
+  MgmtWrite(dev, base + csr::txq::kRingHi, static_cast<std::uint32_t>(ring >> 32));
+  MgmtWrite(dev, base + csr::txq::kCplLo, static_cast<std::uint32_t>(cpl));
+  MgmtWrite(dev, base + csr::txq::kCplHi, static_cast<std::uint32_t>(cpl >> 32));
+  MgmtWrite(dev, base + csr::txq::kRingSize, log2);
+  MgmtWrite(dev, base + csr::txq::kProd, 0);
+  MgmtWrite(dev, base + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask);
 }
 
 // ---- Transmit ---------------------------------------------------------------------------------
@@ -43,7 +52,7 @@ TxRing::TxRing(device::Device &dev, unsigned q, unsigned log2)
 
 void TxRing::Start() { BringUp(dev_, csr::txq::Base(q_), ring_bus(), cpl_bus(), log2_); }
 
-void TxRing::Stop() { dev_.Write32(TxReg(q_, csr::txq::kCtrl), 0); }
+void TxRing::Stop() { MgmtWrite(dev_, TxReg(q_, csr::txq::kCtrl), 0); }
 
 void TxRing::Put(const hw::TxDesc &d, std::vector<std::unique_ptr<DmaBuf>> bufs) {
   std::memcpy(ring_va() + std::size_t{prod_} * hw::TxDesc::kBytes, d.bytes.data(),
@@ -110,7 +119,7 @@ RxRing::RxRing(device::Device &dev, unsigned q, unsigned log2)
 
 void RxRing::Start() { BringUp(dev_, csr::rxq::Base(q_), ring_bus(), cpl_bus(), log2_); }
 
-void RxRing::Stop() { dev_.Write32(RxReg(q_, csr::rxq::kCtrl), 0); }
+void RxRing::Stop() { MgmtWrite(dev_, RxReg(q_, csr::rxq::kCtrl), 0); }
 
 std::uint64_t RxRing::Post(std::uint16_t len, std::size_t offset) {
   auto b = std::make_unique<DmaBuf>();

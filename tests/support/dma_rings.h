@@ -51,6 +51,11 @@ std::uint32_t RxReg(unsigned q, std::uint32_t reg);
 
 // The bring-up sequence of docs/card.md for either kind of queue (the txq and rxq blocks share
 // one layout): ring and completion addresses, size, prod 0, enable.
+// A write through the card's management port (device::Device::mgmt), as the firmware makes it:
+// queue contexts and configuration the host's port may not write.  A backend without one, or an
+// access that does not answer OKAY, fails the test.
+void MgmtWrite(device::Device &dev, std::uint32_t offset, std::uint32_t value);
+
 void BringUp(device::Device &dev, std::uint32_t base, std::uint64_t ring, std::uint64_t cpl,
              unsigned log2);
 

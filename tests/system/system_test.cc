@@ -595,7 +595,7 @@ TEST_F(SystemTest, BadReceiveDescriptors) {
   raw.PostAt(OutsideArena(), 2048);
   raw.Post(2048);
   raw.Doorbell();
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 1);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 1);
   std::vector<Frame> frames;
   for (int i = 0; i < 3; ++i) {
     FrameSpec s;
@@ -642,7 +642,7 @@ TEST_F(SystemTest, BadReceiveDescriptors) {
     return !got.empty();
   }));
   EXPECT_EQ(got[0].data, last);
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 0);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 0);
   raw.Stop();
   dev_->Run(2000);
   Traffic(20, 3);
@@ -787,7 +787,7 @@ TEST_F(SystemTest, DmaErrorsOnRings) {
     raw.Start();
     for (int i = 0; i < 4; ++i) raw.Post(2048);
     raw.Doorbell();
-    dev_->Write32(csr::port::kBase + csr::port::kCtrl, 2);
+    devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 2);
     FrameSpec s;
     s.payload_len = 321;
     const Frame f = rtltest::BuildFrame(s);
@@ -798,7 +798,7 @@ TEST_F(SystemTest, DmaErrorsOnRings) {
       return !got.empty();
     }));
     EXPECT_EQ(got[0].data, f);
-    dev_->Write32(csr::port::kBase + csr::port::kCtrl, 0);
+    devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 0);
     raw.Stop();
     dev_->Run(2000);
   }
@@ -814,7 +814,7 @@ TEST_F(SystemTest, ReceiveWithNoBuffers) {
   Open();
   RxRing raw(*dev_, 1, 5);
   raw.Start();
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 1);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 1);
   const std::uint32_t nobuf0 = Port(csr::port::kRxDropNobuf);
   const std::uint32_t rx0 = Port(csr::port::kRxFrames);
   const std::uint64_t written0 = dev_->memory()->bytes_written();
@@ -863,12 +863,12 @@ TEST_F(SystemTest, ReceiveWithNoBuffers) {
   EXPECT_EQ(Reg(q1 + csr::rxq::kPackets), 3u);
 
   // Steered to a queue that was never enabled: dropped, counted at the port.
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 3);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 3);
   for (int i = 0; i < 2; ++i) dev_->wire()->Inject(frame(300, 105), dev_->Now());
   dev_->Run(20000);
   EXPECT_EQ(Port(csr::port::kRxDropNobuf), nobuf0 + 8);
 
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 0);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 0);
   raw.Stop();
   dev_->Run(2000);
   Traffic(20, 12);
@@ -883,7 +883,7 @@ TEST_F(SystemTest, FrameNeedingTooManyBuffersIsBad) {
   raw.Start();
   for (int i = 0; i < 40; ++i) raw.Post(256);
   raw.Doorbell();
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 1);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 1);
   const std::uint32_t bad0 = Port(csr::port::kRxDropBad);
   const int max_bufs = nic_->rx_max_bufs();
   FrameSpec s;
@@ -905,7 +905,7 @@ TEST_F(SystemTest, FrameNeedingTooManyBuffersIsBad) {
   EXPECT_EQ(got[0].cpl.desc_index(), 0u) << "the dropped frame used up buffers";
   EXPECT_EQ(Port(csr::port::kRxDropBad), bad0 + 1);
   EXPECT_EQ(Reg(csr::rxq::Base(1) + csr::rxq::kDrops), 0u);
-  dev_->Write32(csr::port::kBase + csr::port::kCtrl, 0);
+  devtest::MgmtWrite(*dev_, csr::port::kBase + csr::port::kCtrl, 0);
   raw.Stop();
   dev_->Run(2000);
   Traffic(10, 13);

@@ -38,10 +38,11 @@ using sc_core::SC_ZERO_TIME;
 class Initiator : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Initiator> to_csr;
+  tlm_utils::simple_initiator_socket<Initiator> to_mgmt;    // the card's management side
   tlm_utils::simple_initiator_socket<Initiator> to_memory;  // a HostMemoryTarget of its own
 
   explicit Initiator(const sc_core::sc_module_name& name)
-      : sc_module(name), to_csr("to_csr"), to_memory("to_memory") {
+      : sc_module(name), to_csr("to_csr"), to_mgmt("to_mgmt"), to_memory("to_memory") {
     SC_HAS_PROCESS(Initiator);
     SC_THREAD(Serve);
   }
@@ -83,6 +84,7 @@ struct Platform {
         own_memory("own_memory", &own_mem),
         host("host") {
     host.to_csr.bind(card.csr);
+    host.to_mgmt.bind(card.mgmt);
     host.to_memory.bind(own_memory.socket);
     card.dma.bind(memory.socket);
     card.tx.bind(link.from_card);
@@ -150,7 +152,45 @@ Tx Csr(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t value = 0,
   return Transact(To(P().host.to_csr), cmd, addr, data, len, std::move(be));
 }
 
+Tx Mgmt(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t value = 0) {
+  std::uint8_t data[8] = {};
+  std::memcpy(data, &value, 4);
+  return Transact(To(P().host.to_mgmt), cmd, addr, data, 4);
+}
+
 constexpr std::uint32_t kScratch = csr::card::kBase + csr::card::kScratch;
+
+// The mgmt socket is the card's management side (docs/admin.md): it writes what the csr socket
+// may not (a refused host write is TLM_GENERIC_ERROR_RESPONSE and changes nothing), and a host
+// admin doorbell raises mgmt_irq until the management side answers.
+TEST(CardMgmtSocket, WritesWhatTheHostMayNotAndRaisesMgmtIrq) {
+  P().host.Run([] {
+    const std::uint32_t ring = csr::txq::Base(4) + csr::txq::kRingLo;
+    EXPECT_EQ(Csr(tlm::TLM_WRITE_COMMAND, ring, 0x4000u).status, tlm::TLM_GENERIC_ERROR_RESPONSE);
+    EXPECT_EQ(Csr(tlm::TLM_READ_COMMAND, ring).value, 0u);
+    EXPECT_EQ(Mgmt(tlm::TLM_WRITE_COMMAND, ring, 0x4000u).status, tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(Csr(tlm::TLM_READ_COMMAND, ring).value, 0x4000u);
+    EXPECT_EQ(Mgmt(tlm::TLM_WRITE_COMMAND, ring, 0).status, tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(Mgmt(tlm::TLM_READ_COMMAND, csr::card::kBase + csr::card::kHostDenied).value, 1u);
+
+    const std::uint32_t ctrl = csr::admin::kBase + csr::admin::kCtrl;
+    const std::uint32_t status = csr::admin::kBase + csr::admin::kStatus;
+    EXPECT_FALSE(P().card.mgmt_irq());
+    EXPECT_EQ(Csr(tlm::TLM_WRITE_COMMAND, ctrl, csr::admin::ctrl::kEnableMask).status,
+              tlm::TLM_OK_RESPONSE);
+    sc_core::wait(kCardPeriod * 3.0);
+    EXPECT_TRUE(P().card.mgmt_irq());
+    // The management side answers the handshake (as the firmware does): the request drops.
+    EXPECT_EQ(Mgmt(tlm::TLM_WRITE_COMMAND, status, csr::admin::status::kEnabledMask).status,
+              tlm::TLM_OK_RESPONSE);
+    sc_core::wait(kCardPeriod * 3.0);
+    EXPECT_FALSE(P().card.mgmt_irq());
+    Csr(tlm::TLM_WRITE_COMMAND, ctrl, 0);
+    Mgmt(tlm::TLM_WRITE_COMMAND, status, 0);
+    sc_core::wait(kCardPeriod * 3.0);
+    EXPECT_FALSE(P().card.mgmt_irq());
+  });
+}
 
 TEST(CardCsrSocket, ReadsWritesAndTheirStatuses) {
   P().host.Run([] {

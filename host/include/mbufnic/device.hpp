@@ -10,6 +10,7 @@
 #define MBUFNIC_DEVICE_HPP_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,15 @@ struct Options {
   std::string xclbin;
 };
 
+// The card's management port, where its firmware runs (docs/admin.md): CSR accesses that may
+// change the management-side fields the host's port may not.  Each call returns true when the
+// access answered OKAY.  Simulated backends show their host-memory model every write first, as
+// they do the host's.
+struct MgmtPort {
+  std::function<bool(std::uint32_t offset, std::uint32_t* value)> read;
+  std::function<bool(std::uint32_t offset, std::uint32_t value)> write;
+};
+
 class Device {
  public:
   virtual ~Device() = default;
@@ -73,16 +83,22 @@ class Device {
   // The simulated wire and host-memory model, or nullptr on hardware.
   virtual sim::Wire* wire() { return nullptr; }
   virtual sim::HostMemory* memory() { return nullptr; }
+  // The card's management port on simulated backends, for tests and tools that play the
+  // firmware's part (the backend's own firmware shares it); nullptr on hardware.
+  virtual MgmtPort* mgmt() { return nullptr; }
 };
 
-// The card's counters a user looks at: the csum, tso and port blocks and one transmit and one
-// receive queue (docs/card.md, hw/nic.toml), as ReadCounters() reads them.
+// The card's counters a user looks at: the csum, tso and port blocks, the card's refused host
+// writes, and one transmit and one receive queue (docs/card.md, hw/nic.toml), as ReadCounters()
+// reads them and the admin command read_stats returns them (driver::AdminQueue::ReadStats).
 struct Counters {
   std::uint32_t csum_tx_frames = 0, csum_tx_errors = 0, csum_rx_frames = 0, csum_rx_l3_bad = 0,
                 csum_rx_l4_bad = 0;
   std::uint32_t tso_requests = 0, tso_segments = 0, tso_errors = 0;
   std::uint32_t port_tx_frames = 0, port_rx_frames = 0, port_rx_drop_nobuf = 0,
                 port_rx_drop_bad = 0, port_dma_rd_err = 0, port_dma_wr_err = 0;
+  // Host writes the card refused for touching its management side (card block).
+  std::uint32_t host_denied = 0;
   std::uint64_t port_tx_bytes = 0, port_rx_bytes = 0;
   std::uint32_t txq_packets = 0, txq_drops = 0, txq_errors = 0;
   std::uint64_t txq_bytes = 0;

@@ -142,6 +142,8 @@ struct RxQueueStats {
 // The offload mapping both ways (HeaderLengths, TxHeaderLengths, TxOffloadCommand, RxCsumFlags)
 // lives with the software offloads, where OpenNIC's metadata header uses it too; the driver's
 // names for it are these.
+class AdminQueue;  // <mbufnic/admin.hpp>
+
 using mbufnic::HeaderLengths;
 using mbufnic::RxCsumFlags;
 using mbufnic::TxHeaderLengths;
@@ -210,6 +212,16 @@ class Nic {
   std::uint32_t TxQueueStatus(int q);
   std::uint32_t RxQueueStatus(int q);
 
+  // The card's firmware, through the admin queue this Nic brought the card up with
+  // (<mbufnic/admin.hpp>): the counters of the card and of transmit queue `txq` and receive
+  // queue `rxq` (clear: set the card-wide ones to 0 after the read), and the MTU.
+  device::Counters ReadStats(int txq = 0, int rxq = 0, bool clear = false);
+  std::uint32_t mtu() const { return mtu_; }
+  std::uint32_t mtu_min() const { return mtu_min_; }
+  std::uint32_t mtu_max() const { return mtu_max_; }
+  void SetMtu(std::uint32_t mtu);
+  AdminQueue &admin() { return *admin_; }
+
  private:
   struct TxQueue {
     struct mbuf *desc_mem = nullptr;  // the clusters holding the rings
@@ -236,6 +248,7 @@ class Nic {
     bool pending = false;  // Poll: service without waiting for an interrupt
     bool hw_csum = false;
     bool hw_tso = false;
+    bool up = false;         // created through the admin queue
     std::uint32_t base = 0;  // CSR block
     TxQueueStats stats;
   };
@@ -251,6 +264,7 @@ class Nic {
     std::uint32_t cpl_head = 0;
     bool phase = true;
     bool pending = false;
+    bool up = false;
     std::uint32_t base = 0;
     RxQueueStats stats;
   };
@@ -272,6 +286,8 @@ class Nic {
 
   device::Device &dev_;
   NicOptions opt_;
+  std::unique_ptr<AdminQueue> admin_;
+  std::uint32_t mtu_ = 0, mtu_min_ = 0, mtu_max_ = 0;
   std::uint32_t card_id_ = 0;
   std::uint32_t caps_ = 0;
   int card_txq_ = 0;

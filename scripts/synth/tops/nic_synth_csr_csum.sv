@@ -33,7 +33,8 @@ module nic_synth_csr_csum #(
   input  logic [NumRegs*32-1:0] hw_i,
   output logic [NumRegs*32-1:0] wr_pulse_o,
   output logic [NumRegs-1:0]    wr_o,
-  output logic [NumRegs-1:0]    rd_o
+  output logic [NumRegs-1:0]    rd_o,
+  output logic                  deny_o
 );
 
   nic_csr_axil #(
@@ -64,7 +65,8 @@ module nic_synth_csr_csum #(
     .hw_i            (hw_i),
     .wr_pulse_o      (wr_pulse_o),
     .wr_o            (wr_o),
-    .rd_o            (rd_o)
+    .rd_o            (rd_o),
+    .deny_o          (deny_o)
   );
 
 endmodule

@@ -50,8 +50,9 @@ constexpr unsigned kNumTxQ = 8;
 using devtest::BringUp;
 using devtest::CsumCmd;
 using devtest::DmaBuf;
-using devtest::RunUntil;
+using devtest::MgmtWrite;
 using devtest::Running;
+using devtest::RunUntil;
 using devtest::RxGot;
 using devtest::RxRing;
 using devtest::SegCmd;
@@ -203,6 +204,7 @@ TEST_F(ModelTest, EveryBlockHasItsIdWordAndNothingElseAnswers) {
   EXPECT_EQ(dev.Read32(csr::csum::kBase), csr::csum::kIdValue);
   EXPECT_EQ(dev.Read32(csr::tso::kBase), csr::tso::kIdValue);
   EXPECT_EQ(dev.Read32(csr::port::kBase), csr::port::kIdValue);
+  EXPECT_EQ(dev.Read32(csr::admin::kBase), csr::admin::kIdValue);
   for (unsigned q = 0; q < 8; ++q) {
     EXPECT_EQ(dev.Read32(csr::txq::Base(q)), csr::txq::kIdValue) << q;
     EXPECT_EQ(dev.Read32(csr::rxq::Base(q)), csr::rxq::kIdValue) << q;
@@ -212,40 +214,65 @@ TEST_F(ModelTest, EveryBlockHasItsIdWordAndNothingElseAnswers) {
   EXPECT_EQ(dev.Read32(csr::rxq::Base(8)), 0u);
   EXPECT_EQ(dev.Read32(csr::card::kBase + csr::card::kNumRegs * 4), 0u);
   EXPECT_EQ(dev.Read32(csr::txq::Base(0) + csr::txq::kNumRegs * 4), 0u);
-  EXPECT_EQ(dev.Read32(0x3000), 0u);
+  EXPECT_EQ(dev.Read32(csr::admin::kBase + csr::admin::kSize), 0u);
   EXPECT_EQ(dev.Read32(0xfffffffc), 0u);
 }
 
-// A register walk, as a bus test does: reset values, then every writable bit written as 1 and
-// as 0 reads back, and nothing else changes (w1p bits read 0).
+// A register walk, as a bus test does: reset values (but what the firmware set when the card
+// started: every offload on), then every writable bit written as 1 and as 0 reads back through
+// the management port, and nothing else changes (w1p bits read 0).  From the host's port, a
+// write that would change a management-side field changes nothing and is counted.
 TEST_F(ModelTest, RegistersResetAndReadBackWhatIsWritable) {
   Device& dev = Watch(OpenModel());
+  MgmtPort& mgmt = *dev.mgmt();
   struct Block {
     uint32_t base;
     std::span<const csr::RegInfo> regs;
   };
   const Block blocks[] = {
-      {csr::card::kBase, csr::card::kRegs}, {csr::csum::kBase, csr::csum::kRegs},
-      {csr::tso::kBase, csr::tso::kRegs},   {csr::port::kBase, csr::port::kRegs},
-      {csr::txq::Base(3), csr::txq::kRegs}, {csr::rxq::Base(5), csr::rxq::kRegs},
+      {csr::card::kBase, csr::card::kRegs},   {csr::csum::kBase, csr::csum::kRegs},
+      {csr::tso::kBase, csr::tso::kRegs},     {csr::port::kBase, csr::port::kRegs},
+      {csr::admin::kBase, csr::admin::kRegs}, {csr::txq::Base(3), csr::txq::kRegs},
+      {csr::rxq::Base(5), csr::rxq::kRegs},
   };
+  const uint32_t csum_ctrl = csr::csum::kBase + csr::csum::kCtrl;
   for (const Block& b : blocks) {
     for (const csr::RegInfo& r : b.regs) {
       if (r.rw_mask == 0) continue;
       SCOPED_TRACE(r.name);
-      EXPECT_EQ(dev.Read32(b.base + r.offset) & r.rw_mask, r.reset & r.rw_mask);
+      const uint32_t want = b.base + r.offset == csum_ctrl ? csr::csum::ctrl::kRwMask : r.reset;
+      EXPECT_EQ(dev.Read32(b.base + r.offset) & r.rw_mask, want & r.rw_mask);
     }
   }
+  uint32_t denied = 0;
   for (const Block& b : blocks) {
     for (const csr::RegInfo& r : b.regs) {
       if (r.rw_mask == 0 || std::string(r.name) == "ctrl") continue;  // enables have effects
-      SCOPED_TRACE(r.name);
+      SCOPED_TRACE(std::string(r.name) + " at " + std::to_string(b.base + r.offset));
+      const uint32_t before = dev.Read32(b.base + r.offset);
       dev.Write32(b.base + r.offset, 0xffffffff);
+      if (r.mgmt_mask != 0) {
+        EXPECT_EQ(dev.Read32(b.base + r.offset), before);
+        ++denied;
+      } else {
+        EXPECT_EQ(dev.Read32(b.base + r.offset), r.rw_mask);
+      }
+      ASSERT_TRUE(mgmt.write(b.base + r.offset, 0xffffffff));
       EXPECT_EQ(dev.Read32(b.base + r.offset), r.rw_mask);
-      dev.Write32(b.base + r.offset, 0);
+      ASSERT_TRUE(mgmt.write(b.base + r.offset, 0));
       EXPECT_EQ(dev.Read32(b.base + r.offset), 0u);
     }
   }
+  EXPECT_GT(denied, 10u);
+  EXPECT_EQ(dev.Read32(csr::card::kBase + csr::card::kHostDenied), denied);
+  // The host may write a mixed register's own fields when it leaves the others as they are:
+  // a queue's interrupt arm next to its packet threshold.
+  const uint32_t irq = csr::txq::Base(1) + csr::txq::kIrq;
+  ASSERT_TRUE(mgmt.write(irq, 4));
+  dev.Write32(irq, 4 | csr::txq::irq::kArmMask);
+  dev.Write32(irq, 5 | csr::txq::irq::kArmMask);
+  EXPECT_EQ(dev.Read32(irq), 4u);
+  EXPECT_EQ(dev.Read32(csr::card::kBase + csr::card::kHostDenied), denied + 1);
   // Read-only registers ignore writes.
   dev.Write32(csr::card::kBase + csr::card::kMaxFrame, 1);
   EXPECT_EQ(dev.Read32(csr::card::kBase + csr::card::kMaxFrame), 9216u);
@@ -466,7 +493,7 @@ TEST_F(ModelTest, SegmentationGivesSegmentFramesBytesAndTsharkAgrees) {
 
 TEST_F(ModelTest, ChecksumEngineOffSendsCommandsUndone) {
   Device& dev = Watch(OpenModel());
-  dev.Write32(csr::csum::kBase + csr::csum::kCtrl, csr::csum::ctrl::kRxEnableMask);
+  MgmtWrite(dev, csr::csum::kBase + csr::csum::kCtrl, csr::csum::ctrl::kRxEnableMask);
   TxRing ring(dev, 0, 4);
   ring.Start();
   std::mt19937_64 rng(14);
@@ -610,7 +637,7 @@ TEST_F(ModelTest, FrameErrorsGiveErrorCompletionsAndTheQueueGoesOn) {
   EXPECT_EQ(dev.Read32(csr::tso::kBase + csr::tso::kLastErr),
             static_cast<uint32_t>(hw::SegErr::kMss));
   // The clear pulse zeroes the counters but keeps the record of the last refusal.
-  dev.Write32(csr::tso::kBase + csr::tso::kClear, csr::tso::clear::kCountersMask);
+  MgmtWrite(dev, csr::tso::kBase + csr::tso::kClear, csr::tso::clear::kCountersMask);
   EXPECT_EQ(dev.Read32(csr::tso::kBase + csr::tso::kErrors), 0u);
   EXPECT_EQ(dev.Read32(csr::tso::kBase + csr::tso::kLastErr),
             static_cast<uint32_t>(hw::SegErr::kMss));
@@ -707,7 +734,7 @@ TEST_F(ModelTest, DisablingAQueueStopsItsWritesAtOnce) {
   const size_t before = ring.Poll().size();
   EXPECT_GT(before, 0u);
   EXPECT_LT(before, 40u);
-  dev.Write32(csr::txq::Base(0) + csr::txq::kCtrl, 0);
+  MgmtWrite(dev, csr::txq::Base(0) + csr::txq::kCtrl, 0);
   const std::vector<uint8_t> snapshot(ring.cpl_va(), ring.cpl_va() + 64 * hw::TxCpl::kBytes);
   dev.Run(100000);
   EXPECT_EQ(std::vector<uint8_t>(ring.cpl_va(), ring.cpl_va() + 64 * hw::TxCpl::kBytes), snapshot);
@@ -784,7 +811,7 @@ TEST_F(ModelTest, ByteCountersCarryIntoTheHighWordAndLatchIt) {
   for (const Frame& x : segs) seg_bytes += x.size();
   EXPECT_EQ((uint64_t{phi} << 32) | plo, (frames_to_4g + 10) * seg_bytes);
   // The clear pulse zeroes both words.
-  dev.Write32(csr::port::kBase + csr::port::kClear, csr::port::clear::kCountersMask);
+  MgmtWrite(dev, csr::port::kBase + csr::port::kClear, csr::port::clear::kCountersMask);
   EXPECT_EQ(dev.Read32(csr::port::kBase + csr::port::kTxBytesLo), 0u);
   EXPECT_EQ(dev.Read32(csr::port::kBase + csr::port::kTxBytesHi), 0u);
 }
@@ -798,18 +825,18 @@ TEST_F(ModelTest, RingStateErrorsStopTheQueueUntilReEnabled) {
   BringUp(dev, b, base + 32, base + 4096, 4);  // ring not 64-byte aligned
   EXPECT_FALSE(Running(dev, b));
   EXPECT_EQ(StatusErr(dev, b), hw::QueueErr::kRingAlign);
-  dev.Write32(b + csr::txq::kCtrl, 0);
+  MgmtWrite(dev, b + csr::txq::kCtrl, 0);
   EXPECT_EQ(StatusErr(dev, b), hw::QueueErr::kNone);  // disabling clears status
 
   BringUp(dev, b, base, base + 4096, 0);  // log2 0
   EXPECT_EQ(StatusErr(dev, b), hw::QueueErr::kSize);
-  dev.Write32(b + csr::txq::kCtrl, 0);
+  MgmtWrite(dev, b + csr::txq::kCtrl, 0);
   BringUp(dev, b, base, base + 4096, 4);
   EXPECT_TRUE(Running(dev, b));
   dev.Write32(b + csr::txq::kProd, 16);  // not below the ring size
   EXPECT_FALSE(Running(dev, b));
   EXPECT_EQ(StatusErr(dev, b), hw::QueueErr::kProd);
-  dev.Write32(b + csr::txq::kCtrl, 0);
+  MgmtWrite(dev, b + csr::txq::kCtrl, 0);
 
   // A descriptor read answered with an error.
   TxRing ring(dev, 1, 4);
@@ -825,7 +852,7 @@ TEST_F(ModelTest, RingStateErrorsStopTheQueueUntilReEnabled) {
   EXPECT_TRUE(dev.wire()->TakeSent().empty());
 
   // A completion write answered with an error.
-  dev.Write32(b + csr::txq::kCtrl, 0);
+  MgmtWrite(dev, b + csr::txq::kCtrl, 0);
   TxRing ring2(dev, 1, 4);
   ring2.Start();
   dev.memory()->InjectError(ring2.cpl_bus(), 8, 1, false, true);
@@ -838,7 +865,7 @@ TEST_F(ModelTest, RingStateErrorsStopTheQueueUntilReEnabled) {
   EXPECT_EQ(dev.Read32(csr::port::kBase + csr::port::kDmaWrErr), 1u);
 
   // Re-enabled, the queue works from index 0 again.
-  dev.Write32(b + csr::txq::kCtrl, 0);
+  MgmtWrite(dev, b + csr::txq::kCtrl, 0);
   TxRing ring3(dev, 1, 4);
   ring3.Start();
   ring3.PostFrame(rtltest::BuildFrame(s));
@@ -853,7 +880,7 @@ TEST_F(ModelTest, LoopbackDeliversFramesWithChecksumVerdictsAndVlanTags) {
   Options o;
   o.loopback = true;
   Device& dev = Watch(OpenModel(o));
-  dev.Write32(csr::port::kBase + csr::port::kCtrl, 3);  // every frame to rxq 3
+  MgmtWrite(dev, csr::port::kBase + csr::port::kCtrl, 3);  // every frame to rxq 3
   TxRing tx(dev, 0, 6);
   RxRing rx(dev, 3, 7);
   tx.Start();
@@ -1049,7 +1076,7 @@ TEST_F(ModelTest, ReceiveChecksumEngineOffReportsNothingChecked) {
   const Frame f = rtltest::BuildFrame(s);
   dev.wire()->Inject(f, 0);
   dev.Run(2000);
-  dev.Write32(csr::csum::kBase + csr::csum::kCtrl, csr::csum::ctrl::kTxEnableMask);
+  MgmtWrite(dev, csr::csum::kBase + csr::csum::kCtrl, csr::csum::ctrl::kTxEnableMask);
   dev.wire()->Inject(f, dev.Now());
   dev.Run(2000);
   const auto got = rx.Poll();
@@ -1090,8 +1117,8 @@ TEST_F(ModelTest, ReceiveCompletionsCarryPhaseAcrossWraps) {
 TEST_F(ModelTest, InterruptsFireAtThePacketThresholdAndWaitForTheArm) {
   Device& dev = Watch(OpenModel());
   const uint32_t b = csr::rxq::Base(2);
-  dev.Write32(csr::port::kBase + csr::port::kCtrl, 2);
-  dev.Write32(b + csr::rxq::kIrq, 4);  // every 4 completions
+  MgmtWrite(dev, csr::port::kBase + csr::port::kCtrl, 2);
+  MgmtWrite(dev, b + csr::rxq::kIrq, 4);  // every 4 completions
   RxRing rx(dev, 2, 6);
   rx.Start();
   for (int i = 0; i < 60; ++i) rx.Post(2048);
@@ -1124,8 +1151,8 @@ TEST_F(ModelTest, InterruptsFireAtThePacketThresholdAndWaitForTheArm) {
 TEST_F(ModelTest, TheModerationTimerFiresAfterItsCycles) {
   Device& dev = Watch(OpenModel());
   const uint32_t b = csr::txq::Base(5);
-  dev.Write32(b + csr::txq::kIrq, 100);       // more than will come
-  dev.Write32(b + csr::txq::kIrqTime, 5000);  // 20 us
+  MgmtWrite(dev, b + csr::txq::kIrq, 100);       // more than will come
+  MgmtWrite(dev, b + csr::txq::kIrqTime, 5000);  // 20 us
   TxRing tx(dev, 5, 4);
   tx.Start();
   FrameSpec s;

@@ -1,7 +1,10 @@
 // A test double of device::Device for the driver's unit tests: a register file that answers the
-// card block as a card would, records every write, and lets a test play the card's part of the
-// ring protocol by hand (read the descriptors the driver posted, write completions and receive
-// data).  No frame processing: that is the model backend's job, used by the end-to-end tests.
+// card block as a card would, records every write of the host's, and lets a test play the
+// card's part of the ring protocol by hand (read the descriptors the driver posted, write
+// completions and receive data).  The card's firmware (firmware/, the real one) runs on the
+// register file's management side and answers the driver's admin queue, so queue contexts are
+// set as on a card: by the firmware's writes, not recorded in writes().  No frame processing:
+// that is the model backend's job, used by the end-to-end tests.
 #ifndef MBUFNIC_TESTS_HOST_DRIVER_FAKE_CARD_H_
 #define MBUFNIC_TESTS_HOST_DRIVER_FAKE_CARD_H_
 
@@ -18,6 +21,7 @@
 #include "mbufnic/device.hpp"
 #include "mbufnic/hw/nic_hw.h"
 #include "mbufnic/runtime.h"
+#include "mbufnic_fw/fw.h"
 
 namespace mbufnic::drivertest {
 
@@ -43,7 +47,13 @@ class FakeCard : public device::Device {
     regs_[csr::port::kBase] = csr::port::kIdValue;
     for (uint32_t q = 0; q < p.txq; ++q) regs_[csr::txq::Base(q)] = csr::txq::kIdValue;
     for (uint32_t q = 0; q < p.rxq; ++q) regs_[csr::rxq::Base(q)] = csr::rxq::kIdValue;
+    regs_[csr::admin::kBase] = csr::admin::kIdValue;
+    regs_[csr::port::kBase + csr::port::kMtu] = csr::port::mtu::kReset;
+    const nic_fw_hal hal{this, &FwRead, &FwWrite, &FwDmaRead, &FwDmaWrite};
+    fw_ok_ = nic_fw_init(&fw_, &hal) == 0;
   }
+  FakeCard(const FakeCard &) = delete;
+  FakeCard &operator=(const FakeCard &) = delete;
 
   std::string_view Name() const override { return "fake"; }
   uint32_t Read32(uint32_t offset) override {
@@ -54,6 +64,7 @@ class FakeCard : public device::Device {
   void Write32(uint32_t offset, uint32_t value) override {
     writes_.emplace_back(offset, value);
     regs_[offset] = value;
+    if (fw_ok_ && offset - csr::admin::kBase < csr::admin::kSize) nic_fw_poll(&fw_);
     if (on_write) on_write(offset, value);
   }
   uint64_t Run(uint64_t cycles) override {
@@ -73,8 +84,13 @@ class FakeCard : public device::Device {
   }
   void SetReg(uint32_t offset, uint32_t value) { regs_[offset] = value; }
   const std::vector<std::pair<uint32_t, uint32_t>> &writes() const { return writes_; }
-  void ClearWrites() { writes_.clear(); }
+  void ClearWrites() {
+    writes_.clear();
+    fw_writes_.clear();
+  }
   uint64_t reads() const { return reads_; }
+  // Writes the firmware made on the management side, in order.
+  const std::vector<std::pair<uint32_t, uint32_t>> &fw_writes() const { return fw_writes_; }
   void RaiseInterrupt(uint32_t vector) { irqs_.push_back(vector); }
   // Writes to one register, in order.
   std::vector<uint32_t> WritesTo(uint32_t offset) const {
@@ -196,6 +212,34 @@ class FakeCard : public device::Device {
   uint64_t now_ = 0;
   uint64_t reads_ = 0;
   std::map<uint32_t, uint32_t> tx_cons_, tx_cpl_, rx_cons_, rx_cpl_;
+  nic_fw fw_{};
+  bool fw_ok_ = false;
+  std::vector<std::pair<uint32_t, uint32_t>> fw_writes_;
+
+  // The firmware's HAL over the register file and the DMA arena (no rights checked here: the
+  // simulated backends' host-memory model does that).
+  static int FwRead(void *ctx, uint32_t offset, uint32_t *value) {
+    *value = static_cast<FakeCard *>(ctx)->Reg(offset);
+    return 0;
+  }
+  static int FwWrite(void *ctx, uint32_t offset, uint32_t value) {
+    auto *card = static_cast<FakeCard *>(ctx);
+    card->fw_writes_.emplace_back(offset, value);
+    card->regs_[offset] = value;
+    return 0;
+  }
+  static int FwDmaRead(void *, uint64_t bus, void *dst, uint32_t len) {
+    const void *src = mbufnic_bustov(bus);
+    if (src == nullptr || mbufnic_bustov(bus + len - 1) == nullptr) return 1;
+    std::memcpy(dst, src, len);
+    return 0;
+  }
+  static int FwDmaWrite(void *, uint64_t bus, const void *src, uint32_t len) {
+    void *dst = mbufnic_bustov(bus);
+    if (dst == nullptr || mbufnic_bustov(bus + len - 1) == nullptr) return 1;
+    std::memcpy(dst, src, len);
+    return 0;
+  }
 };
 
 }  // namespace mbufnic::drivertest

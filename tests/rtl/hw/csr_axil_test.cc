@@ -441,7 +441,8 @@ TEST(CardCsrRandom, SequentialTrafficMatchesTheModel) {
                                              {card::kQueues, (seed << 16) | (seed + 1)},
                                              {card::kTxMaxDescs, seed % 64},
                                              {card::kRxMaxBufs, seed % 32 + 1},
-                                             {card::kScratch, 0xDEAD'BEEFu}};
+                                             {card::kScratch, 0xDEAD'BEEFu},
+                                             {card::kHostDenied, 0}};
     std::map<uint32_t, uint32_t> store;
     for (const hw::csr::RegInfo& reg : card::kRegs) store[reg.offset] = reg.reset;
     auto expect_value = [&](uint32_t off) {

@@ -40,7 +40,8 @@ module nic_csr_card_tb #(
   output logic [31:0]          scratch_o,
   output nic_hw_pkg::card_regs_t regs_o,
   output logic [NumRegs-1:0]   wr_o,
-  output logic [NumRegs-1:0]   rd_o
+  output logic [NumRegs-1:0]   rd_o,
+  output logic                 deny_o
 );
 
   nic_pkg::axil_ax_t aw, ar;
@@ -103,7 +104,8 @@ module nic_csr_card_tb #(
     .hw_i            (hw),
     .wr_pulse_o      (pulse),
     .wr_o,
-    .rd_o
+    .rd_o,
+    .deny_o
   );
 
   assign scratch_o = regs_o.scratch.value;

@@ -46,7 +46,8 @@ module nic_csr_tb #(
   output nic_hw_pkg::csum_regs_t regs_o,
   output nic_hw_pkg::csum_regs_t wr_pulse_o,
   output logic [NumRegs-1:0]   wr_o,
-  output logic [NumRegs-1:0]   rd_o
+  output logic [NumRegs-1:0]   rd_o,
+  output logic                 deny_o
 );
 
   nic_pkg::axil_ax_t aw, ar;
@@ -103,7 +104,8 @@ module nic_csr_tb #(
     .hw_i            (hw),
     .wr_pulse_o,
     .wr_o,
-    .rd_o
+    .rd_o,
+    .deny_o
   );
 
   assign tx_enable_o      = regs_o.ctrl.tx_enable;

@@ -38,7 +38,8 @@ module nic_queue_csr_tb (
   input  logic [31:0] cpl_bytes_i,
   input  logic        drop_i,
   output logic        irq_o,
-  output logic        busy_o
+  output logic        busy_o,
+  output logic        deny_o
 );
 
   nic_pkg::axil_ax_t aw, ar;
@@ -88,7 +89,8 @@ module nic_queue_csr_tb (
     .cpl_bytes_i,
     .drop_i,
     .irq_o,
-    .busy_o
+    .busy_o,
+    .deny_o
   );
 
 endmodule

@@ -77,6 +77,11 @@ class NicTop : public ::testing::Test {
 
   std::uint32_t Read(std::uint32_t offset) { return dev_->Read32(offset); }
   void Write(std::uint32_t offset, std::uint32_t v) { dev_->Write32(offset, v); }
+  // Through the management port, as the card's firmware writes (queue contexts, offload
+  // enables, steering, counter clears: docs/admin.md).
+  void Mgmt(std::uint32_t offset, std::uint32_t v) {
+    EXPECT_TRUE(dev_->mgmt()->write(offset, v)) << std::hex << offset;
+  }
 
   std::unique_ptr<SimDevice> dev_;
 };
@@ -125,10 +130,10 @@ TEST_F(NicTop, ScratchReadsBackAndQueueRegistersAreSeparate) {
   EXPECT_EQ(Read(scratch), 0u);
   // Each queue copy has its own storage: write a distinct ring address to each.
   for (std::uint32_t q = 0; q < SimDevice::kNumTxQ; ++q) {
-    Write(csr::txq::Base(q) + csr::txq::kRingLo, 0x1000u * (q + 1));
+    Mgmt(csr::txq::Base(q) + csr::txq::kRingLo, 0x1000u * (q + 1));
   }
   for (std::uint32_t q = 0; q < SimDevice::kNumRxQ; ++q) {
-    Write(csr::rxq::Base(q) + csr::rxq::kRingLo, 0x4000'0000u + 0x40u * q);
+    Mgmt(csr::rxq::Base(q) + csr::rxq::kRingLo, 0x4000'0000u + 0x40u * q);
   }
   for (std::uint32_t q = 0; q < SimDevice::kNumTxQ; ++q) {
     EXPECT_EQ(Read(csr::txq::Base(q) + csr::txq::kRingLo), 0x1000u * (q + 1)) << "txq " << q;
@@ -140,15 +145,61 @@ TEST_F(NicTop, ScratchReadsBackAndQueueRegistersAreSeparate) {
   // Reset values of the moderation registers.
   EXPECT_EQ(Read(csr::txq::Base(0) + csr::txq::kIrq), csr::txq::irq::kReset);
   EXPECT_EQ(Read(csr::rxq::Base(0) + csr::rxq::kIrqTime), csr::rxq::irq_time::kReset);
-  EXPECT_EQ(Read(csr::csum::kBase + csr::csum::kCtrl), csr::csum::ctrl::kReset);
+  // The firmware turned every offload on when the card started.
+  EXPECT_EQ(Read(csr::csum::kBase + csr::csum::kCtrl), csr::csum::ctrl::kRwMask);
+}
+
+// The two sides (docs/admin.md): the host's port may not change a management-side field; such
+// a write answers SLVERR, changes nothing and is counted, while the management port writes it
+// and the host still writes its own fields (doorbells, the interrupt arm, the admin block).
+TEST_F(NicTop, HostWritesToTheManagementSideAreRefusedAndCounted) {
+  const std::uint32_t tq = csr::txq::Base(2);
+  struct Case {
+    std::uint32_t offset, value;
+  };
+  const Case refused[] = {
+      {tq + csr::txq::kRingLo, 0x1000},
+      {tq + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask},
+      {tq + csr::txq::kIrqTime, 77},
+      {tq + csr::txq::kIrq, 9},
+      {csr::rxq::Base(1) + csr::rxq::kRingSize, 4},
+      {csr::csum::kBase + csr::csum::kCtrl, 0},
+      {csr::csum::kBase + csr::csum::kErrClear, csr::csum::err_clear::kCountersMask},
+      {csr::tso::kBase + csr::tso::kClear, csr::tso::clear::kCountersMask},
+      {csr::port::kBase + csr::port::kCtrl, 3},
+      {csr::port::kBase + csr::port::kMtu, 9000},
+      {csr::admin::kBase + csr::admin::kCons, 5},
+      {csr::admin::kBase + csr::admin::kStatus, csr::admin::status::kEnabledMask},
+  };
+  std::uint32_t n = 0;
+  for (const Case& c : refused) {
+    const std::uint32_t before = Read(c.offset);
+    Write(c.offset, c.value);
+    EXPECT_EQ(dev_->last_resp(), kSlvErr) << std::hex << c.offset;
+    EXPECT_EQ(Read(c.offset), before) << std::hex << c.offset;
+    EXPECT_EQ(Read(csr::card::kBase + csr::card::kHostDenied), ++n) << std::hex << c.offset;
+  }
+  // The same write from the management side goes in.
+  Mgmt(tq + csr::txq::kRingLo, 0x1000);
+  EXPECT_EQ(Read(tq + csr::txq::kRingLo), 0x1000u);
+  Mgmt(tq + csr::txq::kIrq, 9);
+  // The host's own fields: the arm beside an unchanged threshold, a doorbell, the scratch.
+  Write(tq + csr::txq::kIrq, 9 | csr::txq::irq::kArmMask);
+  EXPECT_EQ(dev_->last_resp(), kOkay);
+  Write(tq + csr::txq::kProd, 0);
+  EXPECT_EQ(dev_->last_resp(), kOkay);
+  Write(csr::card::kBase + csr::card::kScratch, 0x55);
+  EXPECT_EQ(dev_->last_resp(), kOkay);
+  EXPECT_EQ(Read(csr::card::kBase + csr::card::kHostDenied), n);
 }
 
 TEST_F(NicTop, UnmappedAddressesAnswerDecErrAndTheBusGoesOn) {
   const std::uint32_t unmapped[] = {
-      0x3000,                                    // between port and txq
-      csr::txq::Base(SimDevice::kNumTxQ),       // a queue copy this card does not have
+      0x4000,                              // between admin and txq
+      csr::txq::Base(SimDevice::kNumTxQ),  // a queue copy this card does not have
       csr::rxq::Base(SimDevice::kNumRxQ) + 4,
-      0x0010'0000, 0xFFFF'FFFC,
+      0x0010'0000,
+      0xFFFF'FFFC,
   };
   for (std::uint32_t a : unmapped) {
     EXPECT_EQ(Read(a), 0u) << std::hex << a;
@@ -191,10 +242,10 @@ TEST_F(NicTop, CountersReadZeroAfterResetAndClear) {
   for (std::uint32_t q = 0; q < SimDevice::kNumRxQ; ++q) {
     for (std::uint32_t r : q_counters) EXPECT_EQ(Read(csr::rxq::Base(q) + r), 0u);
   }
-  // The clear pulses read back 0 and leave the counters at 0.
-  Write(csr::port::kBase + csr::port::kClear, csr::port::clear::kCountersMask);
-  Write(csr::csum::kBase + csr::csum::kErrClear, csr::csum::err_clear::kCountersMask);
-  Write(csr::tso::kBase + csr::tso::kClear, csr::tso::clear::kCountersMask);
+  // The clear pulses (the firmware's) read back 0 and leave the counters at 0.
+  Mgmt(csr::port::kBase + csr::port::kClear, csr::port::clear::kCountersMask);
+  Mgmt(csr::csum::kBase + csr::csum::kErrClear, csr::csum::err_clear::kCountersMask);
+  Mgmt(csr::tso::kBase + csr::tso::kClear, csr::tso::clear::kCountersMask);
   EXPECT_EQ(Read(csr::port::kBase + csr::port::kClear), 0u);
   EXPECT_EQ(Read(csr::port::kBase + csr::port::kTxFrames), 0u);
 }
@@ -235,25 +286,25 @@ class Loopback : public NicTop {
   // rxq/txq bring-up: rings, size, prod 0, completion ring zeroed (the blocks are), enable.
   void BringUp() {
     const std::uint32_t rq = csr::rxq::Base(kRxq);
-    Write(rq + csr::rxq::kRingLo, static_cast<std::uint32_t>(rx_ring_.bus()));
-    Write(rq + csr::rxq::kRingHi, static_cast<std::uint32_t>(rx_ring_.bus() >> 32));
-    Write(rq + csr::rxq::kCplLo, static_cast<std::uint32_t>(rx_cpl_.bus()));
-    Write(rq + csr::rxq::kCplHi, static_cast<std::uint32_t>(rx_cpl_.bus() >> 32));
-    Write(rq + csr::rxq::kRingSize, kLog2);
+    Mgmt(rq + csr::rxq::kRingLo, static_cast<std::uint32_t>(rx_ring_.bus()));
+    Mgmt(rq + csr::rxq::kRingHi, static_cast<std::uint32_t>(rx_ring_.bus() >> 32));
+    Mgmt(rq + csr::rxq::kCplLo, static_cast<std::uint32_t>(rx_cpl_.bus()));
+    Mgmt(rq + csr::rxq::kCplHi, static_cast<std::uint32_t>(rx_cpl_.bus() >> 32));
+    Mgmt(rq + csr::rxq::kRingSize, kLog2);
     Write(rq + csr::rxq::kProd, 0);
-    Write(rq + csr::rxq::kCtrl, csr::rxq::ctrl::kEnableMask);
-    Write(csr::port::kBase + csr::port::kCtrl, kRxq);
+    Mgmt(rq + csr::rxq::kCtrl, csr::rxq::ctrl::kEnableMask);
+    Mgmt(csr::port::kBase + csr::port::kCtrl, kRxq);
     // Post every buffer but one (prod must stay below the ring size).
     for (unsigned i = 0; i + 1 < kSize; ++i) PostRx();
 
     const std::uint32_t tq = csr::txq::Base(kTxq);
-    Write(tq + csr::txq::kRingLo, static_cast<std::uint32_t>(tx_ring_.bus()));
-    Write(tq + csr::txq::kRingHi, static_cast<std::uint32_t>(tx_ring_.bus() >> 32));
-    Write(tq + csr::txq::kCplLo, static_cast<std::uint32_t>(tx_cpl_.bus()));
-    Write(tq + csr::txq::kCplHi, static_cast<std::uint32_t>(tx_cpl_.bus() >> 32));
-    Write(tq + csr::txq::kRingSize, kLog2);
+    Mgmt(tq + csr::txq::kRingLo, static_cast<std::uint32_t>(tx_ring_.bus()));
+    Mgmt(tq + csr::txq::kRingHi, static_cast<std::uint32_t>(tx_ring_.bus() >> 32));
+    Mgmt(tq + csr::txq::kCplLo, static_cast<std::uint32_t>(tx_cpl_.bus()));
+    Mgmt(tq + csr::txq::kCplHi, static_cast<std::uint32_t>(tx_cpl_.bus() >> 32));
+    Mgmt(tq + csr::txq::kRingSize, kLog2);
     Write(tq + csr::txq::kProd, 0);
-    Write(tq + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask);
+    Mgmt(tq + csr::txq::kCtrl, csr::txq::ctrl::kEnableMask);
     EXPECT_EQ(Read(tq + csr::txq::kStatus) & csr::txq::status::kRunningMask,
               csr::txq::status::kRunningMask);
     EXPECT_EQ(Read(rq + csr::rxq::kStatus) & csr::rxq::status::kRunningMask,
@@ -396,7 +447,7 @@ TEST_F(Loopback, FramesGoOutAndComeBackWithCompletionsByPhase) {
   EXPECT_EQ(Read(csr::csum::kBase + csr::csum::kTxFrames), std::size(lens));
   EXPECT_EQ(Read(csr::csum::kBase + csr::csum::kRxFrames), std::size(lens));
   // Port counters clear; queue counters have no clear and keep counting.
-  Write(csr::port::kBase + csr::port::kClear, csr::port::clear::kCountersMask);
+  Mgmt(csr::port::kBase + csr::port::kClear, csr::port::clear::kCountersMask);
   EXPECT_EQ(Read(csr::port::kBase + csr::port::kTxFrames), 0u);
   EXPECT_EQ(Read(csr::port::kBase + csr::port::kRxBytesLo), 0u);
   EXPECT_EQ(Read(tq + csr::txq::kPackets), std::size(lens));
@@ -449,7 +500,8 @@ TEST_F(Loopback, InterruptFiresOncePerArmWithPktsOne) {
   // Moderation by time: a packet threshold far away and a 500-cycle timer on the receive
   // queue, which has two completions waiting.  The timer counts while it is on, so it fires
   // about 500 cycles after it was turned on, not at once.
-  Write(rq + csr::rxq::kIrqTime, 500);
+  Mgmt(rq + csr::rxq::kIrqTime, 500);
+  Mgmt(rq + csr::rxq::kIrq, 1000u);  // the threshold is the firmware's, the arm the host's
   Write(rq + csr::rxq::kIrq, csr::rxq::irq::kArmMask | 1000u);
   dev_->Run(300);
   EXPECT_TRUE(dev_->TakeInterrupts().empty()) << "fired before the timer ran out";
