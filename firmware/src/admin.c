@@ -19,8 +19,9 @@
 /* ---- Limits the firmware enforces (identify reports them) ------------------------------- */
 
 #define FW_MTU_MIN 68u /* IPv4's minimum */
-/* An Ethernet header, one VLAN tag and the FCS around the IP packet. */
-#define FW_MTU_OVERHEAD 22u
+/* An Ethernet header and one VLAN tag around the IP packet (frames reach the card without
+ * their FCS): the port takes frames up to MTU + 18 bytes. */
+#define FW_MTU_OVERHEAD 18u
 #define FW_RING_LOG2_MIN 3u
 #define FW_RING_LOG2_MAX 15u
 #define FW_AQ_LOG2_MIN 1u

@@ -761,7 +761,9 @@ struct ModelDevice::Impl {
       if (f.csum.l3_calc() && !f.csum.l3_valid()) ++cs_rx_l3_bad;
       if (f.csum.l4_calc() && !f.csum.l4_valid()) ++cs_rx_l4_bad;
     }
-    if (f.bad || len < 14 || len > p.max_frame) {
+    // The port's MTU behind an Ethernet header and one VLAN tag, within what the paths take.
+    const std::size_t limit = std::min<std::size_t>(p.max_frame, std::size_t{mtu} + 18);
+    if (f.bad || len < 14 || len > limit) {
       ++pt_bad;
       return;
     }

@@ -157,6 +157,9 @@ void Nic::Attach() {
     on |= static_cast<uint32_t>(hw::AdminOffload::kRxCsum);
   }
   admin_->ChangeOffloads(on);
+  // The MTU: what was asked, or the card's largest.  The firmware refuses one out of range.
+  const uint32_t mtu = o.mtu != 0 ? o.mtu : mtu_max_;
+  if (mtu != mtu_) SetMtu(mtu);
 
   tx_.resize(static_cast<size_t>(o.tx_queues));
   rx_.resize(static_cast<size_t>(o.rx_queues));

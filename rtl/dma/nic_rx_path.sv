@@ -6,11 +6,11 @@
 //
 // Every frame from the MAC passes the receive checksum engine (its verdict becomes the
 // completion's csum) and is stored whole in the packet buffer, so its length is known before
-// any DMA; a frame the MAC flagged bad, shorter than 14 bytes or longer than MaxFrameBytes is
-// dropped there (drop_evt_nobuf_o = 0), and so is a frame that finds the buffer full
-// (drop_evt_nobuf_o = 1).  A frame is steered to queue rx_queue_i as its last beat comes from
-// the MAC.  At the buffer's head the planner takes the queue's posted buffers from the
-// descriptor cache (prefetched in batches), or drops the frame when the queue is not running or
+// any DMA; a frame the MAC flagged bad, shorter than 14 bytes or longer than max_frame_i (the
+// port's MTU; at most MaxFrameBytes) is dropped there (drop_evt_nobuf_o = 0), and so is a frame
+// that finds the buffer full (drop_evt_nobuf_o = 1).  A frame is steered to queue rx_queue_i
+// as its last beat comes from the MAC.  At the buffer's head the planner takes the queue's
+// posted buffers from the descriptor cache (prefetched in batches), or drops the frame when the queue is not running or
 // has too few buffers posted (drop_evt_nobuf_o = 1); the mover writes the frame into its
 // buffers at any byte alignment; once those writes are answered the completion writer writes
 // the rx_cpl.  docs/card.md ("Receive") is the contract.
@@ -64,6 +64,7 @@ module nic_rx_path #(
 
   input  logic [15:0]            rx_queue_i,     // port.ctrl.rx_queue
   input  logic                   csum_enable_i,  // csum.ctrl.rx_enable
+  input  logic [15:0]            max_frame_i,    // longest frame taken now (port.mtu + 18)
 
   // ---- Events, one-cycle pulses
   output logic                   cpl_evt_o,      // a completion was written (and answered)
@@ -310,6 +311,7 @@ module nic_rx_path #(
     .s_bad_i       (bad_flag),
     .s_queue_i     (bad_queue),
     .s_tvalid_i    (cs_valid),
+    .max_frame_i,
     .frame_o       (pb_frame),
     .frame_bytes_o (pb_frame_bytes),
     .drop_o        (pb_drop),

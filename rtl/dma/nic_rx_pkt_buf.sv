@@ -3,7 +3,7 @@
 // Frames come from the receive checksum engine one beat per cycle with no way to hold them
 // back (a MAC cannot wait).  Every beat is written into a block-RAM ring as it comes; at a
 // frame's last beat the buffer decides its fate:
-//   - bad (the MAC flagged it, shorter than 14 bytes, longer than MaxFrameBytes): dropped,
+//   - bad (the MAC flagged it, shorter than 14 bytes, longer than max_frame_i): dropped,
 //     drop_o with drop_nobuf_o = 0;
 //   - no room (the ring filled up while it came, or FrameSlots frames are already waiting):
 //     dropped, drop_o with drop_nobuf_o = 1;
@@ -11,7 +11,7 @@
 //     the record FIFO and its beats become readable.
 // A dropped frame is forgotten by moving the write pointer back to the end of the last
 // committed frame, so the ring never holds anything but whole good frames.  Beats of a frame
-// longer than MaxFrameBytes are not stored past the limit, so a giant frame cannot fill the
+// longer than the limit are not stored past it, so a giant frame cannot fill the
 // ring for the frames behind it.
 //
 // Read side: committed beats, oldest first, through a four-entry lookahead whose first two
@@ -42,6 +42,9 @@ module nic_rx_pkt_buf #(
   input  logic                   s_bad_i,        // the MAC flagged the frame bad, on tlast
   input  logic [15:0]            s_queue_i,      // the queue it is steered to, on tlast
   input  logic                   s_tvalid_i,
+  // Longest frame taken now (the port's MTU and its headers), at most MaxFrameBytes; read at
+  // each frame's first beat.
+  input  logic [15:0]            max_frame_i,
 
   // ---- Events, one-cycle pulses at a frame's last beat
   output logic                   frame_o,        // a frame came (good or bad)
@@ -116,8 +119,8 @@ module nic_rx_pkt_buf #(
   logic [PW:0] wr_ptr_q, wr_ptr_d, commit_ptr_q, commit_ptr_d, fetch_ptr_q;
   logic        first_q;               // the next beat starts a frame
   logic [16:0] len_q;                 // bytes of the frame so far (stops growing at 64 KiB)
-  logic [16:0] left_q;                // bytes it may still have (MaxFrameBytes - len_q)
-  logic        long_q, ovf_q;         // past MaxFrameBytes; a beat found the ring full
+  logic [16:0] left_q;                // bytes it may still have (the limit - len_q)
+  logic        long_q, ovf_q;         // past the limit; a beat found the ring full
   logic        vlan_q;
   logic [15:0] tci_q;
 
@@ -137,9 +140,15 @@ module nic_rx_pkt_buf #(
   assign vlan_cur   = first_q ? vlan_first : vlan_q;
   assign tci_cur    = first_q ? tci_first : tci_q;
 
+  // The frame limit as a register: the smaller of the port's and the buffer's.
+  logic [16:0] limit_q;
+  always_ff @(posedge clk_i) begin
+    limit_q <= 17'(max_frame_i) < 17'(MaxFrameBytes) ? 17'(max_frame_i) : 17'(MaxFrameBytes);
+  end
+
   always_comb begin
     len_base    = first_q ? 17'd0 : len_q;
-    left_base   = first_q ? 17'(MaxFrameBytes) : left_q;
+    left_base   = first_q ? limit_q : left_q;
     long_base   = first_q ? 1'b0 : long_q;
     ovf_base    = first_q ? 1'b0 : ovf_q;
     len_new     = len_base[16] ? len_base : len_base + 17'(in_kc_q);

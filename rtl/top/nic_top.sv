@@ -309,6 +309,7 @@ module nic_top #(
   logic [NumRxQ*16-1:0] rxq_prod, rxq_cons;
   logic                 tx_csum_enable, rx_csum_enable;
   logic [15:0]          rx_queue;
+  logic [15:0]          rx_max_frame_q;  // port.mtu + 18: an Ethernet header and one VLAN tag
 
   // Events straight from the paths.
   logic        tx_cpl_evt, tx_cpl_err, rx_cpl_evt, rx_cpl_err;
@@ -415,6 +416,7 @@ module nic_top #(
     .q_err_o           (rxq_err),
     .rx_queue_i        (rx_queue),
     .csum_enable_i     (rx_csum_enable),
+    .max_frame_i       (rx_max_frame_q),
     .cpl_evt_o         (rx_cpl_evt),
     .cpl_evt_queue_o   (rx_cpl_queue),
     .cpl_evt_err_o     (rx_cpl_err),
@@ -845,6 +847,13 @@ module nic_top #(
 
   assign port_clear = port_pulse.clear.counters;
   assign rx_queue   = port_regs.ctrl.rx_queue;
+
+  // The longest frame the port takes: the MTU's IP packet behind an Ethernet header and one
+  // VLAN tag (frames reach the card without their FCS), within what the paths take.
+  always_ff @(posedge clk_i) begin
+    rx_max_frame_q <= 17'(port_regs.mtu.value) + 17'd18 > 17'(MaxFrameBytes) ?
+                      16'(MaxFrameBytes) : port_regs.mtu.value + 16'd18;
+  end
 
   always_ff @(posedge clk_i) begin
     if (rst_i || port_clear) begin

@@ -305,7 +305,7 @@ TEST_F(AdminTest, IdentifyDescribesCardAndFirmware) {
   EXPECT_EQ(id.tx_max_descs(), 16u);
   EXPECT_EQ(id.rx_max_bufs(), 8u);
   EXPECT_EQ(id.mtu_min(), 68u);
-  EXPECT_EQ(id.mtu_max(), 9018u - 22u);
+  EXPECT_EQ(id.mtu_max(), 9018u - 18u);
   EXPECT_EQ(id.mtu(), 1500u);
   EXPECT_EQ(id.max_frame(), 9018u);
   EXPECT_EQ(id.stream_width(), 512u);
@@ -461,11 +461,11 @@ TEST_F(AdminTest, DestroyTimeoutLeavesTheQueueUpAndDisabled) {
 TEST_F(AdminTest, ChangeMtu) {
   EXPECT_EQ(RunStatus(Cmd(AdminOp::kChangeMtu).set_arg0(68)), AdminStatus::kOk);
   EXPECT_EQ(card_.Get(kMtuReg), 68u);
-  EXPECT_EQ(RunStatus(Cmd(AdminOp::kChangeMtu).set_arg0(9018 - 22)), AdminStatus::kOk);
-  EXPECT_EQ(card_.Get(kMtuReg), 9018u - 22u);
-  EXPECT_EQ(Identify().mtu(), 9018u - 22u);
+  EXPECT_EQ(RunStatus(Cmd(AdminOp::kChangeMtu).set_arg0(9018 - 18)), AdminStatus::kOk);
+  EXPECT_EQ(card_.Get(kMtuReg), 9018u - 18u);
+  EXPECT_EQ(Identify().mtu(), 9018u - 18u);
   ExpectRefused(Cmd(AdminOp::kChangeMtu).set_arg0(67), AdminStatus::kBadValue);
-  ExpectRefused(Cmd(AdminOp::kChangeMtu).set_arg0(9018 - 21), AdminStatus::kBadValue);
+  ExpectRefused(Cmd(AdminOp::kChangeMtu).set_arg0(9018 - 17), AdminStatus::kBadValue);
   ExpectRefused(Cmd(AdminOp::kChangeMtu).set_arg0(0x10000 + 1500), AdminStatus::kBadValue);
   ExpectRefused(Cmd(AdminOp::kChangeMtu).set_arg0(1500).set_arg1(1), AdminStatus::kBadReserved);
   ExpectRefused(Cmd(AdminOp::kChangeMtu).set_arg0(1500).set_qid(1), AdminStatus::kBadReserved);

@@ -99,6 +99,10 @@ struct NicOptions {
   bool tso = true;
   bool rx_csum = true;
   int rx_steer_queue = 0;  // port.ctrl.rx_queue: the receive queue every frame goes to
+  // The card's MTU, set through its firmware at attach: the port drops received frames longer
+  // than mtu + 18 bytes.  0: the largest the card takes (jumbo frames pass), as ifconfig's
+  // `mtu` would set it for a stack that sends them.
+  std::uint32_t mtu = 0;
   // Interrupt moderation of every queue (irq.pkts, irq_time.cycles).
   std::uint16_t irq_pkts = 1;
   std::uint32_t irq_cycles = 0;

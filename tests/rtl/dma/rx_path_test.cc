@@ -156,6 +156,7 @@ class RxBench {
     std::memset(t.q_prod_i.data(), 0, sizeof(t.q_prod_i));
     t.rx_queue_i = 0;
     t.csum_enable_i = cfg.csum_enable;
+    t.max_frame_i = kMaxFrame;  // the port's MTU at its largest: the path's own limit decides
     h_.Reset();
     DriveQueues();
     h_.top().eval();
