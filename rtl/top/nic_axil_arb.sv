@@ -10,9 +10,11 @@
 // Writes and reads are arbitrated apart, one transaction per direction at a time (the demux
 // behind takes no more).  A direction's grant is taken when a port shows AW or W (AR for
 // reads), the management port first when both do, and held until that transaction's response
-// is accepted; the other port waits with its readies low.  The ungranted port's channels are
-// not looked at, so a port that raised AW without W stalls only itself.  Everything here is a
-// mux on a registered grant: one cycle of the demux's own registers is the only latency.
+// is accepted; the other port waits with its readies low.  So a granted port that has shown
+// AW holds the write direction until its W and B are through, as AXI4-Lite requesters finish
+// what they start; the firmware's accesses are few and bounded, so the host is not starved.
+// Everything here is a mux on a registered grant: one cycle of the demux's own registers is
+// the only latency.
 module nic_axil_arb (
   input  logic        clk_i,
   input  logic        rst_i,
