@@ -487,6 +487,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       std::fprintf(stderr, "rx_desc_fuzz: %s\n", e.what());
       std::exit(2);
     }
+    // Frames up to the card's largest: the port's MTU at its largest, as the firmware's
+    // change_mtu would set it (the card starts at 1500).
+    const std::uint32_t max_frame = dev->Read32(hw::csr::card::kBase + hw::csr::card::kMaxFrame);
+    if (!dev->mgmt()->write(hw::csr::port::kBase + hw::csr::port::kMtu, max_frame - 18)) {
+      std::fprintf(stderr, "rx_desc_fuzz: the MTU could not be raised\n");
+      std::abort();
+    }
     Harness h(*dev, 1 + data[0] % 6);
     std::size_t at = 1, frames = 0, posts = 0;
     while (at < size && frames < kMaxFrames && posts < kMaxPosts) {
