@@ -9,6 +9,14 @@
 // ORs the per-queue interrupt pulses into the one `interrupt` port.  Nothing of the card is
 // changed, so the register map is docs/card.md's, offset 0 of the kernel's control window.
 //
+// The control window has two halves, because a Vitis kernel has one register port and the card
+// has two (docs/admin.md): offsets below 0x20000 reach nic_top's host port, and the same map
+// again at 0x20000 reaches its management port, where the card's firmware works.  No management
+// core is in this kernel: the host backend (host/device/xrt) runs the firmware in the driver's
+// process and reaches the card through the upper half.  nic_top still sets AxPROT[0] by port,
+// so the lower half cannot change a management-side field; what keeps the driver's own code
+// out of the upper half is the backend, not the hardware (docs/xrt.md, "The management window").
+//
 // Ports carry AMBA/Vitis names rather than `_i`/`_o`: this is the board shell that meets
 // Xilinx IP.  Vivado's IP packager infers each bus from `<bus>_<signal>` names, and Vitis
 // requires `interrupt` to be named exactly that; suffixes would only add a renaming table to
@@ -31,8 +39,9 @@ module nic_kernel #(
   // Descriptors one transmit frame may use; buffers one received frame may fill.
   parameter int unsigned TxMaxDescs = 16,
   parameter int unsigned RxMaxBufs = 16,
-  // Address bits of the control window: 17 covers the whole CSR map (rxq ends at 0x1FFFF).
-  parameter int unsigned CtrlAddrWidth = 17,
+  // Address bits of the control window: 18, the CSR map (which ends at 0x1FFFF) twice, once for
+  // the host port and once, at 0x20000, for the management port.
+  parameter int unsigned CtrlAddrWidth = 18,
   // ID width of m_axi_gmem (the card uses one ID; Vitis wants the ports present).
   parameter int unsigned GmemIdWidth = 1
 ) (
@@ -40,7 +49,8 @@ module nic_kernel #(
   input  logic                        ap_clk,
   input  logic                        ap_rst_n,
 
-  // ---- AXI4-Lite control slave: nic_top's CSR space (packaged as S_AXI_CONTROL)
+  // ---- AXI4-Lite control slave (packaged as S_AXI_CONTROL): nic_top's CSR space through its
+  //      host port at 0x0, and through its management port at 0x20000
   input  logic [CtrlAddrWidth-1:0]    s_axi_control_awaddr,
   input  logic [2:0]                  s_axi_control_awprot,
   input  logic                        s_axi_control_awvalid,
@@ -124,8 +134,8 @@ module nic_kernel #(
   // The CMAC kernel's streams and the 64-byte beats of docs/card.md fix the width.
   localparam int unsigned DataWidth = 512;
 
-  if (CtrlAddrWidth < 17 || CtrlAddrWidth > 32) begin : g_bad_ctrl_addr
-    $fatal(1, "nic_kernel: CtrlAddrWidth must be 17 to 32 (the CSR map reaches 0x1FFFF)");
+  if (CtrlAddrWidth < 18 || CtrlAddrWidth > 32) begin : g_bad_ctrl_addr
+    $fatal(1, "nic_kernel: CtrlAddrWidth must be 18 to 32 (the management half reaches 0x3FFFF)");
   end
   if (GmemIdWidth < 1) begin : g_bad_id
     $fatal(1, "nic_kernel: GmemIdWidth must be at least 1");
@@ -150,13 +160,80 @@ module nic_kernel #(
   // ======================================================================================
   logic [NumTxQ+NumRxQ-1:0] irq;
   logic                     idle_unused;  // a simulator hint; nothing on a card waits on it
-  // The management port is where the card's firmware runs (docs/admin.md).  No management core
-  // is in this kernel yet (firmware/rv32 is the path to one): the port is idle, so the admin
-  // queue's registers are there but nothing answers its commands on a card built from this.
-  logic                     mgmt_awready, mgmt_wready, mgmt_bvalid, mgmt_arready, mgmt_rvalid;
+  // Nothing in this kernel takes the firmware's interrupt: the backend serves the firmware
+  // after each write to the admin block.
   logic                     mgmt_irq_unused;
-  logic [1:0]               mgmt_bresp, mgmt_rresp;
-  logic [31:0]              mgmt_rdata;
+
+  // ======================================================================================
+  // The control window split in two: slave 0 is nic_top's host port (0x00000-0x1FFFF),
+  // slave 1 its management port (0x20000-0x3FFFF, the same map).  The demux forwards the
+  // whole address; the management port gets it without the window bit.  Offsets at or above
+  // 0x40000 (a CtrlAddrWidth over 18) are answered DECERR by the demux.
+  // ======================================================================================
+  localparam logic [63:0] WinBase = {32'h0002_0000, 32'h0000_0000};
+  localparam logic [63:0] WinMask = {32'h0001_FFFF, 32'h0001_FFFF};
+
+  logic [31:0] win_awaddr, win_wdata, win_araddr;
+  logic [2:0]  win_awprot, win_arprot;
+  logic [3:0]  win_wstrb;
+  logic [1:0]  win_awvalid, win_awready, win_wvalid, win_wready, win_bvalid, win_bready;
+  logic [1:0]  win_arvalid, win_arready, win_rvalid, win_rready;
+  logic [3:0]  win_bresp, win_rresp;
+  logic [63:0] win_rdata;
+  logic        win_idle_unused;
+
+  nic_axil_demux #(
+    .NumSlaves(2),
+    .SlaveBase(WinBase),
+    .SlaveMask(WinMask)
+  ) u_window (
+    .clk_i           (ap_clk),
+    .rst_i           (rst),
+    .s_axil_awaddr_i (32'(s_axi_control_awaddr)),
+    .s_axil_awprot_i (s_axi_control_awprot),
+    .s_axil_awvalid_i(s_axi_control_awvalid),
+    .s_axil_awready_o(s_axi_control_awready),
+    .s_axil_wdata_i  (s_axi_control_wdata),
+    .s_axil_wstrb_i  (s_axi_control_wstrb),
+    .s_axil_wvalid_i (s_axi_control_wvalid),
+    .s_axil_wready_o (s_axi_control_wready),
+    .s_axil_bresp_o  (s_axi_control_bresp),
+    .s_axil_bvalid_o (s_axi_control_bvalid),
+    .s_axil_bready_i (s_axi_control_bready),
+    .s_axil_araddr_i (32'(s_axi_control_araddr)),
+    .s_axil_arprot_i (s_axi_control_arprot),
+    .s_axil_arvalid_i(s_axi_control_arvalid),
+    .s_axil_arready_o(s_axi_control_arready),
+    .s_axil_rdata_o  (s_axi_control_rdata),
+    .s_axil_rresp_o  (s_axi_control_rresp),
+    .s_axil_rvalid_o (s_axi_control_rvalid),
+    .s_axil_rready_i (s_axi_control_rready),
+    .m_axil_awaddr_o (win_awaddr),
+    .m_axil_awprot_o (win_awprot),
+    .m_axil_awvalid_o(win_awvalid),
+    .m_axil_awready_i(win_awready),
+    .m_axil_wdata_o  (win_wdata),
+    .m_axil_wstrb_o  (win_wstrb),
+    .m_axil_wvalid_o (win_wvalid),
+    .m_axil_wready_i (win_wready),
+    .m_axil_bresp_i  (win_bresp),
+    .m_axil_bvalid_i (win_bvalid),
+    .m_axil_bready_o (win_bready),
+    .m_axil_araddr_o (win_araddr),
+    .m_axil_arprot_o (win_arprot),
+    .m_axil_arvalid_o(win_arvalid),
+    .m_axil_arready_i(win_arready),
+    .m_axil_rdata_i  (win_rdata),
+    .m_axil_rresp_i  (win_rresp),
+    .m_axil_rvalid_i (win_rvalid),
+    .m_axil_rready_o (win_rready),
+    .idle_o          (win_idle_unused)
+  );
+
+  // Both ports see the offset within the CSR map.
+  logic [31:0] csr_awaddr, csr_araddr;
+  assign csr_awaddr = win_awaddr & 32'h0001_FFFF;
+  assign csr_araddr = win_araddr & 32'h0001_FFFF;
 
   nic_top #(
     .DataWidth (DataWidth),
@@ -168,45 +245,45 @@ module nic_kernel #(
     .clk_i              (ap_clk),
     .rst_i              (rst),
 
-    .s_axil_awaddr_i    (32'(s_axi_control_awaddr)),
-    .s_axil_awprot_i    (s_axi_control_awprot),
-    .s_axil_awvalid_i   (s_axi_control_awvalid),
-    .s_axil_awready_o   (s_axi_control_awready),
-    .s_axil_wdata_i     (s_axi_control_wdata),
-    .s_axil_wstrb_i     (s_axi_control_wstrb),
-    .s_axil_wvalid_i    (s_axi_control_wvalid),
-    .s_axil_wready_o    (s_axi_control_wready),
-    .s_axil_bresp_o     (s_axi_control_bresp),
-    .s_axil_bvalid_o    (s_axi_control_bvalid),
-    .s_axil_bready_i    (s_axi_control_bready),
-    .s_axil_araddr_i    (32'(s_axi_control_araddr)),
-    .s_axil_arprot_i    (s_axi_control_arprot),
-    .s_axil_arvalid_i   (s_axi_control_arvalid),
-    .s_axil_arready_o   (s_axi_control_arready),
-    .s_axil_rdata_o     (s_axi_control_rdata),
-    .s_axil_rresp_o     (s_axi_control_rresp),
-    .s_axil_rvalid_o    (s_axi_control_rvalid),
-    .s_axil_rready_i    (s_axi_control_rready),
+    .s_axil_awaddr_i    (csr_awaddr),
+    .s_axil_awprot_i    (win_awprot),
+    .s_axil_awvalid_i   (win_awvalid[0]),
+    .s_axil_awready_o   (win_awready[0]),
+    .s_axil_wdata_i     (win_wdata),
+    .s_axil_wstrb_i     (win_wstrb),
+    .s_axil_wvalid_i    (win_wvalid[0]),
+    .s_axil_wready_o    (win_wready[0]),
+    .s_axil_bresp_o     (win_bresp[1:0]),
+    .s_axil_bvalid_o    (win_bvalid[0]),
+    .s_axil_bready_i    (win_bready[0]),
+    .s_axil_araddr_i    (csr_araddr),
+    .s_axil_arprot_i    (win_arprot),
+    .s_axil_arvalid_i   (win_arvalid[0]),
+    .s_axil_arready_o   (win_arready[0]),
+    .s_axil_rdata_o     (win_rdata[31:0]),
+    .s_axil_rresp_o     (win_rresp[1:0]),
+    .s_axil_rvalid_o    (win_rvalid[0]),
+    .s_axil_rready_i    (win_rready[0]),
 
-    .s_mgmt_axil_awaddr_i (32'd0),
-    .s_mgmt_axil_awprot_i (3'd0),
-    .s_mgmt_axil_awvalid_i(1'b0),
-    .s_mgmt_axil_awready_o(mgmt_awready),
-    .s_mgmt_axil_wdata_i  (32'd0),
-    .s_mgmt_axil_wstrb_i  (4'd0),
-    .s_mgmt_axil_wvalid_i (1'b0),
-    .s_mgmt_axil_wready_o (mgmt_wready),
-    .s_mgmt_axil_bresp_o  (mgmt_bresp),
-    .s_mgmt_axil_bvalid_o (mgmt_bvalid),
-    .s_mgmt_axil_bready_i (1'b1),
-    .s_mgmt_axil_araddr_i (32'd0),
-    .s_mgmt_axil_arprot_i (3'd0),
-    .s_mgmt_axil_arvalid_i(1'b0),
-    .s_mgmt_axil_arready_o(mgmt_arready),
-    .s_mgmt_axil_rdata_o  (mgmt_rdata),
-    .s_mgmt_axil_rresp_o  (mgmt_rresp),
-    .s_mgmt_axil_rvalid_o (mgmt_rvalid),
-    .s_mgmt_axil_rready_i (1'b1),
+    .s_mgmt_axil_awaddr_i (csr_awaddr),
+    .s_mgmt_axil_awprot_i (win_awprot),
+    .s_mgmt_axil_awvalid_i(win_awvalid[1]),
+    .s_mgmt_axil_awready_o(win_awready[1]),
+    .s_mgmt_axil_wdata_i  (win_wdata),
+    .s_mgmt_axil_wstrb_i  (win_wstrb),
+    .s_mgmt_axil_wvalid_i (win_wvalid[1]),
+    .s_mgmt_axil_wready_o (win_wready[1]),
+    .s_mgmt_axil_bresp_o  (win_bresp[3:2]),
+    .s_mgmt_axil_bvalid_o (win_bvalid[1]),
+    .s_mgmt_axil_bready_i (win_bready[1]),
+    .s_mgmt_axil_araddr_i (csr_araddr),
+    .s_mgmt_axil_arprot_i (win_arprot),
+    .s_mgmt_axil_arvalid_i(win_arvalid[1]),
+    .s_mgmt_axil_arready_o(win_arready[1]),
+    .s_mgmt_axil_rdata_o  (win_rdata[63:32]),
+    .s_mgmt_axil_rresp_o  (win_rresp[3:2]),
+    .s_mgmt_axil_rvalid_o (win_rvalid[1]),
+    .s_mgmt_axil_rready_i (win_rready[1]),
 
     .m_axi_araddr_o     (m_axi_gmem_araddr),
     .m_axi_arlen_o      (m_axi_gmem_arlen),
@@ -271,9 +348,8 @@ module nic_kernel #(
 
   // Responses come back in order for the one ID the card issues, so their IDs say nothing.
   logic unused_ids;
-  assign unused_ids = ^{m_axi_gmem_bid, m_axi_gmem_rid, idle_unused, mgmt_awready, mgmt_wready,
-                       mgmt_bvalid, mgmt_arready, mgmt_rvalid, mgmt_bresp, mgmt_rresp,
-                       mgmt_rdata, mgmt_irq_unused};
+  assign unused_ids = ^{m_axi_gmem_bid, m_axi_gmem_rid, idle_unused, mgmt_irq_unused,
+                       win_idle_unused, win_awaddr[31:17], win_araddr[31:17]};
 
   // ======================================================================================
   // Receive stream: always ready (nic_top drops what it has no room for, counted).

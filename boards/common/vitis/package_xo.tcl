@@ -142,14 +142,15 @@ bus_param [bus $core interrupt] SENSITIVITY EDGE_RISING
 bus_param [bus $core m_axi_gmem] MAX_BURST_LENGTH 64
 bus_param [bus $core m_axi_gmem] SUPPORTS_NARROW_BURST 0
 
-# Control window: the whole CSR map, 128 KiB (boards/common/vitis/kernel.xml).
+# Control window: the whole CSR map twice, host port and management port, 256 KiB
+# (boards/common/vitis/kernel.xml).
 set mm [ipx::get_memory_maps s_axi_control -of_objects $core]
 if {$mm eq ""} { set mm [ipx::add_memory_map s_axi_control $core] }
 set_property slave_memory_map_ref s_axi_control [bus $core s_axi_control]
 set block [ipx::get_address_blocks reg0 -of_objects $mm]
 if {$block eq ""} { set block [ipx::add_address_block reg0 $mm] }
 set_property base_address 0 $block
-set_property range 131072 $block
+set_property range 262144 $block
 set_property width 32 $block
 set_property usage register $block
 

@@ -31,6 +31,7 @@
 #include <thread>
 #include <utility>
 
+#include "firmware_host.h"
 #include "mbufnic/hw/nic_hw.h"
 #include "mbufnic/runtime.h"
 #include "registry.h"
@@ -51,6 +52,8 @@ constexpr auto kSpinBelow = std::chrono::microseconds(100);
 // says XRT's native API does not deliver user-managed kernels' interrupts (boards/README.md), and
 // a lost notification must cost latency, never a driver that waits for ever.
 constexpr auto kIrqSafetyNet = std::chrono::milliseconds(1);
+// How long Open waits for a queue a process before it left running to let go of its rings.
+constexpr auto kStopWait = std::chrono::milliseconds(100);
 
 std::string Hex(std::uint64_t v) {
   char buf[24];
@@ -192,7 +195,58 @@ struct XrtDevice::Impl {
   std::vector<std::uint32_t> vectors;       // every queue's vector, tx first
   Clock::time_point opened;
   Clock::time_point last_report;  // when TakeInterrupts last reported the vectors
+  // The firmware's port: the kernel's management window.  XRT throws on a failed access, which
+  // the firmware sees as a refused one.
+  MgmtPort mgmt_port{[this](std::uint32_t offset, std::uint32_t* value) {
+                       try {
+                         *value = ip.read_register(kXrtMgmtWindow + offset);
+                         return true;
+                       } catch (const std::exception&) {
+                         return false;
+                       }
+                     },
+                     [this](std::uint32_t offset, std::uint32_t value) {
+                       try {
+                         ip.write_register(kXrtMgmtWindow + offset, value);
+                         return true;
+                       } catch (const std::exception&) {
+                         return false;
+                       }
+                     }};
+  std::unique_ptr<FirmwareHost> fw;
+
+  // Disables every queue whose ctrl.enable is set and waits until the card has let go of its
+  // rings: this process's firmware starts knowing of no queue, so one left running (a process
+  // that ended without detaching) would otherwise keep DMAing into memory nobody owns now.
+  void StopLeftQueues(std::uint32_t txq, std::uint32_t rxq);
 };
+
+void XrtDevice::Impl::StopLeftQueues(std::uint32_t txq, std::uint32_t rxq) {
+  std::vector<std::uint32_t> bases;
+  for (std::uint32_t q = 0; q < txq; ++q) bases.push_back(csr::txq::Base(q));
+  for (std::uint32_t q = 0; q < rxq; ++q) bases.push_back(csr::rxq::Base(q));
+  for (const std::uint32_t base : bases) {
+    std::uint32_t ctrl = 0;
+    if (!mgmt_port.read(base + csr::txq::kCtrl, &ctrl)) {
+      throw DeviceError(name + ": the kernel's management window does not answer at " +
+                        Hex(kXrtMgmtWindow + base + csr::txq::kCtrl));
+    }
+    if ((ctrl & csr::txq::ctrl::kEnableMask) == 0) continue;
+    if (!mgmt_port.write(base + csr::txq::kCtrl, 0)) {
+      throw DeviceError(name + ": the kernel's management window refused a write at " +
+                        Hex(kXrtMgmtWindow + base + csr::txq::kCtrl));
+    }
+    const Clock::time_point give_up = Clock::now() + kStopWait;
+    std::uint32_t status = csr::txq::status::kRunningMask;
+    while (mgmt_port.read(base + csr::txq::kStatus, &status) &&
+           (status & csr::txq::status::kRunningMask) != 0 && Clock::now() < give_up) {
+    }
+    if ((status & csr::txq::status::kRunningMask) != 0) {
+      throw DeviceError(name + ": the queue at " + Hex(base) +
+                        " was left running by another process and did not stop within 100 ms");
+    }
+  }
+}
 
 XrtDevice::XrtDevice(std::string_view name, const Options& options)
     : impl_(std::make_unique<Impl>()) {
@@ -227,14 +281,20 @@ XrtDevice::XrtDevice(std::string_view name, const Options& options)
   const std::uint32_t rxq = (queues & csr::card::queues::kRxMask) >> csr::card::queues::kRxShift;
   // The CSR map runs to the last receive queue's block; XRT checks every access against the
   // range the xclbin gives the kernel, so a short range would fail later, one access at a time.
-  const std::uint64_t span = rxq > 0 ? csr::rxq::Base(rxq) : csr::txq::Base(txq);
+  // The management window holds the same map above kXrtMgmtWindow.
+  const std::uint64_t span = kXrtMgmtWindow + (rxq > 0 ? csr::rxq::Base(rxq) : csr::txq::Base(txq));
   const std::uint64_t range = d.session->xclbin.get_ip(cu).get_size();
   if (range < span) {
     throw DeviceError(d.name + ": the kernel's register range is " + Hex(range) +
                       " bytes, but the CSRs of its " + std::to_string(txq) + " transmit and " +
-                      std::to_string(rxq) + " receive queues end at " + Hex(span) +
-                      " (the S_AXI_CONTROL range in boards/)");
+                      std::to_string(rxq) + " receive queues, in the management window at " +
+                      Hex(kXrtMgmtWindow) + ", end at " + Hex(span) +
+                      " (the S_AXI_CONTROL range in boards/; a kernel built before the "
+                      "management window has 0x20000)");
   }
+  d.StopLeftQueues(txq, rxq);
+  d.fw = std::make_unique<FirmwareHost>(d.mgmt_port, ArenaDma());
+  d.fw->Start();
   for (std::uint32_t v = 0; v < txq + rxq; ++v) d.vectors.push_back(v);
   try {
     d.irq = d.ip.create_interrupt_notify();  // enabled from here on
@@ -252,6 +312,8 @@ std::uint32_t XrtDevice::Read32(std::uint32_t offset) { return impl_->ip.read_re
 
 void XrtDevice::Write32(std::uint32_t offset, std::uint32_t value) {
   impl_->ip.write_register(offset, value);
+  // The only way work reaches the firmware (docs/admin.md).
+  if (offset - csr::admin::kBase < csr::admin::kSize) impl_->fw->Service();
 }
 
 std::uint64_t XrtDevice::Run(std::uint64_t cycles) {

@@ -18,6 +18,13 @@
 // is polled: every vector on every call.  There is no wire or host-memory model: wire() and
 // memory() are null.
 //
+// The card's firmware (firmware/, the admin queue's server) runs in this process: the kernel has
+// no management core, but its control window holds the card's register map twice, the second
+// copy (kXrtMgmtWindow) through the card's management port (rtl/kernel/nic_kernel.sv).  Open
+// stops any queue a process before it left running, starts the firmware there, and every write
+// to the admin block lets it serve the queue, as on the simulated backends.  mgmt() stays null:
+// the firmware is the backend's own, not a tool's to play (docs/xrt.md).
+//
 // Files here are not named after XRT's headers: host/device is on the include path, so a
 // host/device/xrt/xrt_device.h would shadow XRT's own <xrt/xrt_device.h>.
 #ifndef MBUFNIC_HOST_DEVICE_XRT_XRT_BACKEND_H_
@@ -41,6 +48,9 @@ inline constexpr char kXrtKernel[] = "mbufnic_nic";
 inline constexpr char kXrtComputeUnit[] = "mbufnic_nic_1";
 // Environment variable naming the xclbin when device::Options::xclbin is empty.
 inline constexpr char kXrtXclbinEnv[] = "MBUFNIC_XCLBIN";
+// Where the card's management port starts in the kernel's control window (nic_kernel: the map
+// again, above the host port's copy).
+inline constexpr std::uint32_t kXrtMgmtWindow = 0x20000;
 // Size of the host-only buffer that becomes the DMA arena, in MiB, unless MBUFNIC_ARENA_MB (the
 // runtime's own arena size) says otherwise.  It comes out of the host memory reserved with
 // `xrt-smi configure --host-mem`; more than 1 GiB needs 1 GiB hugepages (docs/xrt.md).

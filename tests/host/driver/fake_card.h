@@ -3,8 +3,10 @@
 // card's part of the ring protocol by hand (read the descriptors the driver posted, write
 // completions and receive data).  The card's firmware (firmware/, the real one) runs on the
 // register file's management side and answers the driver's admin queue, so queue contexts are
-// set as on a card: by the firmware's writes, not recorded in writes().  No frame processing:
-// that is the model backend's job, used by the end-to-end tests.
+// set as on a card: by the firmware's writes, not recorded in writes().  It runs as the xrt
+// backend runs it on a real card: device::FirmwareHost with its DMA straight to the runtime's
+// arena (device::ArenaDma).  No frame processing: that is the model backend's job, used by the
+// end-to-end tests.
 #ifndef MBUFNIC_TESTS_HOST_DRIVER_FAKE_CARD_H_
 #define MBUFNIC_TESTS_HOST_DRIVER_FAKE_CARD_H_
 
@@ -18,10 +20,10 @@
 #include <utility>
 #include <vector>
 
+#include "firmware_host.h"
 #include "mbufnic/device.hpp"
 #include "mbufnic/hw/nic_hw.h"
 #include "mbufnic/runtime.h"
-#include "mbufnic_fw/fw.h"
 
 namespace mbufnic::drivertest {
 
@@ -49,8 +51,12 @@ class FakeCard : public device::Device {
     for (uint32_t q = 0; q < p.rxq; ++q) regs_[csr::rxq::Base(q)] = csr::rxq::kIdValue;
     regs_[csr::admin::kBase] = csr::admin::kIdValue;
     regs_[csr::port::kBase + csr::port::kMtu] = csr::port::mtu::kReset;
-    const nic_fw_hal hal{this, &FwRead, &FwWrite, &FwDmaRead, &FwDmaWrite};
-    fw_ok_ = nic_fw_init(&fw_, &hal) == 0;
+    try {
+      fw_.Start();
+      fw_ok_ = true;
+    } catch (const device::DeviceError &) {
+      fw_ok_ = false;  // a card the firmware refuses (a test's bad id): the admin queue is dead
+    }
   }
   FakeCard(const FakeCard &) = delete;
   FakeCard &operator=(const FakeCard &) = delete;
@@ -64,7 +70,7 @@ class FakeCard : public device::Device {
   void Write32(uint32_t offset, uint32_t value) override {
     writes_.emplace_back(offset, value);
     regs_[offset] = value;
-    if (fw_ok_ && offset - csr::admin::kBase < csr::admin::kSize) nic_fw_poll(&fw_);
+    if (fw_ok_ && offset - csr::admin::kBase < csr::admin::kSize) fw_.Service();
     if (on_write) on_write(offset, value);
   }
   uint64_t Run(uint64_t cycles) override {
@@ -212,34 +218,19 @@ class FakeCard : public device::Device {
   uint64_t now_ = 0;
   uint64_t reads_ = 0;
   std::map<uint32_t, uint32_t> tx_cons_, tx_cpl_, rx_cons_, rx_cpl_;
-  nic_fw fw_{};
-  bool fw_ok_ = false;
   std::vector<std::pair<uint32_t, uint32_t>> fw_writes_;
-
-  // The firmware's HAL over the register file and the DMA arena (no rights checked here: the
-  // simulated backends' host-memory model does that).
-  static int FwRead(void *ctx, uint32_t offset, uint32_t *value) {
-    *value = static_cast<FakeCard *>(ctx)->Reg(offset);
-    return 0;
-  }
-  static int FwWrite(void *ctx, uint32_t offset, uint32_t value) {
-    auto *card = static_cast<FakeCard *>(ctx);
-    card->fw_writes_.emplace_back(offset, value);
-    card->regs_[offset] = value;
-    return 0;
-  }
-  static int FwDmaRead(void *, uint64_t bus, void *dst, uint32_t len) {
-    const void *src = mbufnic_bustov(bus);
-    if (src == nullptr || mbufnic_bustov(bus + len - 1) == nullptr) return 1;
-    std::memcpy(dst, src, len);
-    return 0;
-  }
-  static int FwDmaWrite(void *, uint64_t bus, const void *src, uint32_t len) {
-    void *dst = mbufnic_bustov(bus);
-    if (dst == nullptr || mbufnic_bustov(bus + len - 1) == nullptr) return 1;
-    std::memcpy(dst, src, len);
-    return 0;
-  }
+  // The firmware's management port: the register file, its writes recorded.
+  device::MgmtPort mgmt_port_{[this](uint32_t offset, uint32_t *value) {
+                                *value = Reg(offset);
+                                return true;
+                              },
+                              [this](uint32_t offset, uint32_t value) {
+                                fw_writes_.emplace_back(offset, value);
+                                regs_[offset] = value;
+                                return true;
+                              }};
+  device::FirmwareHost fw_{mgmt_port_, device::ArenaDma()};
+  bool fw_ok_ = false;
 };
 
 }  // namespace mbufnic::drivertest
