@@ -29,6 +29,10 @@
 // fifo_generator on transmit, an independent-clock fifo_generator on receive), whose own
 // AXI4-Stream ports run at its ap_clk, the same platform clock as this kernel.
 //
+// Loopback (a build for testing a card without a cable): every frame the card sends comes back
+// to its own receive port inside the kernel, and the CMAC streams are left idle.  The host then
+// runs the end-to-end tests on the card as it runs them on a simulated one (docs/xrt.md).
+//
 // Receive: nic_top takes a beat in every cycle it is valid (a MAC cannot wait), so
 // s_axis_rx_tready is constant 1.  The CMAC kernel's receive stream carries no tuser, so the
 // MAC's bad-frame flag does not reach the card in this flow: s_axis_rx_tuser of nic_top is 0.
@@ -43,7 +47,9 @@ module nic_kernel #(
   // the host port and once, at 0x20000, for the management port.
   parameter int unsigned CtrlAddrWidth = 18,
   // ID width of m_axi_gmem (the card uses one ID; Vitis wants the ports present).
-  parameter int unsigned GmemIdWidth = 1
+  parameter int unsigned GmemIdWidth = 1,
+  // 1: the card's transmit stream feeds its own receive port; the CMAC streams are unused.
+  parameter int unsigned Loopback = 0
 ) (
   // ---- Kernel clock and active-low reset (synchronous to ap_clk, from the shell)
   input  logic                        ap_clk,
@@ -136,6 +142,9 @@ module nic_kernel #(
 
   if (CtrlAddrWidth < 18 || CtrlAddrWidth > 32) begin : g_bad_ctrl_addr
     $fatal(1, "nic_kernel: CtrlAddrWidth must be 18 to 32 (the management half reaches 0x3FFFF)");
+  end
+  if (Loopback > 1) begin : g_bad_loopback
+    $fatal(1, "nic_kernel: Loopback must be 0 or 1");
   end
   if (GmemIdWidth < 1) begin : g_bad_id
     $fatal(1, "nic_kernel: GmemIdWidth must be at least 1");
@@ -230,6 +239,39 @@ module nic_kernel #(
     .idle_o          (win_idle_unused)
   );
 
+  // ======================================================================================
+  // The card's streams: to and from the CMAC kernel, or (Loopback) to each other.  The
+  // receive port takes a beat every cycle, so a looped-back transmit stream never waits.
+  // ======================================================================================
+  logic [511:0] tx_tdata, rx_tdata;
+  logic [63:0]  tx_tkeep, rx_tkeep;
+  logic         tx_tlast, tx_tvalid, tx_tready, rx_tlast, rx_tvalid;
+
+  if (Loopback == 1) begin : g_loopback
+    assign rx_tdata  = tx_tdata;
+    assign rx_tkeep  = tx_tkeep;
+    assign rx_tlast  = tx_tlast;
+    assign rx_tvalid = tx_tvalid;
+    assign tx_tready = 1'b1;
+    assign m_axis_tx_tdata  = '0;
+    assign m_axis_tx_tkeep  = '0;
+    assign m_axis_tx_tlast  = 1'b0;
+    assign m_axis_tx_tvalid = 1'b0;
+    logic unused_cmac;
+    assign unused_cmac = ^{m_axis_tx_tready, s_axis_rx_tdata, s_axis_rx_tkeep, s_axis_rx_tlast,
+                           s_axis_rx_tvalid};
+  end else begin : g_cmac
+    assign m_axis_tx_tdata  = tx_tdata;
+    assign m_axis_tx_tkeep  = tx_tkeep;
+    assign m_axis_tx_tlast  = tx_tlast;
+    assign m_axis_tx_tvalid = tx_tvalid;
+    assign tx_tready = m_axis_tx_tready;
+    assign rx_tdata  = s_axis_rx_tdata;
+    assign rx_tkeep  = s_axis_rx_tkeep;
+    assign rx_tlast  = s_axis_rx_tlast;
+    assign rx_tvalid = s_axis_rx_tvalid;
+  end
+
   // Both ports see the offset within the CSR map.
   logic [31:0] csr_awaddr, csr_araddr;
   assign csr_awaddr = win_awaddr & 32'h0001_FFFF;
@@ -307,17 +349,17 @@ module nic_kernel #(
     .m_axi_bvalid_i     (m_axi_gmem_bvalid),
     .m_axi_bready_o     (m_axi_gmem_bready),
 
-    .m_axis_tx_tdata_o  (m_axis_tx_tdata),
-    .m_axis_tx_tkeep_o  (m_axis_tx_tkeep),
-    .m_axis_tx_tlast_o  (m_axis_tx_tlast),
-    .m_axis_tx_tvalid_o (m_axis_tx_tvalid),
-    .m_axis_tx_tready_i (m_axis_tx_tready),
+    .m_axis_tx_tdata_o  (tx_tdata),
+    .m_axis_tx_tkeep_o  (tx_tkeep),
+    .m_axis_tx_tlast_o  (tx_tlast),
+    .m_axis_tx_tvalid_o (tx_tvalid),
+    .m_axis_tx_tready_i (tx_tready),
 
-    .s_axis_rx_tdata_i  (s_axis_rx_tdata),
-    .s_axis_rx_tkeep_i  (s_axis_rx_tkeep),
-    .s_axis_rx_tlast_i  (s_axis_rx_tlast),
+    .s_axis_rx_tdata_i  (rx_tdata),
+    .s_axis_rx_tkeep_i  (rx_tkeep),
+    .s_axis_rx_tlast_i  (rx_tlast),
     .s_axis_rx_tuser_i  (1'b0),
-    .s_axis_rx_tvalid_i (s_axis_rx_tvalid),
+    .s_axis_rx_tvalid_i (rx_tvalid),
 
     .irq_o              (irq),
     .idle_o             (idle_unused),

@@ -43,7 +43,7 @@ set top        nic_kernel
 set ip_dir     [file join $work ip]
 set params     [dict remove $opts xo work sources part]
 foreach name [dict keys $params] {
-  if {[lsearch -exact {NumTxQ NumRxQ TxMaxDescs RxMaxBufs CtrlAddrWidth GmemIdWidth} $name] < 0} {
+  if {[lsearch -exact {NumTxQ NumRxQ TxMaxDescs RxMaxBufs CtrlAddrWidth GmemIdWidth Loopback} $name] < 0} {
     fail "unknown nic_kernel parameter '$name'"
   }
 }

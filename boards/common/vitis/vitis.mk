@@ -16,15 +16,26 @@
 #              post-link hook that wires the QSFP28 GT pins to it)
 #   CMAC_XO    the cmac kernel built by VNx for this platform (default: VNx's own output path)
 #   MEM        host (m_axi_gmem to HOST[0], the default) or card (to the card's DDR/HBM)
-#   OUT        output directory (default: $(BUILD_DIR)/boards/$(BOARD))
+#   LOOPBACK   1: the card's frames come back to it inside the kernel (the CMAC is linked but
+#              idle), for the end-to-end tests on a card without a cable (docs/xrt.md); 0, the
+#              default: frames go to the QSFP28 cage
+#   OUT        output directory (default: $(BUILD_DIR)/boards/$(BOARD), with -loopback for a
+#              loopback build)
 
 VITIS_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 REPO      := $(abspath $(VITIS_DIR)/../../..)
 BOARD_DIR := $(REPO)/boards/$(BOARD)
 
 BUILD_DIR ?= $(REPO)/build-release
-OUT       ?= $(BUILD_DIR)/boards/$(BOARD)
 MEM       ?= host
+LOOPBACK  ?= 0
+ifeq ($(LOOPBACK),1)
+OUT       ?= $(BUILD_DIR)/boards/$(BOARD)-loopback
+else ifeq ($(LOOPBACK),0)
+OUT       ?= $(BUILD_DIR)/boards/$(BOARD)
+else
+$(error LOOPBACK must be 0 or 1, not '$(LOOPBACK)')
+endif
 KERNEL_MHZ ?= 250
 SOURCES   := $(BUILD_DIR)/boards/nic_kernel_sources.txt
 HW_PKG    := $(BUILD_DIR)/hw/nic_hw_pkg.sv
@@ -40,7 +51,8 @@ else
 $(error MEM must be host or card, not '$(MEM)')
 endif
 
-KERNEL_PARAMS := NumTxQ=$(NumTxQ) NumRxQ=$(NumRxQ) TxMaxDescs=$(TxMaxDescs) RxMaxBufs=$(RxMaxBufs)
+KERNEL_PARAMS := NumTxQ=$(NumTxQ) NumRxQ=$(NumRxQ) TxMaxDescs=$(TxMaxDescs) RxMaxBufs=$(RxMaxBufs) \
+                 Loopback=$(LOOPBACK)
 XO := $(OUT)/mbufnic_nic.xo
 
 .NOTPARALLEL:
