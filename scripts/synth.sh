@@ -93,7 +93,7 @@ fi
 
 # ---- The tops list ------------------------------------------------------------------------
 # One entry per top: name, sources (space-separated), parameters (Name=value, space-separated).
-entry_top=() entry_srcs=() entry_params=()
+entry_top=() entry_srcs=() entry_params=() entry_hier=()
 {
   line=""
   while IFS= read -r raw || [[ -n $raw ]]; do
@@ -106,9 +106,11 @@ entry_top=() entry_srcs=() entry_params=()
     read -ra words <<<"$line"
     line=""
     ((${#words[@]})) || continue
-    top=${words[0]} src_list=() param_list=()
+    top=${words[0]} src_list=() param_list=() hier=0
     for ((i = 1; i < ${#words[@]}; i++)); do
-      if [[ ${words[i]} == -P ]]; then
+      if [[ ${words[i]} == -H ]]; then
+        hier=1
+      elif [[ ${words[i]} == -P ]]; then
         ((i + 1 < ${#words[@]})) || die "$tops_file: $top: -P without Name=value"
         p=${words[++i]}
         [[ $p =~ ^[A-Za-z_][A-Za-z0-9_]*=.+$ ]] || die "$tops_file: $top: bad parameter '$p'"
@@ -119,6 +121,7 @@ entry_top=() entry_srcs=() entry_params=()
     done
     ((${#src_list[@]})) || die "$tops_file: $top has no source files"
     entry_top+=("$top") entry_srcs+=("${src_list[*]}") entry_params+=("${param_list[*]}")
+    entry_hier+=("$hier")
   done
 } <"$tops_file"
 
@@ -158,8 +161,8 @@ manifest="$out/manifest.tsv"
 : >"$manifest"
 failed=0
 
-synth_one() {  # id top "srcs" "params": runs in the background, writes $out/$id/{rc,seconds}
-  local id=$1 top=$2 srcs=$3 params=$4 dir="$out/$1" mounts=() reads=() s p
+synth_one() {  # id top "srcs" "params" hier: runs in the background, writes $out/$id/{rc,seconds}
+  local id=$1 top=$2 srcs=$3 params=$4 hier=$5 dir="$out/$1" mounts=() reads=() s p
   rm -rf "$dir" && mkdir -p "$dir"
   for s in $srcs; do
     if [[ $s == @hw/* ]]; then
@@ -173,15 +176,24 @@ synth_one() {  # id top "srcs" "params": runs in the background, writes $out/$id
   {
     echo "read_verilog -sv ${reads[*]}"
     for p in $params; do echo "chparam -set ${p%%=*} ${p#*=} $top"; done
-    # -flatten, as Vivado does by default (and sta times only a flat netlist); the scope
-    # records that flatten leaves behind are not cells.
-    echo "synth_xilinx -family xcup -flatten -top $top"
-    echo "delete t:\$scopeinfo"
-    echo "tee -q -o stat.json stat -json"
-    echo "stat"
-    # Logic-only delay: the Xilinx cell library with its specify blocks, then static timing.
-    echo "read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v"
-    echo "sta"
+    if ((hier)); then
+      # -H: each module synthesized once and the hierarchy kept, at about half the CPU of a flat
+      # run of a big top; stat -top counts the whole tree.  Not timed: sta needs a flat netlist.
+      echo "synth_xilinx -family xcup -top $top"
+      echo "delete t:\$scopeinfo"
+      echo "tee -q -o stat.json stat -json -top $top"
+      echo "stat -top $top"
+    else
+      # -flatten, as Vivado does by default (and sta times only a flat netlist); the scope
+      # records that flatten leaves behind are not cells.
+      echo "synth_xilinx -family xcup -flatten -top $top"
+      echo "delete t:\$scopeinfo"
+      echo "tee -q -o stat.json stat -json"
+      echo "stat"
+      # Logic-only delay: the Xilinx cell library with its specify blocks, then static timing.
+      echo "read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v"
+      echo "sta"
+    fi
   } >"$dir/synth.ys"
   local t0 t1 rc=0
   t0=$(date +%s.%N)
@@ -219,7 +231,7 @@ stop_runs() {
 }
 trap stop_runs INT TERM
 for i in $order; do
-  top=${entry_top[i]} srcs=${entry_srcs[i]} params=${entry_params[i]}
+  top=${entry_top[i]} srcs=${entry_srcs[i]} params=${entry_params[i]} hier=${entry_hier[i]}
   want "$top" || continue
   id=$top
   for p in $params; do id+="_${p%%=*}${p#*=}"; done
@@ -253,7 +265,7 @@ for i in $order; do
   printf '%s\t%s\t%s\t%s\t%s\t\n' "$i" "$id" "$top" run "$params" >>"$manifest"
   while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
   echo "synth: $top ${params:+($params) }..." >&2
-  synth_one "$id" "$top" "$srcs" "$params" &
+  synth_one "$id" "$top" "$srcs" "$params" "$hier" &
   pids+=($!)
 done
 wait

@@ -54,6 +54,8 @@ function analyse(dir, top) {
   const rc = Number((read(path.join(dir, 'rc')) ?? '1').trim());
   const log = read(path.join(dir, 'yosys.log')) ?? '';
   r.log = path.join(dir, 'yosys.log');
+  // A top listed with -H keeps its hierarchy and is not timed (sta needs a flat netlist).
+  r.flat = /-flatten/.test(read(path.join(dir, 'synth.ys')) ?? '-flatten');
 
   const lines = log.split('\n');
   r.untimed_cells = [];
@@ -123,7 +125,7 @@ function analyse(dir, top) {
       .filter((l) => /^\d+ .*\(\w+\.\S+->\S+\)$/.test(l)).length;
   } else {
     r.critical_path_ns = null;
-    if (rc === 0) r.warnings.push('sta printed no arrival time');
+    if (rc === 0 && r.flat) r.warnings.push('sta printed no arrival time');
   }
   r.status = r.errors.length ? 'failed' : 'ok';
   return r;
@@ -172,7 +174,9 @@ const sha = /git sha1 ([0-9a-f]+)/.exec(yosys)?.[1];
 const pkg = opts.package ? `@yowasp/yosys ${opts.package}` : '';
 const yosysShort = `${/^Yosys [\d.]+/.exec(yosys)?.[0] ?? 'Yosys'}` +
                    ` (${[sha, pkg].filter(Boolean).join(', ')})`;
-md.push(`${yosysShort}, \`synth_xilinx -family xcup -flatten\`, ${day}` +
+const anyHier = results.some((r) => r.status === 'ok' && !r.flat);
+md.push(`${yosysShort}, \`synth_xilinx -family xcup -flatten\`` +
+        `${anyHier ? ' (tops marked -H: hierarchy kept, not timed)' : ''}, ${day}` +
         `${opts.commit ? `, commit ${opts.commit}` : ''}: \`${opts.command}\``);
 md.push('');
 md.push('| top | parameters | LUT | FF | CARRY4 | BRAM | LUTRAM (LUTs) | SRL | DSP | ' +
@@ -180,7 +184,8 @@ md.push('| top | parameters | LUT | FF | CARRY4 | BRAM | LUTRAM (LUTs) | SRL | D
 md.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of results) {
   if (r.status !== 'ok') continue;
-  const ns = r.critical_path_ns === null ? 'n/a' : nsText(r.critical_path_ns);
+  let ns = r.critical_path_ns === null ? 'n/a' : nsText(r.critical_path_ns);
+  if (!r.flat) ns = 'not timed (-H)';
   md.push(`| ${r.top} | ${paramText(r.parameters)} | ${r.lut} | ${r.ff} | ${carryText(r)} | ` +
           `${bramText(r)} | ${r.lutram} | ${r.srl} | ${r.dsp} | ${ns} |`);
 }
@@ -191,7 +196,8 @@ for (const r of results) {
   if (r.latch) notes.push(`- ${r.top}: ${r.latch} latch(es) inferred`);
 }
 for (const r of results) {
-  if (r.status === 'ok' && Number(nsText(r.critical_path_ns)) > aimNs) {
+  if (r.status === 'ok' && r.critical_path_ns !== null &&
+      Number(nsText(r.critical_path_ns)) > aimNs) {
     notes.push(`- ${r.top}: ${nsText(r.critical_path_ns)} ns, over the ${aimNs} ns aim: ` +
                `${r.path_levels} cells from \`${r.path_from}\` to \`${r.path_to}\``);
   }
@@ -218,7 +224,8 @@ const json = {
   yosys,
   package: opts.package ? `@yowasp/yosys@${opts.package}` : null,
   flow: 'synth_xilinx -family xcup -flatten; stat; ' +
-        'read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v; sta',
+        'read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v; sta ' +
+        '(tops with flat: false: synth_xilinx -family xcup; stat -top, not timed)',
   date: date.toISOString(),
   commit: opts.commit || null,
   command: opts.command,
