@@ -109,7 +109,9 @@ class NicE2e : public ::testing::Test {
   uint64_t SentFrames() {
     const uint32_t counted =
         dev_->Read32(hw::csr::port::kBase + hw::csr::port::kTxFrames) - tx_frames_at_open_;
-    if (dev_->wire() != nullptr) EXPECT_EQ(counted, dev_->wire()->sent_frames());
+    if (dev_->wire() != nullptr) {
+      EXPECT_EQ(counted, dev_->wire()->sent_frames());
+    }
     return counted;
   }
 
