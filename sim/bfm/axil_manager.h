@@ -77,6 +77,19 @@ AxilPins MgmtAxilPinsOf(Model& m) {
                   m.s_mgmt_axil_rready_i};
 }
 
+// Binds the control port of a Vitis RTL kernel (s_axi_control_<signal>, AMBA names without
+// direction suffixes: rtl/kernel/nic_kernel).
+template <typename Model>
+AxilPins ControlAxilPinsOf(Model& m) {
+  return AxilPins{m.s_axi_control_awaddr,  m.s_axi_control_awprot,  m.s_axi_control_awvalid,
+                  m.s_axi_control_awready, m.s_axi_control_wdata,   m.s_axi_control_wstrb,
+                  m.s_axi_control_wvalid,  m.s_axi_control_wready,  m.s_axi_control_bresp,
+                  m.s_axi_control_bvalid,  m.s_axi_control_bready,  m.s_axi_control_araddr,
+                  m.s_axi_control_arprot,  m.s_axi_control_arvalid, m.s_axi_control_arready,
+                  m.s_axi_control_rdata,   m.s_axi_control_rresp,   m.s_axi_control_rvalid,
+                  m.s_axi_control_rready};
+}
+
 struct AxilConfig {
   // Idle cycles before each AW, W and AR: uniform in [0, max_idle].
   unsigned max_idle = 3;

@@ -24,22 +24,12 @@ using sim::AxiResp;
 // xrt_backend.h's kXrtMgmtWindow; the xrt backend is not in this build to include it from.
 constexpr std::uint32_t kMgmtWindow = 0x20000;
 
-sim::AxilPins ControlPins(Vnic_kernel& k) {
-  return sim::AxilPins{k.s_axi_control_awaddr,  k.s_axi_control_awprot,  k.s_axi_control_awvalid,
-                       k.s_axi_control_awready, k.s_axi_control_wdata,   k.s_axi_control_wstrb,
-                       k.s_axi_control_wvalid,  k.s_axi_control_wready,  k.s_axi_control_bresp,
-                       k.s_axi_control_bvalid,  k.s_axi_control_bready,  k.s_axi_control_araddr,
-                       k.s_axi_control_arprot,  k.s_axi_control_arvalid, k.s_axi_control_arready,
-                       k.s_axi_control_rdata,   k.s_axi_control_rresp,   k.s_axi_control_rvalid,
-                       k.s_axi_control_rready};
-}
-
 class NicKernel : public ::testing::Test {
  protected:
   NicKernel()
       : ctx_(std::make_unique<VerilatedContext>()),
         k_(std::make_unique<Vnic_kernel>(ctx_.get(), "nic_kernel")),
-        mgr_(ControlPins(*k_), 5) {
+        mgr_(sim::ControlAxilPinsOf(*k_), 5) {
     k_->ap_clk = 0;
     k_->ap_rst_n = 0;
     k_->m_axi_gmem_awready = k_->m_axi_gmem_wready = k_->m_axi_gmem_arready = 1;
