@@ -113,6 +113,7 @@ class KernelCard final : public device::Device {
   }
   std::uint64_t Run(std::uint64_t cycles) override {
     for (std::uint64_t n = 0; n < cycles; ++n) Cycle();
+    CheckProtocol();
     return cycles;
   }
   std::uint64_t Now() const override { return now_; }
@@ -142,12 +143,26 @@ class KernelCard final : public device::Device {
     ++now_;
   }
 
+  // The bus models' protocol checks on the kernel's two ports: a breach fails the test that
+  // made it (gtest reports the exception), as soon as the clock stops.
+  void CheckProtocol() const {
+    if (axi_.protocol_errors() != 0) {
+      throw std::runtime_error("kernel: AXI4 master protocol error: " + axi_.error_log().front());
+    }
+    if (ctl_.protocol_errors() != 0) {
+      throw std::runtime_error("kernel: control port protocol error: " + ctl_.error_log().front());
+    }
+  }
+
   // One access through the control port, the clock run until its response.
   AxilManager::Op Access(bool write, std::uint32_t addr, std::uint32_t value) {
     const std::size_t i = write ? ctl_.Write(addr, value, 0xF, 0, 0) : ctl_.Read(addr, 0);
     for (std::uint64_t n = 0;; ++n) {
-      const AxilManager::Op& op = write ? ctl_.write_op(i) : ctl_.read_op(i);
-      if (op.done) return op;
+      const AxilManager::Op op = write ? ctl_.write_op(i) : ctl_.read_op(i);
+      if (op.done) {
+        CheckProtocol();
+        return op;
+      }
       if (n == kCsrTimeout) {
         throw std::runtime_error("kernel: control port access at " + std::to_string(addr) +
                                  " got no response");
