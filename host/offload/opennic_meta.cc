@@ -11,25 +11,14 @@
 #include "mbufnic/offload_map.hpp"
 
 namespace mbufnic::opennic {
-namespace {
-
-Meta Start(std::uint8_t kind) {
-  Meta m{};
-  m[kMagicOffset] = kMetaMagic;
-  m[kVersionOffset] = kMetaVersion;
-  m[kKindOffset] = kind;
-  return m;
-}
-
-static_assert(kTxCmdOffset + hw::TxOffloadCmd::kBytes <= kMetaBytes);
-static_assert(kRxResultOffset + hw::RxCsumResult::kBytes <= kMetaBytes);
-
-}  // namespace
 
 Meta EncodeTxMeta(const hw::TxOffloadCmd &cmd) {
-  Meta m = Start(kMetaKindTx);
-  std::copy(cmd.bytes.begin(), cmd.bytes.end(), m.begin() + kTxCmdOffset);
-  return m;
+  hw::OpennicTxMeta h{};
+  h.set_magic(hw::OpennicMagic::kMeta)
+      .set_version(hw::OpennicVersion::kV1)
+      .set_kind(hw::OpennicKind::kTx)
+      .set_cmd(cmd);
+  return h.bytes;
 }
 
 int BuildTxMeta(const struct mbuf *m, Meta *out) {
@@ -51,20 +40,25 @@ int PrependTxMeta(struct mbuf **mp, int how) {
 }
 
 Meta EncodeRxMeta(std::uint16_t frame_len, const hw::RxCsumResult &result) {
-  Meta m = Start(kMetaKindRx);
-  m[kRxLenOffset] = static_cast<std::uint8_t>(frame_len);
-  m[kRxLenOffset + 1] = static_cast<std::uint8_t>(frame_len >> 8);
-  std::copy(result.bytes.begin(), result.bytes.end(), m.begin() + kRxResultOffset);
-  return m;
+  hw::OpennicRxMeta h{};
+  h.set_magic(hw::OpennicMagic::kMeta)
+      .set_version(hw::OpennicVersion::kV1)
+      .set_kind(hw::OpennicKind::kRx)
+      .set_frame_len(frame_len)
+      .set_result(result);
+  return h.bytes;
 }
 
 bool ParseRxMeta(std::span<const std::uint8_t> bytes, RxMeta *out) {
-  if (bytes.size() < kMetaBytes || bytes[kMagicOffset] != kMetaMagic ||
-      bytes[kVersionOffset] != kMetaVersion || bytes[kKindOffset] != kMetaKindRx) {
+  if (bytes.size() < kMetaBytes) return false;
+  hw::OpennicRxMeta h;
+  std::copy_n(bytes.begin(), kMetaBytes, h.bytes.begin());
+  if (h.magic() != hw::OpennicMagic::kMeta || h.version() != hw::OpennicVersion::kV1 ||
+      h.kind() != hw::OpennicKind::kRx) {
     return false;
   }
-  out->frame_len = static_cast<std::uint16_t>(bytes[kRxLenOffset] | bytes[kRxLenOffset + 1] << 8);
-  std::copy_n(bytes.begin() + kRxResultOffset, hw::RxCsumResult::kBytes, out->result.bytes.begin());
+  out->frame_len = h.frame_len();
+  out->result = h.result();
   return true;
 }
 

@@ -1,7 +1,7 @@
 // nic_opennic_box: the offload pipeline as the user logic of OpenNIC shell's box_250mhz.
 //
 // Transmit: frames from the host (QDMA H2C) start with a 32-byte metadata header holding the
-// frame's tx_offload_cmd (nic_opennic_pkg, docs/opennic.md); nic_opennic_strip takes it off and
+// frame's tx_offload_cmd (opennic_tx_meta, hw/nic.toml); nic_opennic_strip takes it off and
 // hands frame and command to nic_tx_offload (segmentation, then checksums); each frame or
 // segment is then stored whole (nic_opennic_frame_buf) so that it leaves toward the packet
 // adapter with tuser_size, its exact length, on every beat from the first, as the shell

@@ -1,11 +1,11 @@
 // nic_opennic_prepend: puts the receive metadata header in front of each frame to the host.
 //
 // Each frame arrives with its length and checksum verdict beside every beat (from
-// nic_opennic_frame_buf) and leaves as the MetaBytes-byte receive header (nic_opennic_pkg)
-// followed by the frame, with m_axis_tsize_o, the bytes of the whole, on every beat.  Output
-// beat 0 is the header and the lower part of input beat 0; beat k is the upper part of input
-// beat k-1 and the lower part of input beat k.  When the last input beat holds more than
-// Bytes - MetaBytes bytes its upper part leaves on one more beat, while the input waits a cycle
+// nic_opennic_frame_buf) and leaves as the H-byte receive header (nic_hw_pkg::opennic_rx_meta_t,
+// hw/nic.toml) followed by the frame, with m_axis_tsize_o, the bytes of the whole, on every
+// beat.  Output beat 0 is the header and the lower part of input beat 0; beat k is the upper
+// part of input beat k-1 and the lower part of input beat k.  When the last input beat holds
+// more than Bytes - H bytes its upper part leaves on one more beat, while the input waits a cycle
 // (the frame grew by the header: that beat is the header's).
 module nic_opennic_prepend #(
   // Stream width in bits; a beat must hold the header and at least one byte more.
@@ -33,11 +33,11 @@ module nic_opennic_prepend #(
 );
 
   localparam int unsigned Bytes = DataWidth / 8;
-  localparam int unsigned H = nic_opennic_pkg::MetaBytes;
+  localparam int unsigned H = nic_hw_pkg::OPENNIC_RX_META_BYTES;
   localparam int unsigned LoBytes = Bytes - H;  // input bytes that stay in their beat
   localparam int unsigned OutWidth = DataWidth + Bytes + 1 + 16;
 
-  if (Bytes <= H || nic_opennic_pkg::MetaRxResultOffset + 8 > H) begin : g_bad_width
+  if (Bytes <= H) begin : g_bad_width
     $fatal(1, "nic_opennic_prepend: a beat must be longer than the metadata header");
   end
 
@@ -51,16 +51,15 @@ module nic_opennic_prepend #(
   logic [DataWidth-1:0] o_data;
   logic [Bytes-1:0]     o_keep;
   logic [15:0]          o_size;
-  logic [H*8-1:0]       header;
+  nic_hw_pkg::opennic_rx_meta_t header;
 
-  // Bytes 0..3 magic, version, kind, 0; 4..5 length; 6..7 0; 8..15 the verdict; then 0.
   always_comb begin
-    header = '0;
-    header[7:0]   = nic_opennic_pkg::MetaMagic;
-    header[15:8]  = nic_opennic_pkg::MetaVersion;
-    header[23:16] = nic_opennic_pkg::MetaKindRx;
-    header[nic_opennic_pkg::MetaRxLenOffset*8 +: 16]   = s_axis_tlen_i;
-    header[nic_opennic_pkg::MetaRxResultOffset*8 +: 64] = s_axis_tresult_i;
+    header           = '0;
+    header.magic     = nic_hw_pkg::OpennicMagicMeta;
+    header.version   = nic_hw_pkg::OpennicVersionV1;
+    header.kind      = nic_hw_pkg::OpennicKindRx;
+    header.frame_len = s_axis_tlen_i;
+    header.result    = s_axis_tresult_i;
   end
 
   always_comb begin

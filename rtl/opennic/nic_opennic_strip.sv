@@ -1,11 +1,11 @@
 // nic_opennic_strip: takes the transmit metadata header off each host frame.
 //
-// The first MetaBytes of a frame from the host are its header (nic_opennic_pkg); the offload
-// command in it leaves on m_axis_tuser_o of the frame's first output beat, as nic_tx_offload
-// wants it, and the frame's bytes leave moved down by MetaBytes.  Output beat k is the upper
-// part of input beat k and the lower MetaBytes of input beat k+1, so a register holding the
-// upper part of the previous beat is the whole realignment.  When the last input beat holds
-// more than MetaBytes bytes, its upper part leaves on a beat of its own the cycle after; the
+// The first H bytes of a frame from the host are its header (nic_hw_pkg::opennic_tx_meta_t,
+// hw/nic.toml); the offload command in it leaves on m_axis_tuser_o of the frame's first output
+// beat, as nic_tx_offload wants it, and the frame's bytes leave moved down by H.  Output beat k
+// is the upper part of input beat k and the lower H bytes of input beat k+1, so a register
+// holding the upper part of the previous beat is the whole realignment.  When the last input
+// beat holds more than H bytes, its upper part leaves on a beat of its own the cycle after; the
 // next frame's first beat (which sends nothing: all of it is header or held) is taken in that
 // same cycle, so frames come in back to back with no dead cycle.
 //
@@ -38,12 +38,11 @@ module nic_opennic_strip #(
 );
 
   localparam int unsigned Bytes = DataWidth / 8;
-  localparam int unsigned H = nic_opennic_pkg::MetaBytes;
-  localparam int unsigned CmdAt = nic_opennic_pkg::MetaTxCmdOffset;
+  localparam int unsigned H = nic_hw_pkg::OPENNIC_TX_META_BYTES;
   localparam int unsigned HiBytes = Bytes - H;
   localparam int unsigned OutWidth = DataWidth + Bytes + 1 + 128;
 
-  if (Bytes <= H || CmdAt + 16 > H) begin : g_bad_width
+  if (Bytes <= H) begin : g_bad_width
     $fatal(1, "nic_opennic_strip: a beat must be longer than the metadata header");
   end
 
@@ -64,12 +63,15 @@ module nic_opennic_strip #(
   logic [DataWidth-1:0] o_data;
   logic [Bytes-1:0]     o_keep;
   logic [127:0]         o_user;
+  nic_hw_pkg::opennic_tx_meta_t hdr;  // the first beat's header, when the beat is a first
+  logic                 unused_rsvd;  // the header's reserved bytes: ignored, as hw/nic.toml says
 
   // Magic, version and kind, and a byte after the header (tkeep is contiguous from lane 0).
-  assign hdr_ok = s_axis_tdata_i[7:0] == nic_opennic_pkg::MetaMagic &&
-                  s_axis_tdata_i[15:8] == nic_opennic_pkg::MetaVersion &&
-                  s_axis_tdata_i[23:16] == nic_opennic_pkg::MetaKindTx &&
-                  s_axis_tkeep_i[H];
+  assign hdr = nic_hw_pkg::opennic_tx_meta_t'(s_axis_tdata_i[H*8-1:0]);
+  assign hdr_ok = hdr.magic == nic_hw_pkg::OpennicMagicMeta &&
+                  hdr.version == nic_hw_pkg::OpennicVersionV1 &&
+                  hdr.kind == nic_hw_pkg::OpennicKindTx && s_axis_tkeep_i[H];
+  assign unused_rsvd = ^hdr.rsvd24;
 
   always_comb begin
     o_valid         = 1'b0;
@@ -94,7 +96,7 @@ module nic_opennic_strip #(
             o_data          = {{H*8{1'b0}}, s_axis_tdata_i[DataWidth-1:H*8]};
             o_keep          = {{H{1'b0}}, s_axis_tkeep_i[Bytes-1:H]};
             o_last          = 1'b1;
-            o_user          = s_axis_tdata_i[CmdAt*8 +: 128];
+            o_user          = hdr.cmd;
             s_axis_tready_o = o_ready;
           end else begin
             s_axis_tready_o = 1'b1;
@@ -130,7 +132,7 @@ module nic_opennic_strip #(
           end else if (!s_axis_tlast_i) begin
             state_d     = StBody;
             first_d     = 1'b1;
-            cmd_d       = s_axis_tdata_i[CmdAt*8 +: 128];
+            cmd_d       = hdr.cmd;
             hold_d      = s_axis_tdata_i[DataWidth-1:H*8];
             hold_keep_d = s_axis_tkeep_i[Bytes-1:H];
           end

@@ -215,6 +215,7 @@ TEST(OpennicRxMeta, EncodeAndParseAgree) {
     EXPECT_EQ(m[1], 1);
     EXPECT_EQ(m[2], 2);
     EXPECT_EQ(m[4] | m[5] << 8, len);
+    EXPECT_TRUE(std::equal(res.bytes.begin(), res.bytes.end(), m.begin() + 8));
     for (size_t b : {3, 6, 7}) EXPECT_EQ(m[b], 0);
     for (size_t b = 16; b < kMetaBytes; ++b) EXPECT_EQ(m[b], 0);
     opennic::RxMeta got;
@@ -274,7 +275,7 @@ TEST(OpennicRxMeta, StripRefusesWhatIsNotAReceiveHeader) {
   const Meta meta = opennic::EncodeRxMeta(static_cast<uint16_t>(frame.size()), hw::RxCsumResult{});
   for (int fault = 0; fault < 3; ++fault) {
     Bytes all = WithMeta(meta, frame);
-    if (fault == 0) all[2] = opennic::kMetaKindTx;  // a transmit header
+    if (fault == 0) all[2] = 1;                     // a transmit header's kind
     if (fault == 1) all[4] ^= 1;                    // its length disagrees
     if (fault == 2) all.resize(kMetaBytes - 1);     // shorter than a header
     struct mbuf *m = test::MakeChain(all, Pieces(all.size()));

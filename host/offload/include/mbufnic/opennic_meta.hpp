@@ -17,9 +17,11 @@
 //          descriptor's cmd field)     8..15  rx_csum_result, the bytes of hw::RxCsumResult
 //                                      16..31 0
 //
-// The command and the result are exactly the descriptor-ring card's (hw/nic.toml), and they
-// are made and read by the same functions (<mbufnic/offload_map.hpp>), so a packet asks the
-// OpenNIC card for what it would ask the descriptor-ring card, and gets the same flags back.
+// The layouts are opennic_tx_meta and opennic_rx_meta in hw/nic.toml (hw::OpennicTxMeta,
+// hw::OpennicRxMeta here; nic_hw_pkg::opennic_tx_meta_t, opennic_rx_meta_t in the RTL).  The
+// command and the result in them are exactly the descriptor-ring card's, and they are made and
+// read by the same functions (<mbufnic/offload_map.hpp>), so a packet asks the OpenNIC card for
+// what it would ask the descriptor-ring card, and gets the same flags back.
 #ifndef MBUFNIC_OPENNIC_META_HPP_
 #define MBUFNIC_OPENNIC_META_HPP_
 
@@ -34,19 +36,9 @@
 
 namespace mbufnic::opennic {
 
-inline constexpr std::size_t kMetaBytes = 32;
-inline constexpr std::uint8_t kMetaMagic = 0x4D;
-inline constexpr std::uint8_t kMetaVersion = 1;
-inline constexpr std::uint8_t kMetaKindTx = 1;
-inline constexpr std::uint8_t kMetaKindRx = 2;
-
-// Where the fields sit (byte offsets from the start of the header).
-inline constexpr std::size_t kMagicOffset = 0;
-inline constexpr std::size_t kVersionOffset = 1;
-inline constexpr std::size_t kKindOffset = 2;
-inline constexpr std::size_t kTxCmdOffset = 16;
-inline constexpr std::size_t kRxLenOffset = 4;
-inline constexpr std::size_t kRxResultOffset = 8;
+// Both headers are this long.
+inline constexpr std::size_t kMetaBytes = hw::OpennicTxMeta::kBytes;
+static_assert(hw::OpennicRxMeta::kBytes == kMetaBytes);
 
 using Meta = std::array<std::uint8_t, kMetaBytes>;
 
