@@ -10,10 +10,10 @@
 // port's MTU; at most MaxFrameBytes) is dropped there (drop_evt_nobuf_o = 0), and so is a frame
 // that finds the buffer full (drop_evt_nobuf_o = 1).  A frame is steered to queue rx_queue_i
 // as its last beat comes from the MAC.  At the buffer's head the planner takes the queue's
-// posted buffers from the descriptor cache (prefetched in batches), or drops the frame when the queue is not running or
-// has too few buffers posted (drop_evt_nobuf_o = 1); the mover writes the frame into its
-// buffers at any byte alignment; once those writes are answered the completion writer writes
-// the rx_cpl.  docs/card.md ("Receive") is the contract.
+// posted buffers from the descriptor cache (prefetched in batches), or drops the frame when the
+// queue is not running or has too few buffers posted (drop_evt_nobuf_o = 1); the mover writes
+// the frame into its buffers at any byte alignment; once those writes are answered the
+// completion writer writes the rx_cpl.  docs/card.md ("Receive") is the contract.
 //
 // Queues: a rising q_enable_i starts a queue at index 0 with phase 1, once nothing of its
 // previous run is in flight, taking its ring bases and size as they are then (later writes to
