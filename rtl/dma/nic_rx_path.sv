@@ -148,10 +148,16 @@ module nic_rx_path #(
   logic [NumQ-1:0]    stopped, rd_busy, plan_busy, desc_err;
   logic [NumQ*16-1:0] cons, fill;
   logic [IW-1:0]      inflight_q [NumQ];
+  logic [NumQ-1:0]    inflight;        // the count, or a push still on its way into it
   logic               cplb, cplb_err;
   logic [QW-1:0]      cplb_q;
   logic               plan_cpl_push, retire;
   logic [QW-1:0]      plan_cpl_q, retire_q;
+  // The planner's pushes reach the in-flight counts a cycle late: its push comes at the end of
+  // the receive path's longest logic (the queue lookups inside the planner), and the counts'
+  // adders behind it made that the card's critical path.
+  logic               push_q;
+  logic [QW-1:0]      push_qid_q;
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
@@ -160,8 +166,9 @@ module nic_rx_path #(
       // A producer index past the ring stops the queue at the next edge; nothing may act on it
       // meanwhile.
       run_ok[q]        = running_q[q] && q_prod_i[q*16 +: 16] <= mask_q[q*16 +: 16];
+      inflight[q]      = inflight_q[q] != '0 || (push_q && push_qid_q == QW'(q));
       // Start once the previous run has nothing left in flight.
-      start[q]         = pend_q[q] && q_enable_i[q] && inflight_q[q] == '0 && !rd_busy[q] &&
+      start[q]         = pend_q[q] && q_enable_i[q] && !inflight[q] && !rd_busy[q] &&
                          !plan_busy[q];
       q_running_o[q]   = running_q[q];
       q_err_o[q*4 +: 4] = err_q[q];
@@ -214,14 +221,21 @@ module nic_rx_path #(
         // A completion write error stops the queue even when the host has just disabled it
         // (its frames were still being finished).
         if (!start[q] && cplb && cplb_err && cplb_q == QW'(q) && !stopped[q] &&
-            (running_q[q] || q_enable_i[q] || pend_q[q] || inflight_q[q] != '0)) begin
+            (running_q[q] || q_enable_i[q] || pend_q[q] || inflight[q])) begin
           err_q[q]     <= nic_hw_pkg::QueueErrCplDma;
           running_q[q] <= 1'b0;
         end
-        inflight_q[q] <= inflight_q[q] + IW'(plan_cpl_push && plan_cpl_q == QW'(q)) -
+        // A record cannot retire before the cycle its push is counted in, so the count never
+        // goes below 0.
+        inflight_q[q] <= inflight_q[q] + IW'(push_q && push_qid_q == QW'(q)) -
                          IW'(retire && retire_q == QW'(q));
       end
     end
+  end
+
+  always_ff @(posedge clk_i) begin
+    push_q     <= !rst_i && plan_cpl_push;
+    push_qid_q <= plan_cpl_q;
   end
 
   assign q_cons_o = cons;
@@ -660,6 +674,6 @@ module nic_rx_path #(
 
   assign idle_o = cs_beats_q == '0 && bad_level == '0 && pb_idle && plan_idle &&
                   jf_level == '0 && cf_level == '0 && df_level == '0 && fetch_idle &&
-                  mover_idle && wm_idle && cpl_idle && pend_q == '0;
+                  mover_idle && wm_idle && cpl_idle && pend_q == '0 && !push_q;
 
 endmodule
