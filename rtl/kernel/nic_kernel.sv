@@ -1,13 +1,15 @@
 // nic_kernel: the card (nic_top) as a Vitis user-managed RTL kernel for an Alveo XDMA shell.
 //
-// The shell gives one kernel clock and an active-low reset synchronous to it, an AXI4-Lite
-// control slave window, AXI4 master ports it routes to host memory (HOST[0]) or to card
-// memory, and AXI4-Stream connections to other kernels (the CMAC kernel that owns the QSFP28
-// transceivers).  This wrapper only adapts nic_top to those rules (UG1393/UG1700 "RTL Kernel
-// Interface Requirements"): it pipelines the reset, widens the CSR address, completes the
-// AXI4 master with the constant fields Vitis expects, drives tready on the receive stream and
-// ORs the per-queue interrupt pulses into the one `interrupt` port.  Nothing of the card is
-// changed, so the register map is docs/card.md's, offset 0 of the kernel's control window.
+// The shell gives one kernel clock and an active-low reset synchronous to it, an AXI4-Lite control
+// slave window, AXI4 master ports it routes to host memory (HOST[0]) or to card memory, and
+// AXI4-Stream connections to other kernels (the CMAC kernel that owns the QSFP28 transceivers).
+// This wrapper only adapts nic_top to those rules (UG1393/UG1700 "RTL Kernel Interface
+// Requirements"): it pipelines the reset, widens the CSR address, merges the card's two read
+// masters into one (nic_axi_rd_arb: the platform's host port is one AXI4 slave bridge, so a second
+// kernel port would only be merged again in the shell's interconnect), completes the AXI4 master
+// with the constant fields Vitis expects, drives tready on the receive stream and ORs the per-queue
+// interrupt pulses into the one `interrupt` port.  Nothing of the card is changed, so the register
+// map is docs/card.md's, offset 0 of the kernel's control window.
 //
 // The control window has two halves, because a Vitis kernel has one register port and the card
 // has two (docs/admin.md): offsets below 0x20000 reach nic_top's host port, and the same map
@@ -277,6 +279,45 @@ module nic_kernel #(
   assign csr_awaddr = win_awaddr & 32'h0001_FFFF;
   assign csr_araddr = win_araddr & 32'h0001_FFFF;
 
+  // The card's read masters (0: nic_top's m_axi, transmit; 1: m_axi_rxd, receive
+  // descriptors) toward m_axi_gmem's AR/R.
+  logic [2*64-1:0]      rd_araddr;
+  logic [2*8-1:0]       rd_arlen;
+  logic [1:0]           rd_arvalid, rd_arready, rd_rvalid, rd_rready;
+  logic [DataWidth-1:0] rd_rdata;
+  logic [1:0]           rd_rresp;
+  logic                 rd_rlast;
+  logic                 rd_idle_unused;
+
+  nic_axi_rd_arb #(
+    .NumClients    (2),
+    .AddrWidth     (64),
+    .DataWidth     (DataWidth),
+    .MaxOutstanding(256)
+  ) u_rd_arb (
+    .clk_i          (ap_clk),
+    .rst_i          (rst),
+    .s_axi_araddr_i (rd_araddr),
+    .s_axi_arlen_i  (rd_arlen),
+    .s_axi_arvalid_i(rd_arvalid),
+    .s_axi_arready_o(rd_arready),
+    .s_axi_rdata_o  (rd_rdata),
+    .s_axi_rresp_o  (rd_rresp),
+    .s_axi_rlast_o  (rd_rlast),
+    .s_axi_rvalid_o (rd_rvalid),
+    .s_axi_rready_i (rd_rready),
+    .m_axi_araddr_o (m_axi_gmem_araddr),
+    .m_axi_arlen_o  (m_axi_gmem_arlen),
+    .m_axi_arvalid_o(m_axi_gmem_arvalid),
+    .m_axi_arready_i(m_axi_gmem_arready),
+    .m_axi_rdata_i  (m_axi_gmem_rdata),
+    .m_axi_rresp_i  (m_axi_gmem_rresp),
+    .m_axi_rlast_i  (m_axi_gmem_rlast),
+    .m_axi_rvalid_i (m_axi_gmem_rvalid),
+    .m_axi_rready_o (m_axi_gmem_rready),
+    .idle_o         (rd_idle_unused)
+  );
+
   nic_top #(
     .DataWidth (DataWidth),
     .NumTxQ    (NumTxQ),
@@ -327,15 +368,15 @@ module nic_kernel #(
     .s_mgmt_axil_rvalid_o (win_rvalid[1]),
     .s_mgmt_axil_rready_i (win_rready[1]),
 
-    .m_axi_araddr_o     (m_axi_gmem_araddr),
-    .m_axi_arlen_o      (m_axi_gmem_arlen),
-    .m_axi_arvalid_o    (m_axi_gmem_arvalid),
-    .m_axi_arready_i    (m_axi_gmem_arready),
-    .m_axi_rdata_i      (m_axi_gmem_rdata),
-    .m_axi_rresp_i      (m_axi_gmem_rresp),
-    .m_axi_rlast_i      (m_axi_gmem_rlast),
-    .m_axi_rvalid_i     (m_axi_gmem_rvalid),
-    .m_axi_rready_o     (m_axi_gmem_rready),
+    .m_axi_araddr_o     (rd_araddr[0 +: 64]),
+    .m_axi_arlen_o      (rd_arlen[0 +: 8]),
+    .m_axi_arvalid_o    (rd_arvalid[0]),
+    .m_axi_arready_i    (rd_arready[0]),
+    .m_axi_rdata_i      (rd_rdata),
+    .m_axi_rresp_i      (rd_rresp),
+    .m_axi_rlast_i      (rd_rlast),
+    .m_axi_rvalid_i     (rd_rvalid[0]),
+    .m_axi_rready_o     (rd_rready[0]),
     .m_axi_awaddr_o     (m_axi_gmem_awaddr),
     .m_axi_awlen_o      (m_axi_gmem_awlen),
     .m_axi_awvalid_o    (m_axi_gmem_awvalid),
@@ -348,6 +389,16 @@ module nic_kernel #(
     .m_axi_bresp_i      (m_axi_gmem_bresp),
     .m_axi_bvalid_i     (m_axi_gmem_bvalid),
     .m_axi_bready_o     (m_axi_gmem_bready),
+
+    .m_axi_rxd_araddr_o (rd_araddr[64 +: 64]),
+    .m_axi_rxd_arlen_o  (rd_arlen[8 +: 8]),
+    .m_axi_rxd_arvalid_o(rd_arvalid[1]),
+    .m_axi_rxd_arready_i(rd_arready[1]),
+    .m_axi_rxd_rdata_i  (rd_rdata),
+    .m_axi_rxd_rresp_i  (rd_rresp),
+    .m_axi_rxd_rlast_i  (rd_rlast),
+    .m_axi_rxd_rvalid_i (rd_rvalid[1]),
+    .m_axi_rxd_rready_o (rd_rready[1]),
 
     .m_axis_tx_tdata_o  (tx_tdata),
     .m_axis_tx_tkeep_o  (tx_tkeep),
@@ -391,7 +442,7 @@ module nic_kernel #(
   // Responses come back in order for the one ID the card issues, so their IDs say nothing.
   logic unused_ids;
   assign unused_ids = ^{m_axi_gmem_bid, m_axi_gmem_rid, idle_unused, mgmt_irq_unused,
-                       win_idle_unused, win_awaddr[31:17], win_araddr[31:17]};
+                       rd_idle_unused, win_idle_unused, win_awaddr[31:17], win_araddr[31:17]};
 
   // ======================================================================================
   // Receive stream: always ready (nic_top drops what it has no room for, counted).

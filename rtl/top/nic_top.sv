@@ -13,8 +13,17 @@
 //                                 ├─ txq[q] ring registers → nic_tx_path; cons/status back;
 //                                 │         interrupt moderation, counters (nic_queue_csr)
 //                                 └─ rxq[q] the same for nic_rx_path
-//   nic_tx_path ─┬─ nic_axi_rd_arb ── AXI4 read channel     (client 0: TX, client 1: RX)
-//   nic_rx_path ─┴─ nic_axi_wr_arb ── AXI4 write channel
+//   nic_tx_path ─────────────────── m_axi AR/R      descriptors and frame data
+//   nic_rx_path ─────────────────── m_axi_rxd AR/R  receive descriptors
+//   nic_tx_path ─┬─ nic_axi_wr_arb ── m_axi AW/W/B  (client 0: TX, client 1: RX)
+//   nic_rx_path ─┘
+//
+// Two read masters: a 64-byte frame pair in full duplex needs 1.75 lines of reads (a line of
+// frame data, half a line of transmit descriptor, a quarter of receive descriptor), more than
+// one 512-bit channel moves in the 1.68 cycles 100 GbE gives it.  Transmit alone needs 1.5;
+// the receive path's descriptor reads go out on m_axi_rxd.  Both masters reach the same host
+// memory (PCIe Gen4 x16 reads at about 1.6 lines a cycle); a shell with one host port merges
+// them (rtl/kernel/nic_kernel.sv does with nic_axi_rd_arb).
 //
 // Each register block is a nic_csr_axil configured by its generated masks; nothing decodes
 // addresses by hand (the demux's ranges are the generated bases and sizes).  The paths' event
@@ -30,9 +39,10 @@
 // mgmt_irq_o asks the firmware to look at the admin queue: the host has flipped ctrl.enable or
 // posted commands the firmware has not taken (a level, registered).
 //
-// idle_o is high when both paths are idle, the arbiters hold nothing, no event is on its way to
-// a counter, no interrupt timer is running or pulse due, and the CSR bus has been quiet for a
-// few cycles (so a doorbell just written has reached its path before a simulator may skip).
+// idle_o is high when both paths are idle (their reads answered), the write arbiter holds
+// nothing, no event is on its way to a counter, no interrupt timer is running or pulse due, and
+// the CSR bus has been quiet for a few cycles (so a doorbell just written has reached its path
+// before a simulator may skip).
 module nic_top #(
   // Stream and DMA data width in bits (512 on the card).
   parameter int unsigned DataWidth = 512,
@@ -110,6 +120,17 @@ module nic_top #(
   input  logic [1:0]                  m_axi_bresp_i,
   input  logic                        m_axi_bvalid_i,
   output logic                        m_axi_bready_o,
+
+  // ---- AXI4 read master of the receive descriptors (one ID, INCR, full-width beats)
+  output logic [63:0]                 m_axi_rxd_araddr_o,
+  output logic [7:0]                  m_axi_rxd_arlen_o,
+  output logic                        m_axi_rxd_arvalid_o,
+  input  logic                        m_axi_rxd_arready_i,
+  input  logic [DataWidth-1:0]        m_axi_rxd_rdata_i,
+  input  logic [1:0]                  m_axi_rxd_rresp_i,
+  input  logic                        m_axi_rxd_rlast_i,
+  input  logic                        m_axi_rxd_rvalid_i,
+  output logic                        m_axi_rxd_rready_o,
 
   // ---- Frames to the MAC
   output logic [DataWidth-1:0]        m_axis_tx_tdata_o,
@@ -325,18 +346,15 @@ module nic_top #(
   logic        tx_rd_err, tx_wr_err, rx_rd_err, rx_wr_err;
   logic        tx_idle, rx_idle;
 
-  // DMA clients toward the arbiters (client 0: TX, client 1: RX).
-  logic [2*64-1:0]          dma_araddr, dma_awaddr;
-  logic [2*8-1:0]           dma_arlen, dma_awlen;
-  logic [1:0]               dma_arvalid, dma_arready, dma_rvalid, dma_rready;
-  logic [DataWidth-1:0]     dma_rdata;
-  logic [1:0]               dma_rresp, dma_bresp;
-  logic                     dma_rlast;
+  // DMA clients toward the write arbiter (client 0: TX, client 1: RX).
+  logic [2*64-1:0]          dma_awaddr;
+  logic [2*8-1:0]           dma_awlen;
+  logic [1:0]               dma_bresp;
   logic [1:0]               dma_awvalid, dma_awready, dma_wvalid, dma_wready, dma_wlast;
   logic [2*DataWidth-1:0]   dma_wdata;
   logic [2*DataWidth/8-1:0] dma_wstrb;
   logic [1:0]               dma_bvalid, dma_bready;
-  logic                     rd_arb_idle, wr_arb_idle;
+  logic                     wr_arb_idle;
 
   nic_tx_path #(
     .DataWidth    (DataWidth),
@@ -369,15 +387,15 @@ module nic_top #(
     .wire_bytes_o      (tx_wire_bytes),
     .rd_err_o          (tx_rd_err),
     .wr_err_o          (tx_wr_err),
-    .m_axi_araddr_o    (dma_araddr[0 +: 64]),
-    .m_axi_arlen_o     (dma_arlen[0 +: 8]),
-    .m_axi_arvalid_o   (dma_arvalid[0]),
-    .m_axi_arready_i   (dma_arready[0]),
-    .m_axi_rdata_i     (dma_rdata),
-    .m_axi_rresp_i     (dma_rresp),
-    .m_axi_rlast_i     (dma_rlast),
-    .m_axi_rvalid_i    (dma_rvalid[0]),
-    .m_axi_rready_o    (dma_rready[0]),
+    .m_axi_araddr_o,
+    .m_axi_arlen_o,
+    .m_axi_arvalid_o,
+    .m_axi_arready_i,
+    .m_axi_rdata_i,
+    .m_axi_rresp_i,
+    .m_axi_rlast_i,
+    .m_axi_rvalid_i,
+    .m_axi_rready_o,
     .m_axi_awaddr_o    (dma_awaddr[0 +: 64]),
     .m_axi_awlen_o     (dma_awlen[0 +: 8]),
     .m_axi_awvalid_o   (dma_awvalid[0]),
@@ -431,15 +449,15 @@ module nic_top #(
     .csum_l4_bad_o     (rx_l4_bad),
     .rd_err_o          (rx_rd_err),
     .wr_err_o          (rx_wr_err),
-    .m_axi_araddr_o    (dma_araddr[64 +: 64]),
-    .m_axi_arlen_o     (dma_arlen[8 +: 8]),
-    .m_axi_arvalid_o   (dma_arvalid[1]),
-    .m_axi_arready_i   (dma_arready[1]),
-    .m_axi_rdata_i     (dma_rdata),
-    .m_axi_rresp_i     (dma_rresp),
-    .m_axi_rlast_i     (dma_rlast),
-    .m_axi_rvalid_i    (dma_rvalid[1]),
-    .m_axi_rready_o    (dma_rready[1]),
+    .m_axi_araddr_o    (m_axi_rxd_araddr_o),
+    .m_axi_arlen_o     (m_axi_rxd_arlen_o),
+    .m_axi_arvalid_o   (m_axi_rxd_arvalid_o),
+    .m_axi_arready_i   (m_axi_rxd_arready_i),
+    .m_axi_rdata_i     (m_axi_rxd_rdata_i),
+    .m_axi_rresp_i     (m_axi_rxd_rresp_i),
+    .m_axi_rlast_i     (m_axi_rxd_rlast_i),
+    .m_axi_rvalid_i    (m_axi_rxd_rvalid_i),
+    .m_axi_rready_o    (m_axi_rxd_rready_o),
     .m_axi_awaddr_o    (dma_awaddr[64 +: 64]),
     .m_axi_awlen_o     (dma_awlen[8 +: 8]),
     .m_axi_awvalid_o   (dma_awvalid[1]),
@@ -458,35 +476,6 @@ module nic_top #(
     .s_axis_rx_tuser_i,
     .s_axis_rx_tvalid_i,
     .idle_o            (rx_idle)
-  );
-
-  nic_axi_rd_arb #(
-    .NumClients    (2),
-    .AddrWidth     (64),
-    .DataWidth     (DataWidth),
-    .MaxOutstanding(256)
-  ) u_rd_arb (
-    .clk_i,
-    .rst_i,
-    .s_axi_araddr_i (dma_araddr),
-    .s_axi_arlen_i  (dma_arlen),
-    .s_axi_arvalid_i(dma_arvalid),
-    .s_axi_arready_o(dma_arready),
-    .s_axi_rdata_o  (dma_rdata),
-    .s_axi_rresp_o  (dma_rresp),
-    .s_axi_rlast_o  (dma_rlast),
-    .s_axi_rvalid_o (dma_rvalid),
-    .s_axi_rready_i (dma_rready),
-    .m_axi_araddr_o,
-    .m_axi_arlen_o,
-    .m_axi_arvalid_o,
-    .m_axi_arready_i,
-    .m_axi_rdata_i,
-    .m_axi_rresp_i,
-    .m_axi_rlast_i,
-    .m_axi_rvalid_i,
-    .m_axi_rready_o,
-    .idle_o         (rd_arb_idle)
   );
 
   // WBufDepth: each path offers a burst's AW together with its first W beat, and a beat may
@@ -1108,7 +1097,7 @@ module nic_top #(
     end
   end
 
-  assign idle_o = tx_idle && rx_idle && rd_arb_idle && wr_arb_idle && !ev_any &&
+  assign idle_o = tx_idle && rx_idle && wr_arb_idle && !ev_any &&
                   (q_busy == '0) && demux_idle && arb_idle && (csr_quiet_q == '0);
 
   // Register bits, strobes and pulses nothing here reads (whole structs, so lint sees every

@@ -18,10 +18,10 @@
 // `cycle` is the harness's cycle count; it may jump forward (idle skipping) but never back.
 //
 // Behaviour (what a root complex looks like from the card):
-//   - AR is accepted while fewer than pcie.max_reads bursts are outstanding (and not in a
-//     random arready stall).  The burst is served from HostMemory::Read over its whole lines
-//     (beat 0 holds the line of araddr) when it is accepted; its beats come back in order, the
-//     first no earlier than pcie.read_latency cycles after the request, with rresp SLVERR on
+//   - AR is accepted while fewer than pcie.max_reads bursts are outstanding on the link (and
+//     not in a random arready stall).  The burst is served from HostMemory::Read over its whole
+//     lines (beat 0 holds the line of araddr) when it is accepted; its beats come back in order,
+//     the first no earlier than pcie.read_latency cycles after the request, with rresp SLVERR on
 //     every beat when the read was refused (violation or injected error).
 //   - AW and W are accepted independently (W beats may come before their AW: they are
 //     buffered); a burst is applied through HostMemory::Write with its strobes once its AW and
@@ -36,6 +36,11 @@
 //     match its awlen, strobes below awaddr on the first beat, AR/AW dropped or changed while
 //     waiting for ready.
 // Random stalls come from one seeded std::mt19937 and cost nothing when their percentages are 0.
+//
+// A card with more than one master (nic_top has m_axi and the read-only m_axi_rxd) reaches
+// host memory over one PCIe link: give every master's slave the same PcieLink, and they share
+// its byte budgets and its pcie.max_reads read tags.  A pins struct without the write pins
+// (no m_axi_awvalid_o) makes a read-only slave.
 //
 // The memory is a HostMemory by default; any class with the same pcie(), Read and Write serves
 // (the SystemC card's bridges a TLM initiator socket so).  One that also has
@@ -126,6 +131,75 @@ struct AxiMemConfig {
   bool separate_budgets = true;
 };
 
+// What the masters of one card share: the link's byte budgets, refilled once a cycle however
+// many slaves drive it, and its read tags (bursts outstanding across all of them).
+class PcieLink {
+ public:
+  // beat_bytes: the widest beat a master presents (the budget may go that far below zero).
+  PcieLink(const PcieConfig& pcie, std::size_t beat_bytes)
+      : pcie_(pcie), cap_(pcie.bytes_per_cycle + static_cast<double>(beat_bytes)) {
+    read_ = write_ = cap_;
+  }
+  PcieLink(const PcieLink&) = delete;
+  PcieLink& operator=(const PcieLink&) = delete;
+
+  const PcieConfig& pcie() const { return pcie_; }
+  bool unlimited() const { return pcie_.bytes_per_cycle <= 0; }
+
+  // Add what the cycles since the last call paid in; a second call in a cycle adds nothing.
+  void Refill(std::uint64_t cycle) {
+    if (cycle > last_cycle_) {
+      const double add = pcie_.bytes_per_cycle * static_cast<double>(cycle - last_cycle_);
+      read_ = std::min(cap_, read_ + add);
+      write_ = std::min(cap_, write_ + add);
+      last_cycle_ = cycle;
+    }
+  }
+  double& read_budget() { return read_; }
+  double& write_budget() { return write_; }
+  double read_budget() const { return read_; }
+  double write_budget() const { return write_; }
+  std::uint64_t last_cycle() const { return last_cycle_; }
+
+  // Read tags: one per burst outstanding on the link or offered to a master (arready up).
+  // When tags are short, masters whose AR has been waiting go first, in turn (as a round-robin
+  // interconnect in front of the bridge would let them), so no master is starved.
+  unsigned Join() { return members_++; }
+  // A master's AR was offered and not taken at this edge (each slave says so every cycle).
+  void SetWaiting(unsigned who, bool waiting) {
+    const std::uint32_t bit = std::uint32_t{1} << who;
+    waiting_ = waiting ? waiting_ | bit : waiting_ & ~bit;
+  }
+  // Takes a tag for `who`'s AR if one is free and no master ahead of it waits for it.
+  bool GrantTag(unsigned who) {
+    const std::uint32_t bit = std::uint32_t{1} << who;
+    unsigned ahead = 0;
+    if ((waiting_ & bit) != 0) {
+      for (unsigned k = 0, j = turn_; k < members_; ++k, j = (j + 1) % members_) {
+        if (j == who) break;
+        ahead += (waiting_ >> j) & 1;
+      }
+    } else {
+      ahead = static_cast<unsigned>(std::popcount(waiting_));
+    }
+    if (reads_ + ahead >= pcie_.max_reads) return false;
+    ++reads_;
+    if ((waiting_ & bit) != 0) turn_ = (who + 1) % members_;
+    waiting_ &= ~bit;
+    return true;
+  }
+  void ReturnTag() { --reads_; }
+
+ private:
+  PcieConfig pcie_;
+  double cap_;
+  double read_ = 0, write_ = 0;
+  std::uint64_t last_cycle_ = 0;
+  std::uint32_t reads_ = 0;
+  unsigned members_ = 0, turn_ = 0;
+  std::uint32_t waiting_ = 0;  // bit per member
+};
+
 template <typename Model, typename Memory = HostMemory>
 class AxiMemSlave {
   using DataT = std::remove_cvref_t<decltype(std::declval<Model&>().m_axi_rdata_i)>;
@@ -135,20 +209,36 @@ class AxiMemSlave {
   static constexpr std::size_t kBeatBytes = axi_detail::Bytes<DataT>();
   static_assert(kBeatBytes >= 4 && kBeatBytes <= 64 && std::has_single_bit(kBeatBytes),
                 "AxiMemSlave: data width must be a power of two from 32 to 512 bits");
+  // The master has write channels (a pins struct with only AR and R makes a read-only slave).
+  static constexpr bool kWrites = requires(Model & m) { m.m_axi_awvalid_o; };
 
+  // A slave with a link of its own.
   AxiMemSlave(Model& model, Memory& mem, std::uint32_t seed = 1, AxiMemConfig cfg = {})
+      : AxiMemSlave(model, mem, nullptr, seed, cfg) {}
+  // A slave on `link`, shared with the card's other masters (nullptr: a link of its own).
+  // separate_budgets = false does not apply to a shared link: it has a budget per direction.
+  AxiMemSlave(Model& model, Memory& mem, PcieLink* link, std::uint32_t seed = 1,
+              AxiMemConfig cfg = {})
       : m_(model), mem_(mem), pcie_(mem.pcie()), cfg_(cfg), rng_(seed) {
-    budget_cap_ = pcie_.bytes_per_cycle + static_cast<double>(kBeatBytes);
-    budget_r_ = budget_w_ = budget_cap_;
+    if (link == nullptr) {
+      own_link_ = std::make_unique<PcieLink>(pcie_, kBeatBytes);
+      link = own_link_.get();
+    } else {
+      cfg_.separate_budgets = true;
+    }
+    link_ = link;
+    member_ = link_->Join();
     m_.m_axi_arready_i = 0;
     m_.m_axi_rvalid_i = 0;
     m_.m_axi_rlast_i = 0;
     m_.m_axi_rresp_i = 0;
     std::memset(axi_detail::Ptr(m_.m_axi_rdata_i), 0, kBeatBytes);
-    m_.m_axi_awready_i = 0;
-    m_.m_axi_wready_i = 0;
-    m_.m_axi_bvalid_i = 0;
-    m_.m_axi_bresp_i = 0;
+    if constexpr (kWrites) {
+      m_.m_axi_awready_i = 0;
+      m_.m_axi_wready_i = 0;
+      m_.m_axi_bvalid_i = 0;
+      m_.m_axi_bresp_i = 0;
+    }
   }
 
   AxiMemSlave(const AxiMemSlave&) = delete;
@@ -163,6 +253,9 @@ class AxiMemSlave {
       Error(cycle, "AR dropped or changed while waiting for arready");
     }
     ar_waiting_ = false;
+    // arready was raised with a read tag held for the burst: it is the burst's, or goes back.
+    if (ar_ready_ && !arvalid) link_->ReturnTag();
+    link_->SetWaiting(member_, arvalid && !ar_ready_);
     if (arvalid) {
       if (ar_ready_) {
         AcceptRead(cycle, m_.m_axi_araddr_o, m_.m_axi_arlen_o);
@@ -180,9 +273,86 @@ class AxiMemSlave {
       if (++b.beat == b.beats) {
         pool_.push_back(std::move(b.data));
         reads_.pop_front();
+        link_->ReturnTag();
       }
     }
 
+    if constexpr (kWrites) SampleWrites(cycle);
+  }
+
+  // Phase 2, after the rising edge: drive the next cycle's inputs.
+  void Drive(std::uint64_t cycle) {
+    link_->Refill(cycle);
+
+    // ---- R: present the next beat once its burst is due and the budget allows.
+    if (!r_valid_ && !reads_.empty()) {
+      const ReadBurst& b = reads_.front();
+      if (b.due <= cycle && (unlimited() || link_->read_budget() > 0)) {
+        std::memcpy(axi_detail::Ptr(m_.m_axi_rdata_i), b.data.data() + b.beat * kBeatBytes,
+                    kBeatBytes);
+        m_.m_axi_rresp_i = b.resp;
+        m_.m_axi_rlast_i = b.beat + 1 == b.beats;
+        r_valid_ = true;
+        link_->read_budget() -= static_cast<double>(kBeatBytes);
+        ++r_beats_;
+      }
+    }
+    m_.m_axi_rvalid_i = r_valid_;
+
+    // arready answers an AR the master offers (valid before ready is the master's rule, ready
+    // may follow valid), with a tag held for it, so that masters sharing the link never take
+    // more tags than it has.
+    ar_ready_ = m_.m_axi_arvalid_o && !Stall(cfg_.ar_stall_percent) && link_->GrantTag(member_);
+    m_.m_axi_arready_i = ar_ready_;
+
+    if constexpr (kWrites) DriveWrites(cycle);
+  }
+
+  // Nothing outstanding in either direction (no burst requested and unanswered, no W beat
+  // waiting for its AW, no response waiting to be taken).
+  bool Idle() const {
+    return reads_.empty() && !r_valid_ && aws_.empty() && w_bursts_.empty() && bq_.empty() &&
+           !b_valid_;
+  }
+
+  // Earliest cycle (>= cycle) at which this model will change its outputs or take a transfer,
+  // or UINT64_MAX when it waits for the master only.  For idle skipping: the harness may jump
+  // to min(this, the model's own next event) when the model is idle.
+  std::uint64_t NextEvent(std::uint64_t cycle) const {
+    if (r_valid_ || b_valid_ || m_.m_axi_arvalid_o) return cycle;
+    if constexpr (kWrites) {
+      if (m_.m_axi_awvalid_o || m_.m_axi_wvalid_o) return cycle;
+    }
+    std::uint64_t next = std::numeric_limits<std::uint64_t>::max();
+    if (!reads_.empty()) {
+      std::uint64_t t = std::max(reads_.front().due, cycle);
+      const double budget = link_->read_budget();
+      if (!unlimited() && budget <= 0) {
+        t = std::max<std::uint64_t>(
+            t,
+            link_->last_cycle() + 1 + static_cast<std::uint64_t>(-budget / pcie_.bytes_per_cycle));
+      }
+      next = std::min(next, t);
+    }
+    if (!bq_.empty()) next = std::min(next, std::max(bq_.front().due, cycle));
+    return next;
+  }
+
+  // Protocol errors of the master seen so far, with the first few described.
+  unsigned protocol_errors() const { return errors_; }
+  const std::vector<std::string>& error_log() const { return error_log_; }
+
+  std::uint64_t read_bursts() const { return read_bursts_; }
+  std::uint64_t write_bursts() const { return write_bursts_; }
+  std::uint64_t read_beats() const { return r_beats_; }
+  std::uint64_t write_beats() const { return w_beats_; }
+  // Bursts answered with SLVERR (refused by the host-memory model).
+  std::uint64_t read_errors() const { return read_errors_; }
+  std::uint64_t write_errors() const { return write_errors_; }
+
+ private:
+  // Sample's AW, W and B (a master with write channels).
+  void SampleWrites(std::uint64_t cycle) {
     // ---- AW
     const bool awvalid = m_.m_axi_awvalid_o;
     if (aw_waiting_ &&
@@ -213,25 +383,8 @@ class AxiMemSlave {
     while (!aws_.empty() && w_done_ > 0) ApplyWrite(cycle);
   }
 
-  // Phase 2, after the rising edge: drive the next cycle's inputs.
-  void Drive(std::uint64_t cycle) {
-    Refill(cycle);
-
-    // ---- R: present the next beat once its burst is due and the budget allows.
-    if (!r_valid_ && !reads_.empty()) {
-      const ReadBurst& b = reads_.front();
-      if (b.due <= cycle && (unlimited() || budget_r_ > 0)) {
-        std::memcpy(axi_detail::Ptr(m_.m_axi_rdata_i), b.data.data() + b.beat * kBeatBytes,
-                    kBeatBytes);
-        m_.m_axi_rresp_i = b.resp;
-        m_.m_axi_rlast_i = b.beat + 1 == b.beats;
-        r_valid_ = true;
-        budget_r_ -= static_cast<double>(kBeatBytes);
-        ++r_beats_;
-      }
-    }
-    m_.m_axi_rvalid_i = r_valid_;
-
+  // Drive's B and the write readys (a master with write channels).
+  void DriveWrites(std::uint64_t cycle) {
     // ---- B
     if (!b_valid_ && !bq_.empty() && bq_.front().due <= cycle) {
       m_.m_axi_bresp_i = bq_.front().resp;
@@ -239,56 +392,13 @@ class AxiMemSlave {
     }
     m_.m_axi_bvalid_i = b_valid_;
 
-    // ---- Ready signals for the next edge.
-    ar_ready_ = reads_.size() < pcie_.max_reads && !Stall(cfg_.ar_stall_percent);
     aw_ready_ = aws_.size() + bq_.size() < cfg_.max_writes && !Stall(cfg_.aw_stall_percent);
     w_ready_ = w_buffered_ < cfg_.max_w_beats && (unlimited() || wbudget() > 0) &&
                !Stall(cfg_.w_stall_percent);
-    m_.m_axi_arready_i = ar_ready_;
     m_.m_axi_awready_i = aw_ready_;
     m_.m_axi_wready_i = w_ready_;
   }
 
-  // Nothing outstanding in either direction (no burst requested and unanswered, no W beat
-  // waiting for its AW, no response waiting to be taken).
-  bool Idle() const {
-    return reads_.empty() && !r_valid_ && aws_.empty() && w_bursts_.empty() && bq_.empty() &&
-           !b_valid_;
-  }
-
-  // Earliest cycle (>= cycle) at which this model will change its outputs or take a transfer,
-  // or UINT64_MAX when it waits for the master only.  For idle skipping: the harness may jump
-  // to min(this, the model's own next event) when the model is idle.
-  std::uint64_t NextEvent(std::uint64_t cycle) const {
-    if (r_valid_ || b_valid_ || m_.m_axi_arvalid_o || m_.m_axi_awvalid_o || m_.m_axi_wvalid_o) {
-      return cycle;
-    }
-    std::uint64_t next = std::numeric_limits<std::uint64_t>::max();
-    if (!reads_.empty()) {
-      std::uint64_t t = std::max(reads_.front().due, cycle);
-      if (!unlimited() && budget_r_ <= 0) {
-        t = std::max<std::uint64_t>(
-            t, last_cycle_ + 1 + static_cast<std::uint64_t>(-budget_r_ / pcie_.bytes_per_cycle));
-      }
-      next = std::min(next, t);
-    }
-    if (!bq_.empty()) next = std::min(next, std::max(bq_.front().due, cycle));
-    return next;
-  }
-
-  // Protocol errors of the master seen so far, with the first few described.
-  unsigned protocol_errors() const { return errors_; }
-  const std::vector<std::string>& error_log() const { return error_log_; }
-
-  std::uint64_t read_bursts() const { return read_bursts_; }
-  std::uint64_t write_bursts() const { return write_bursts_; }
-  std::uint64_t read_beats() const { return r_beats_; }
-  std::uint64_t write_beats() const { return w_beats_; }
-  // Bursts answered with SLVERR (refused by the host-memory model).
-  std::uint64_t read_errors() const { return read_errors_; }
-  std::uint64_t write_errors() const { return write_errors_; }
-
- private:
   static constexpr std::uint8_t kOkay = 0;
   static constexpr std::uint8_t kSlvErr = 2;
   static constexpr std::uint64_t kLineMask = ~static_cast<std::uint64_t>(kBeatBytes - 1);
@@ -315,17 +425,12 @@ class AxiMemSlave {
     std::uint8_t resp;
   };
 
-  bool unlimited() const { return pcie_.bytes_per_cycle <= 0; }
-  double wbudget() const { return cfg_.separate_budgets ? budget_w_ : budget_r_; }
-  double& wbudget_ref() { return cfg_.separate_budgets ? budget_w_ : budget_r_; }
-
-  void Refill(std::uint64_t cycle) {
-    if (cycle > last_cycle_) {
-      const double add = pcie_.bytes_per_cycle * static_cast<double>(cycle - last_cycle_);
-      budget_r_ = std::min(budget_cap_, budget_r_ + add);
-      budget_w_ = std::min(budget_cap_, budget_w_ + add);
-      last_cycle_ = cycle;
-    }
+  bool unlimited() const { return link_->unlimited(); }
+  double wbudget() const {
+    return cfg_.separate_budgets ? link_->write_budget() : link_->read_budget();
+  }
+  double& wbudget_ref() {
+    return cfg_.separate_budgets ? link_->write_budget() : link_->read_budget();
   }
 
   bool Stall(unsigned percent) {
@@ -494,13 +599,42 @@ class AxiMemSlave {
   std::deque<BResp> bq_;
   BoolBuf strobe_;
 
-  double budget_r_ = 0, budget_w_ = 0, budget_cap_ = 0;
-  std::uint64_t last_cycle_ = 0;
+  std::unique_ptr<PcieLink> own_link_;
+  PcieLink* link_ = nullptr;
+  unsigned member_ = 0;  // this slave's index on the link
 
   unsigned errors_ = 0;
   std::vector<std::string> error_log_;
   std::uint64_t read_bursts_ = 0, write_bursts_ = 0, r_beats_ = 0, w_beats_ = 0;
   std::uint64_t read_errors_ = 0, write_errors_ = 0;
+};
+
+// nic_top's receive-descriptor master (m_axi_rxd_*: AR and R only) under the m_axi_* names,
+// for a read-only AxiMemSlave.  Works for a Verilated top and for any struct with those pins.
+template <typename Model>
+struct RxdPins {
+  template <typename T>
+  using Ref = std::remove_reference_t<T>&;
+
+  explicit RxdPins(Model& m)
+      : m_axi_araddr_o(m.m_axi_rxd_araddr_o),
+        m_axi_arlen_o(m.m_axi_rxd_arlen_o),
+        m_axi_arvalid_o(m.m_axi_rxd_arvalid_o),
+        m_axi_arready_i(m.m_axi_rxd_arready_i),
+        m_axi_rdata_i(m.m_axi_rxd_rdata_i),
+        m_axi_rresp_i(m.m_axi_rxd_rresp_i),
+        m_axi_rlast_i(m.m_axi_rxd_rlast_i),
+        m_axi_rvalid_i(m.m_axi_rxd_rvalid_i),
+        m_axi_rready_o(m.m_axi_rxd_rready_o) {}
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_araddr_o)> m_axi_araddr_o;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_arlen_o)> m_axi_arlen_o;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_arvalid_o)> m_axi_arvalid_o;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_arready_i)> m_axi_arready_i;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_rdata_i)> m_axi_rdata_i;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_rresp_i)> m_axi_rresp_i;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_rlast_i)> m_axi_rlast_i;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_rvalid_i)> m_axi_rvalid_i;
+  Ref<decltype(std::declval<Model&>().m_axi_rxd_rready_o)> m_axi_rready_o;
 };
 
 }  // namespace mbufnic::sim

@@ -54,7 +54,10 @@ struct SimDevice::Impl {
         wire(device::WireConfigOf(o, "sim")),
         ctx(MakeContext(o)),
         top(std::make_unique<Top>(ctx.get(), "nic_top")),
-        axi(*top, mem, static_cast<std::uint32_t>(o.seed * 3 + 1)),
+        link(mem.pcie(), AxiMemSlave<Top>::kBeatBytes),
+        axi(*top, mem, &link, static_cast<std::uint32_t>(o.seed * 3 + 1)),
+        rxd_pins(*top),
+        axi_rxd(rxd_pins, mem, &link, static_cast<std::uint32_t>(o.seed * 13 + 4)),
         mac_tx(*top, wire, static_cast<std::uint32_t>(o.seed * 5 + 2)),
         mac_rx(*top, wire),
         mgmt_port(MgmtPortOf()),
@@ -147,6 +150,7 @@ struct SimDevice::Impl {
     axil->Sample();
     mgmt->Sample();
     axi.Sample(now);
+    axi_rxd.Sample(now);
     mac_tx.Sample(now);
     mac_rx.Sample(now);
     const std::uint32_t irq = top->irq_o;
@@ -161,6 +165,7 @@ struct SimDevice::Impl {
     axil->Drive();
     mgmt->Drive();
     axi.Drive(now);
+    axi_rxd.Drive(now);
     mac_tx.Drive(now);
     mac_rx.Drive(now);
     top->clk_i = 0;
@@ -178,8 +183,8 @@ struct SimDevice::Impl {
   // True when clocking would change nothing until the next event: the card is idle and no
   // model has a transfer under way.
   bool Quiet() const {
-    return top->idle_o && axil->Idle() && mgmt->Idle() && axi.Idle() && mac_tx.Idle() &&
-           mac_rx.Idle();
+    return top->idle_o && axil->Idle() && mgmt->Idle() && axi.Idle() && axi_rxd.Idle() &&
+           mac_tx.Idle() && mac_rx.Idle();
   }
 
   void Skip(std::uint64_t to) {
@@ -192,7 +197,7 @@ struct SimDevice::Impl {
     while (now < end) {
       if (Quiet()) {
         const std::uint64_t next =
-            std::min({end, mac_rx.NextEvent(now), axi.NextEvent(now)});
+            std::min({end, mac_rx.NextEvent(now), axi.NextEvent(now), axi_rxd.NextEvent(now)});
         if (next > now) {
           Skip(next);
           continue;
@@ -244,7 +249,11 @@ struct SimDevice::Impl {
   std::unique_ptr<VerilatedFstC> trace;
   std::optional<AxilManager> axil;
   std::optional<AxilManager> mgmt;  // the firmware's port
+  // The card's two DMA masters on one PCIe link: m_axi, and m_axi_rxd (receive descriptors).
+  PcieLink link;
   AxiMemSlave<Top> axi;
+  RxdPins<Top> rxd_pins;
+  AxiMemSlave<RxdPins<Top>> axi_rxd;
   MacTx<Top> mac_tx;
   MacRx<Top> mac_rx;
   device::MgmtPort mgmt_port;
@@ -306,7 +315,7 @@ bool SimDevice::idle() const { return impl_->top->idle_o; }
 unsigned SimDevice::protocol_errors() const {
   const Impl& d = *impl_;
   return d.axil_protocol_errors + d.axil->protocol_errors() + d.mgmt->protocol_errors() +
-         d.axi.protocol_errors() + d.mac_tx.protocol_errors();
+         d.axi.protocol_errors() + d.axi_rxd.protocol_errors() + d.mac_tx.protocol_errors();
 }
 
 std::vector<std::string> SimDevice::protocol_error_log() const {
@@ -315,6 +324,7 @@ std::vector<std::string> SimDevice::protocol_error_log() const {
   for (const std::string& e : d.axil->error_log()) out.push_back("axil: " + e);
   for (const std::string& e : d.mgmt->error_log()) out.push_back("mgmt axil: " + e);
   for (const std::string& e : d.axi.error_log()) out.push_back("axi: " + e);
+  for (const std::string& e : d.axi_rxd.error_log()) out.push_back("axi rxd: " + e);
   for (const std::string& e : d.mac_tx.error_log()) out.push_back("mac tx: " + e);
   return out;
 }

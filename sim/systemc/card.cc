@@ -64,6 +64,12 @@ struct Pins {
   std::uint8_t m_axi_wlast_o = 0, m_axi_wvalid_o = 0, m_axi_wready_i = 0;
   std::uint8_t m_axi_bresp_i = 0, m_axi_bvalid_i = 0, m_axi_bready_o = 0;
 
+  std::uint64_t m_axi_rxd_araddr_o = 0;
+  std::uint8_t m_axi_rxd_arlen_o = 0, m_axi_rxd_arvalid_o = 0, m_axi_rxd_arready_i = 0;
+  Lanes m_axi_rxd_rdata_i{};
+  std::uint8_t m_axi_rxd_rresp_i = 0, m_axi_rxd_rlast_i = 0, m_axi_rxd_rvalid_i = 0;
+  std::uint8_t m_axi_rxd_rready_o = 0;
+
   Lanes m_axis_tx_tdata_o{};
   std::uint64_t m_axis_tx_tkeep_o = 0;
   std::uint8_t m_axis_tx_tlast_o = 0, m_axis_tx_tvalid_o = 0, m_axis_tx_tready_i = 0;
@@ -110,6 +116,10 @@ struct Pins {
   X(bool, m_axi_wready_i)               \
   X(std::uint32_t, m_axi_bresp_i)       \
   X(bool, m_axi_bvalid_i)               \
+  X(bool, m_axi_rxd_arready_i)          \
+  X(std::uint32_t, m_axi_rxd_rresp_i)   \
+  X(bool, m_axi_rxd_rlast_i)            \
+  X(bool, m_axi_rxd_rvalid_i)           \
   X(bool, m_axis_tx_tready_i)           \
   X(std::uint64_t, s_axis_rx_tkeep_i)   \
   X(bool, s_axis_rx_tlast_i)            \
@@ -143,6 +153,10 @@ struct Pins {
   X(bool, m_axi_wlast_o)                \
   X(bool, m_axi_wvalid_o)               \
   X(bool, m_axi_bready_o)               \
+  X(std::uint64_t, m_axi_rxd_araddr_o)  \
+  X(std::uint32_t, m_axi_rxd_arlen_o)   \
+  X(bool, m_axi_rxd_arvalid_o)          \
+  X(bool, m_axi_rxd_rready_o)           \
   X(std::uint64_t, m_axis_tx_tkeep_o)   \
   X(bool, m_axis_tx_tlast_o)            \
   X(bool, m_axis_tx_tvalid_o)           \
@@ -289,6 +303,7 @@ struct Card::Impl {
 #undef MBUFNIC_SC_BIND
 #define MBUFNIC_SC_BIND_LANE(bus, k, port) top->port(lane_##bus[k]);
     MBUFNIC_SC_LANES(MBUFNIC_SC_BIND_LANE, m_axi_rdata_i, m_axi_rdata, _i)
+    MBUFNIC_SC_LANES(MBUFNIC_SC_BIND_LANE, m_axi_rxd_rdata_i, m_axi_rxd_rdata, _i)
     MBUFNIC_SC_LANES(MBUFNIC_SC_BIND_LANE, m_axi_wdata_o, m_axi_wdata, _o)
     MBUFNIC_SC_LANES(MBUFNIC_SC_BIND_LANE, m_axis_tx_tdata_o, m_axis_tx_tdata, _o)
     MBUFNIC_SC_LANES(MBUFNIC_SC_BIND_LANE, s_axis_rx_tdata_i, s_axis_rx_tdata, _i)
@@ -324,6 +339,7 @@ struct Card::Impl {
     axil.reset();
     mgmt_axil.reset();
     axi.reset();
+    axi_rxd.reset();
     mac_tx.reset();
     mac_rx.reset();
     pins = Pins{};
@@ -332,8 +348,12 @@ struct Card::Impl {
     tx_port.emplace(this, SerializerConfig());
     rx_queue.frames.clear();
     NewAxil();
+    // The card's two DMA masters on one PCIe link, seeded as in the "sim" backend.
+    link.emplace(config.pcie, sim::AxiMemSlave<Pins, TlmMemory>::kBeatBytes);
     axi = std::make_unique<sim::AxiMemSlave<Pins, TlmMemory>>(
-        pins, *memory, static_cast<std::uint32_t>(config.seed * 3 + 1));
+        pins, *memory, &*link, static_cast<std::uint32_t>(config.seed * 3 + 1));
+    axi_rxd = std::make_unique<sim::AxiMemSlave<sim::RxdPins<Pins>, TlmMemory>>(
+        rxd_pins, *memory, &*link, static_cast<std::uint32_t>(config.seed * 13 + 4));
     mac_tx = std::make_unique<sim::MacTx<Pins, TxPort>>(
         pins, *tx_port, static_cast<std::uint32_t>(config.seed * 5 + 2));
     mac_rx = std::make_unique<sim::MacRx<Pins, RxQueue>>(pins, rx_queue);
@@ -371,13 +391,14 @@ struct Card::Impl {
 #undef MBUFNIC_SC_WRITE
     for (unsigned k = 0; k < 8; ++k) {
       lane_m_axi_rdata_i[k].write(pins.m_axi_rdata_i[k]);
+      lane_m_axi_rxd_rdata_i[k].write(pins.m_axi_rxd_rdata_i[k]);
       lane_s_axis_rx_tdata_i[k].write(pins.s_axis_rx_tdata_i[k]);
     }
   }
 
   bool Quiet() const {
     return pins.idle_o && reset_left == 0 && new_ops.empty() && axil->Idle() && mgmt_axil->Idle() &&
-           axi->Idle() && mac_tx->Idle() && mac_rx->Idle();
+           axi->Idle() && axi_rxd->Idle() && mac_tx->Idle() && mac_rx->Idle();
   }
 
   // The rising edge: the model evaluates in the next delta cycle, its outputs are updated at the
@@ -413,6 +434,7 @@ struct Card::Impl {
     axil->Sample();
     mgmt_axil->Sample();
     axi->Sample(now);
+    axi_rxd->Sample(now);
     mac_tx->Sample(now);
     mac_rx->Sample(now);
     if (pins.irq_o != 0 && irq_observer) irq_observer(pins.irq_o);
@@ -424,6 +446,7 @@ struct Card::Impl {
     axil->Drive();
     mgmt_axil->Drive();
     axi->Drive(now);
+    axi_rxd->Drive(now);
     mac_tx->Drive(now);
     mac_rx->Drive(now);
     WriteInputs();
@@ -508,7 +531,8 @@ struct Card::Impl {
 
   // Waits for the next event while quiet; false when there is none to wait for.
   bool SkipIdle() {
-    const std::uint64_t next = std::min(mac_rx->NextEvent(now), axi->NextEvent(now));
+    const std::uint64_t next =
+        std::min({mac_rx->NextEvent(now), axi->NextEvent(now), axi_rxd->NextEvent(now)});
     if (next <= now) return false;
     if (next == std::numeric_limits<std::uint64_t>::max()) {
       sc_core::wait(kick);
@@ -535,16 +559,19 @@ struct Card::Impl {
   MBUFNIC_SC_INPUTS(MBUFNIC_SC_SIGNAL)
   MBUFNIC_SC_OUTPUTS(MBUFNIC_SC_SIGNAL)
 #undef MBUFNIC_SC_SIGNAL
-  std::array<sc_signal<std::uint64_t>, 8> lane_m_axi_rdata_i, lane_m_axi_wdata_o,
-      lane_m_axis_tx_tdata_o, lane_s_axis_rx_tdata_i;
+  std::array<sc_signal<std::uint64_t>, 8> lane_m_axi_rdata_i, lane_m_axi_rxd_rdata_i,
+      lane_m_axi_wdata_o, lane_m_axis_tx_tdata_o, lane_s_axis_rx_tdata_i;
 
   Pins pins;
+  sim::RxdPins<Pins> rxd_pins{pins};
   std::optional<TlmMemory> memory;
+  std::optional<sim::PcieLink> link;
   std::optional<TxPort> tx_port;
   RxQueue rx_queue;
   std::optional<sim::AxilManager> axil;
   std::optional<sim::AxilManager> mgmt_axil;
   std::unique_ptr<sim::AxiMemSlave<Pins, TlmMemory>> axi;
+  std::unique_ptr<sim::AxiMemSlave<sim::RxdPins<Pins>, TlmMemory>> axi_rxd;
   std::unique_ptr<sim::MacTx<Pins, TxPort>> mac_tx;
   std::unique_ptr<sim::MacRx<Pins, RxQueue>> mac_rx;
 
@@ -745,7 +772,8 @@ const sc_core::sc_event& Card::mgmt_irq_event() const { return impl_->mgmt_irq_e
 unsigned Card::protocol_errors() const {
   const Impl& d = *impl_;
   return d.axil_protocol_errors + d.axil->protocol_errors() + d.mgmt_axil->protocol_errors() +
-         d.axi->protocol_errors() + d.mac_tx->protocol_errors() + d.csr_timeouts;
+         d.axi->protocol_errors() + d.axi_rxd->protocol_errors() + d.mac_tx->protocol_errors() +
+         d.csr_timeouts;
 }
 
 std::vector<std::string> Card::protocol_error_log() const {
@@ -754,6 +782,7 @@ std::vector<std::string> Card::protocol_error_log() const {
   for (const std::string& e : d.axil->error_log()) out.push_back("axil: " + e);
   for (const std::string& e : d.mgmt_axil->error_log()) out.push_back("mgmt axil: " + e);
   for (const std::string& e : d.axi->error_log()) out.push_back("axi: " + e);
+  for (const std::string& e : d.axi_rxd->error_log()) out.push_back("axi rxd: " + e);
   for (const std::string& e : d.mac_tx->error_log()) out.push_back("mac tx: " + e);
   for (const std::string& e : d.timeout_log) out.push_back(e);
   return out;

@@ -1,11 +1,11 @@
 // nic_top_sc: nic_top at 512 bits with every 512-bit bus cut into eight 64-bit lanes, for the
 // SystemC model (sim/systemc).
 //
-// An --sc model (Verilator) has a plain integer port for up to 64 bits and an sc_bv<N> for
-// anything wider, slow to write and to read; nic_top has four 512-bit buses (DMA read
-// and write data, transmit and receive stream data).  Here each is eight ports, lane k holding
-// bits [64k+63:64k] (bytes 8k..8k+7 of the beat), so nothing wider than 64 bits crosses the
-// SystemC boundary.  Everything else is nic_top's own port, by the same name.  Pure wiring.
+// An --sc model (Verilator) has a plain integer port for up to 64 bits and an sc_bv<N> for anything
+// wider, slow to write and to read; nic_top has five 512-bit buses (the two DMA masters' read data,
+// DMA write data, transmit and receive stream data).  Here each is eight ports, lane k holding bits
+// [64k+63:64k] (bytes 8k..8k+7 of the beat), so nothing wider than 64 bits crosses the SystemC
+// boundary.  Everything else is nic_top's own port, by the same name.  Pure wiring.
 module nic_top_sc (
   input  logic        clk_i,
   input  logic        rst_i,
@@ -86,6 +86,23 @@ module nic_top_sc (
   input  logic        m_axi_bvalid_i,
   output logic        m_axi_bready_o,
 
+  output logic [63:0] m_axi_rxd_araddr_o,
+  output logic [7:0]  m_axi_rxd_arlen_o,
+  output logic        m_axi_rxd_arvalid_o,
+  input  logic        m_axi_rxd_arready_i,
+  input  logic [63:0] m_axi_rxd_rdata0_i,
+  input  logic [63:0] m_axi_rxd_rdata1_i,
+  input  logic [63:0] m_axi_rxd_rdata2_i,
+  input  logic [63:0] m_axi_rxd_rdata3_i,
+  input  logic [63:0] m_axi_rxd_rdata4_i,
+  input  logic [63:0] m_axi_rxd_rdata5_i,
+  input  logic [63:0] m_axi_rxd_rdata6_i,
+  input  logic [63:0] m_axi_rxd_rdata7_i,
+  input  logic [1:0]  m_axi_rxd_rresp_i,
+  input  logic        m_axi_rxd_rlast_i,
+  input  logic        m_axi_rxd_rvalid_i,
+  output logic        m_axi_rxd_rready_o,
+
   output logic [63:0] m_axis_tx_tdata0_o,
   output logic [63:0] m_axis_tx_tdata1_o,
   output logic [63:0] m_axis_tx_tdata2_o,
@@ -155,6 +172,11 @@ module nic_top_sc (
     .m_axi_awaddr_o, .m_axi_awlen_o, .m_axi_awvalid_o, .m_axi_awready_i,
     .m_axi_wdata_o(m_axi_wdata), .m_axi_wstrb_o, .m_axi_wlast_o, .m_axi_wvalid_o,
     .m_axi_wready_i, .m_axi_bresp_i, .m_axi_bvalid_i, .m_axi_bready_o,
+    .m_axi_rxd_araddr_o, .m_axi_rxd_arlen_o, .m_axi_rxd_arvalid_o, .m_axi_rxd_arready_i,
+    .m_axi_rxd_rdata_i({m_axi_rxd_rdata7_i, m_axi_rxd_rdata6_i, m_axi_rxd_rdata5_i,
+                        m_axi_rxd_rdata4_i, m_axi_rxd_rdata3_i, m_axi_rxd_rdata2_i,
+                        m_axi_rxd_rdata1_i, m_axi_rxd_rdata0_i}),
+    .m_axi_rxd_rresp_i, .m_axi_rxd_rlast_i, .m_axi_rxd_rvalid_i, .m_axi_rxd_rready_o,
     .m_axis_tx_tdata_o(m_axis_tx_tdata), .m_axis_tx_tkeep_o, .m_axis_tx_tlast_o,
     .m_axis_tx_tvalid_o, .m_axis_tx_tready_i,
     .s_axis_rx_tdata_i({s_axis_rx_tdata7_i, s_axis_rx_tdata6_i, s_axis_rx_tdata5_i, s_axis_rx_tdata4_i, s_axis_rx_tdata3_i, s_axis_rx_tdata2_i, s_axis_rx_tdata1_i, s_axis_rx_tdata0_i}),

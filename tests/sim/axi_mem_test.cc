@@ -332,5 +332,142 @@ TYPED_TEST(AxiMemTest, BandwidthFollowsThePreset) {
   EXPECT_NEAR(rate, expect, expect * 0.03) << cycles << " cycles";
 }
 
+// A card with a second, read-only master named as nic_top's m_axi_rxd (AR and R only).
+struct RxdModel {
+  std::uint64_t m_axi_rxd_araddr_o = 0;
+  std::uint8_t m_axi_rxd_arlen_o = 0, m_axi_rxd_arvalid_o = 0, m_axi_rxd_arready_i = 0;
+  DataOf<512> m_axi_rxd_rdata_i{};
+  std::uint8_t m_axi_rxd_rresp_i = 0, m_axi_rxd_rlast_i = 0, m_axi_rxd_rvalid_i = 0;
+  std::uint8_t m_axi_rxd_rready_o = 0;
+};
+
+// Two masters streaming reads on one link get the link's bandwidth between them, not a bus
+// width each (on links of their own each gets its bus width); and however many masters a link
+// has, no more read bursts are outstanding on it than it has tags, and waiting masters get
+// freed tags in turn (neither starves the other).
+struct TwoMasters {
+  std::uint64_t beats = 0;                 // R beats both masters took from cycle 200 on
+  std::uint64_t beats_a = 0, beats_b = 0;  // of them, a's and b's
+  std::uint64_t most = 0;                  // read bursts outstanding at once, both masters together
+  unsigned protocol_errors = 0;
+};
+
+TwoMasters StreamTwo(HostMemory& mem, std::uint64_t bus, bool shared, std::uint64_t cycles) {
+  constexpr std::size_t kB = 64;
+  PcieLink link(mem.pcie(), kB);
+  FakeModel<512> a, b;
+  AxiMemSlave<FakeModel<512>> sa(a, mem, shared ? &link : nullptr, 3);
+  AxiMemSlave<FakeModel<512>> sb(b, mem, shared ? &link : nullptr, 4);
+  Master<512> ma(a, 100, 1), mb(b, 100, 2);
+  for (int i = 0; i < 200; ++i) {
+    ma.Read(bus + (i % 2) * 4096, 64);
+    mb.Read(bus + 8192, 16);  // shorter bursts: more of them in flight
+    mb.Read(bus + 8192 + 1024, 16);
+  }
+  TwoMasters out;
+  std::uint64_t ar = 0, last = 0;
+  for (std::uint64_t c = 0; c < cycles; ++c) {
+    for (FakeModel<512>* m : {&a, &b}) {
+      ar += m->m_axi_arvalid_o && m->m_axi_arready_i;
+      const bool beat = m->m_axi_rvalid_i && m->m_axi_rready_o;
+      last += beat && m->m_axi_rlast_i;
+      if (c >= 200) {
+        out.beats += beat;
+        (m == &a ? out.beats_a : out.beats_b) += beat;
+      }
+    }
+    out.most = std::max(out.most, ar - last);
+    sa.Sample(c);
+    sb.Sample(c);
+    ma.Sample(c);
+    mb.Sample(c);
+    ma.Drive();
+    mb.Drive();
+    sa.Drive(c);
+    sb.Drive(c);
+  }
+  EXPECT_FALSE(ma.Done() || mb.Done()) << "both must still be streaming";
+  out.protocol_errors = sa.protocol_errors() + sb.protocol_errors();
+  return out;
+}
+
+TEST(AxiMemLink, TwoMastersShareTheBandwidth) {
+  Buffer buf;
+  const double gen4 = PcieGen4x16().bytes_per_cycle;  // more than one 512-bit bus, less than two
+  // Tags for every burst: bandwidth is the only limit.
+  HostMemory mem(PcieConfig{"test", gen4, 20, 1000}, 0, 0);
+  mem.set_checking(false);
+  for (const bool shared : {true, false}) {
+    SCOPED_TRACE(shared ? "one link" : "a link each");
+    const TwoMasters t = StreamTwo(mem, buf.bus, shared, 2200);
+    const double rate = static_cast<double>(t.beats * 64) / 2000.0;
+    const double expect = shared ? gen4 : 128.0;
+    EXPECT_NEAR(rate, expect, expect * 0.03);
+    EXPECT_EQ(t.protocol_errors, 0u);
+  }
+}
+
+TEST(AxiMemLink, TwoMastersShareTheReadTags) {
+  Buffer buf;
+  HostMemory mem(PcieConfig{"test", 0, 20, 6}, 0, 0);
+  mem.set_checking(false);
+  const TwoMasters shared = StreamTwo(mem, buf.bus, true, 1200);
+  EXPECT_EQ(shared.most, 6u);
+  EXPECT_EQ(StreamTwo(mem, buf.bus, false, 1200).most, 12u);
+  // Neither master starves (b got nothing when a, driven first, took every freed tag): each
+  // gets tags in turn, though a's 64-beat bursts hold theirs four times as long as b's.
+  EXPECT_GE(shared.beats_a, 1000u / 5) << shared.beats_b;
+  EXPECT_GE(shared.beats_b, 1000u / 5) << shared.beats_a;
+}
+
+// A master with AR and R only (RxdPins over nic_top's m_axi_rxd names) is served whole lines,
+// in order, on the link it shares.
+TEST(AxiMemLink, ReadOnlyMaster) {
+  constexpr std::size_t kB = 64;
+  Buffer buf;
+  for (int i = 0; i < 8192; ++i) buf.va[i] = static_cast<std::uint8_t>(i * 13 + 5);
+  HostMemory mem(PcieConfig{"test", 0, 10, 8}, 0, 0);
+  mem.Grant(buf.bus, 8192, true, false);
+  PcieLink link(mem.pcie(), kB);
+  RxdModel model;
+  RxdPins<RxdModel> pins(model);
+  AxiMemSlave<RxdPins<RxdModel>> slave(pins, mem, &link, 7);
+  static_assert(!AxiMemSlave<RxdPins<RxdModel>>::kWrites);
+  const std::uint64_t addrs[] = {buf.bus + 16, buf.bus + 4096 - 128, buf.bus + 5000};
+  const unsigned beats[] = {3, 2, 1};
+  std::vector<std::uint8_t> got;
+  std::vector<std::uint8_t> want;
+  for (int i = 0; i < 3; ++i) {
+    const std::uint64_t first = addrs[i] & ~std::uint64_t{kB - 1};
+    want.insert(want.end(), buf.va + (first - buf.bus), buf.va + (first - buf.bus) + beats[i] * kB);
+  }
+  unsigned next = 0, lasts = 0;
+  for (std::uint64_t c = 0; c < 1000 && lasts < 3; ++c) {
+    slave.Sample(c);
+    if (model.m_axi_rxd_arvalid_o && model.m_axi_rxd_arready_i) {
+      model.m_axi_rxd_arvalid_o = 0;
+      ++next;
+    }
+    if (model.m_axi_rxd_rvalid_i && model.m_axi_rxd_rready_o) {
+      const auto* p = reinterpret_cast<const std::uint8_t*>(&model.m_axi_rxd_rdata_i);
+      got.insert(got.end(), p, p + kB);
+      EXPECT_EQ(model.m_axi_rxd_rresp_i, 0);
+      lasts += model.m_axi_rxd_rlast_i;
+    }
+    if (!model.m_axi_rxd_arvalid_o && next < 3) {
+      model.m_axi_rxd_araddr_o = addrs[next];
+      model.m_axi_rxd_arlen_o = static_cast<std::uint8_t>(beats[next] - 1);
+      model.m_axi_rxd_arvalid_o = 1;
+    }
+    model.m_axi_rxd_rready_o = c % 3 != 0;
+    slave.Drive(c);
+  }
+  EXPECT_EQ(lasts, 3u);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(slave.read_bursts(), 3u);
+  EXPECT_EQ(slave.protocol_errors(), 0u);
+  EXPECT_TRUE(slave.Idle());
+}
+
 }  // namespace
 }  // namespace mbufnic::sim

@@ -1,9 +1,9 @@
 // Line rate of the whole card through the driver, in simulated cycles (host/cli/throughput.h,
 // the measurement behind bench_card): at 100 Gb/s the Verilated card must keep the link full in
-// each direction alone at 64 bytes, and in both at once from 128 bytes, dropping nothing it is
-// offered; at 64 bytes in full duplex receive keeps line rate and transmit gets what the one
-// read channel leaves (bench/RESULTS.md, "Full duplex").  Cycle counts, not wall time: the
-// figures are the same on any machine and in any build.
+// each direction alone and in both at once, from 64 bytes, dropping nothing it is offered
+// (bench/RESULTS.md, "Full duplex"; at 64 bytes both directions need the second read master,
+// m_axi_rxd).  Cycle counts, not wall time: the figures are the same on any machine and in any
+// build.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -48,7 +48,7 @@ TEST_F(LineRate, EachDirectionAloneAt64Bytes) {
 }
 
 TEST_F(LineRate, FullDuplex) {
-  for (const std::size_t len : {128, 1518}) {
+  for (const std::size_t len : {64, 128, 1518}) {
     const tp::Duplex d = tp::MeasureDuplex("sim", kLink, len, Short());
     ASSERT_TRUE(d.tx.ok() && d.rx.ok()) << d.tx.error << d.rx.error;
     EXPECT_GE(d.tx.line_gbps, 99.5) << len << " bytes";
@@ -57,13 +57,6 @@ TEST_F(LineRate, FullDuplex) {
     EXPECT_EQ(d.tx.frames, 4000u) << len << " bytes";
     EXPECT_EQ(d.rx.frames, 4000u) << len << " bytes";
   }
-  // 64 bytes: receive may not drop; transmit gets about 91 Gb/s (a write per transmit
-  // completion, as before completions were gathered, left receive 68 Gb/s and 30 % dropped).
-  const tp::Duplex d = tp::MeasureDuplex("sim", kLink, 64, Short());
-  ASSERT_TRUE(d.tx.ok() && d.rx.ok()) << d.tx.error << d.rx.error;
-  EXPECT_GE(d.rx.line_gbps, 99.5);
-  EXPECT_EQ(d.rx.dropped, 0u);
-  EXPECT_GE(d.tx.line_gbps, 88.0);
 }
 
 }  // namespace
