@@ -303,6 +303,8 @@ module nic_rx_path #(
 
   logic        pb_frame, pb_drop, pb_drop_nobuf;
   logic [15:0] pb_frame_bytes, pb_drop_queue;
+  logic        pb_drop_q, pb_drop_nobuf_q;
+  logic [15:0] pb_drop_queue_q;
   logic        info_valid, info_ready, info_vlan;
   logic [15:0] info_len, info_tci, info_queue;
   logic [63:0] info_csum;
@@ -344,6 +346,16 @@ module nic_rx_path #(
     .la_pop_i      (la_pop),
     .idle_o        (pb_idle)
   );
+
+  // The packet buffer's drop decision comes late in its cycle (the frame's length and the
+  // buffer's room); it is registered before it holds the planner's own drop, which was the
+  // whole card's longest path (into the planner's next-record registers).
+  always_ff @(posedge clk_i) begin
+    if (rst_i) pb_drop_q <= 1'b0;
+    else pb_drop_q <= pb_drop;
+    pb_drop_nobuf_q <= pb_drop_nobuf;
+    pb_drop_queue_q <= pb_drop_queue;
+  end
 
   // ======================================================================================
   // Descriptors and planning
@@ -445,7 +457,7 @@ module nic_rx_path #(
     .cpl_tci_o      (cpl_tci),
     .cpl_err_desc_o (cpl_err_desc),
     .cpl_has_data_o (cpl_has_data),
-    .drop_block_i   (pb_drop),
+    .drop_block_i   (pb_drop_q),
     .drop_o         (pl_drop),
     .drop_nobuf_o   (pl_drop_nobuf),
     .drop_queue_o   (pl_drop_queue),
@@ -656,7 +668,7 @@ module nic_rx_path #(
     end else begin
       cpl_evt_o     <= ev_cpl;
       // The packet buffer's drops cannot wait; the planner holds its own for a cycle.
-      drop_evt_o    <= pb_drop || pl_drop;
+      drop_evt_o    <= pb_drop_q || pl_drop;
       rx_frame_o    <= pb_frame;
       csum_frame_o  <= cs_frame;
       csum_l3_bad_o <= cs_l3_bad;
@@ -667,13 +679,13 @@ module nic_rx_path #(
     cpl_evt_queue_o  <= ev_cpl_queue;
     cpl_evt_err_o    <= ev_cpl_err;
     cpl_evt_bytes_o  <= ev_cpl_bytes;
-    drop_evt_queue_o <= pb_drop ? pb_drop_queue : pl_drop_queue;
-    drop_evt_nobuf_o <= pb_drop ? pb_drop_nobuf : pl_drop_nobuf;
+    drop_evt_queue_o <= pb_drop_q ? pb_drop_queue_q : pl_drop_queue;
+    drop_evt_nobuf_o <= pb_drop_q ? pb_drop_nobuf_q : pl_drop_nobuf;
     rx_bytes_o       <= pb_frame_bytes;
   end
 
   assign idle_o = cs_beats_q == '0 && bad_level == '0 && pb_idle && plan_idle &&
                   jf_level == '0 && cf_level == '0 && df_level == '0 && fetch_idle &&
-                  mover_idle && wm_idle && cpl_idle && pend_q == '0 && !push_q;
+                  mover_idle && wm_idle && cpl_idle && pend_q == '0 && !push_q && !pb_drop_q;
 
 endmodule

@@ -104,7 +104,7 @@ module nic_rx_plan #(
   output logic                   cpl_err_desc_o,
   output logic                   cpl_has_data_o, // data writes come before it (not err_desc)
 
-  // ---- Drops (held while drop_block_i: the packet buffer reports one this cycle)
+  // ---- Drops (held while drop_block_i: the packet buffer's drop takes the event this cycle)
   input  logic                   drop_block_i,
   output logic                   drop_o,
   output logic                   drop_nobuf_o,
