@@ -205,7 +205,10 @@ module nic_rx_desc_fetch #(
       n_b_q[q]      <= n_b[q];
       to_4k3_q[q]   <= to_4k_q[q];
       addr3_q[q]    <= addr2_q[q];
-      lane_q[q]     <= lane2_q[q];
+      // A reset keeps lane_q a flip-flop rather than the tail of a shift-register LUT
+      // (lane1_q -> lane2_q -> lane_q): an SRL's clock-to-output is about a nanosecond longer,
+      // and lane_q starts S4's adders, this block's longest path (4.17 ns with the SRL).
+      lane_q[q]     <= rst_i ? '0 : lane2_q[q];
       n_q[q]        <= n[q];
       len_q[q]      <= len[q];
       addr_q[q]     <= addr3_q[q];
