@@ -59,6 +59,7 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -164,7 +165,10 @@ class PcieLink {
   // Read tags: one per burst outstanding on the link or offered to a master (arready up).
   // When tags are short, masters whose AR has been waiting go first, in turn (as a round-robin
   // interconnect in front of the bridge would let them), so no master is starved.
-  unsigned Join() { return members_++; }
+  unsigned Join() {  // up to 32 masters a link
+    if (members_ == 32) throw std::length_error("PcieLink: at most 32 masters share a link");
+    return members_++;
+  }
   // A master's AR was offered and not taken at this edge (each slave says so every cycle).
   void SetWaiting(unsigned who, bool waiting) {
     const std::uint32_t bit = std::uint32_t{1} << who;
