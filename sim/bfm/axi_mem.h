@@ -59,8 +59,8 @@
 #include <limits>
 #include <memory>
 #include <random>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
