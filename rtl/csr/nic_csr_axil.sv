@@ -127,6 +127,7 @@ module nic_csr_axil #(
   logic            deny_q, deny_d;
   logic            do_write, denied;
   logic [DataW-1:0] byte_en, wmask, mgmt_change;
+  logic [(1 << IdxW)-1:0] mgmt_hit;  // per register: the write changes a management bit
 
   logic [NumRegs*32-1:0] store_q, store_d;
   logic [NumRegs*32-1:0] pulse_q, pulse_d;
@@ -159,6 +160,7 @@ module nic_csr_axil #(
     end
     wmask       = '0;
     mgmt_change = '0;
+    mgmt_hit    = '0;
     denied      = 1'b0;
 
     if (s_axil_awvalid_i && !aw_full_q) begin
@@ -180,15 +182,17 @@ module nic_csr_axil #(
       aw_full_d = 1'b0;
       w_full_d  = 1'b0;
       b_valid_d = 1'b1;
-      // What an unprivileged write would change of the management bits: storage bits to a
-      // new value, pulse bits written 1 (pulse bits read 0 from store_q).
+      // Whether an unprivileged write would change a management bit of the addressed
+      // register: a storage bit to a new value, a pulse bit written 1 (pulse bits read 0 from
+      // store_q).  Worked out for every register that has management bits, then one of those
+      // flags picked: selecting the register's word first and comparing after put a 32-bit
+      // word multiplexer in front of the compare and made this the block's longest path.
       for (int unsigned i = 0; i < NumRegs; i++) begin
-        if (aw_ok_q && aw_idx_q == IdxW'(i)) begin
-          mgmt_change = (w_data_q ^ (store_q[32*i +: 32] & WriteMask[32*i +: 32])) & byte_en &
-                        MgmtMask[32*i +: 32];
-        end
+        mgmt_change = (w_data_q ^ (store_q[32*i +: 32] & WriteMask[32*i +: 32])) & byte_en &
+                      MgmtMask[32*i +: 32];
+        mgmt_hit[i] = mgmt_change != '0;
       end
-      denied    = aw_ok_q && !aw_priv_q && (mgmt_change != '0);
+      denied    = aw_ok_q && !aw_priv_q && mgmt_hit[aw_idx_q];
       deny_d    = denied;
       b_err_d   = !aw_ok_q || denied;
       for (int unsigned i = 0; i < NumRegs; i++) begin

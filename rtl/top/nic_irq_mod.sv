@@ -33,6 +33,7 @@ module nic_irq_mod (
 
   logic        armed_q, armed_d;
   logic [15:0] count_q, count_d;      // unsignalled completions, saturating
+  logic [15:0] count_inc;             // count_q + 1, saturating
   logic [23:0] elapsed_q, elapsed_d;  // timer cycles since the first of them, up to cycles_i
   logic        irq_q;
   logic        fire, pending, timer_hit, timer_run;
@@ -43,21 +44,19 @@ module nic_irq_mod (
   // count >= max(pkts, 1): with count nonzero, pkts 0 behaves as 1.
   assign fire      = armed_q && pending && (count_q >= pkts_i || timer_hit);
 
+  // fire only chooses between next values worked out beside it: it ends its own comparisons,
+  // so nothing waits on it but the last multiplexer (the increment and the zero test of the
+  // count used to follow it: the block's longest path).  A completion in a firing cycle, or
+  // with nothing unsignalled, is the first of a new count: count 1, timer from 0.
   always_comb begin
-    armed_d   = armed_q;
-    count_d   = count_q;
-    elapsed_d = elapsed_q;
-    if (timer_run) elapsed_d = elapsed_q + 24'd1;
-    if (fire) begin
-      armed_d = 1'b0;
-      count_d = '0;
-    end else if (arm_i) begin
-      armed_d = 1'b1;
-    end
-    if (cpl_i) begin
-      // The first unsignalled completion starts the timer.
-      if (count_d == '0) elapsed_d = '0;
-      if (count_d != '1) count_d = count_d + 16'd1;
+    count_inc = (count_q != '1) ? count_q + 16'd1 : count_q;
+    armed_d   = fire ? 1'b0 : (arm_i ? 1'b1 : armed_q);
+    if (!cpl_i) begin
+      count_d   = fire ? '0 : count_q;
+      elapsed_d = timer_run ? elapsed_q + 24'd1 : elapsed_q;
+    end else begin
+      count_d   = (fire || !pending) ? 16'd1 : count_inc;
+      elapsed_d = (fire || !pending) ? '0 : (timer_run ? elapsed_q + 24'd1 : elapsed_q);
     end
     if (!enable_i) begin
       count_d   = '0;

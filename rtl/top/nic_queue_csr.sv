@@ -13,12 +13,14 @@
 //   drops           frames of this queue dropped (drop_i): for transmit the erroring
 //                   completions, for receive frames dropped for want of buffers
 // Interrupt moderation is nic_irq_mod's, fed with every completion of the queue.
+// The parameters default to a transmit queue's (so the block synthesized alone, as
+// scripts/synth.sh does, is the card's and not an empty register file).
 module nic_queue_csr #(
-  parameter logic [31:0] IdValue = '0,
-  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] WriteMask = '0,
-  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] ResetValue = '0,
-  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] PulseMask = '0,
-  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] MgmtMask = '0
+  parameter logic [31:0] IdValue = nic_hw_pkg::TXQ_ID_VALUE,
+  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] WriteMask = nic_hw_pkg::TXQ_WRITE_MASK,
+  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] ResetValue = nic_hw_pkg::TXQ_RESET,
+  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] PulseMask = nic_hw_pkg::TXQ_PULSE_MASK,
+  parameter logic [nic_hw_pkg::TXQ_NUM_REGS*32-1:0] MgmtMask = nic_hw_pkg::TXQ_MGMT_MASK
 ) (
   input  logic               clk_i,
   input  logic               rst_i,

@@ -56,7 +56,10 @@ module nic_queue_csr_tb (
     .IdValue   (nic_hw_pkg::TXQ_ID_VALUE),
     .WriteMask (nic_hw_pkg::TXQ_WRITE_MASK),
     .ResetValue(nic_hw_pkg::TXQ_RESET),
-    .PulseMask (nic_hw_pkg::TXQ_PULSE_MASK)
+    .PulseMask (nic_hw_pkg::TXQ_PULSE_MASK),
+    // No management-only bits: the tests write the ring registers as the host would not be
+    // allowed to on the card (the firmware sets queues up); privilege has its own CSR tests.
+    .MgmtMask  ('0)
   ) u_dut (
     .clk_i,
     .rst_i,
