@@ -127,7 +127,9 @@ module nic_csr_axil #(
   logic            deny_q, deny_d;
   logic            do_write, denied;
   logic [DataW-1:0] byte_en, wmask, mgmt_change;
-  logic [(1 << IdxW)-1:0] mgmt_hit;  // per register: the write changes a management bit
+  logic [DataW-1:0] w_byte_en;
+  // Per register: the held write would change a management bit of it.
+  logic [(1 << IdxW)-1:0] mgmt_hit_q, mgmt_hit_d;
 
   logic [NumRegs*32-1:0] store_q, store_d;
   logic [NumRegs*32-1:0] pulse_q, pulse_d;
@@ -160,7 +162,8 @@ module nic_csr_axil #(
     end
     wmask       = '0;
     mgmt_change = '0;
-    mgmt_hit    = '0;
+    mgmt_hit_d  = mgmt_hit_q;
+    w_byte_en   = '0;
     denied      = 1'b0;
 
     if (s_axil_awvalid_i && !aw_full_q) begin
@@ -173,6 +176,21 @@ module nic_csr_axil #(
       w_full_d = 1'b1;
       w_data_d = s_axil_w_i.data;
       w_strb_d = s_axil_w_i.strb;
+      // Whether this write, unprivileged, would change a management bit of register i: a
+      // storage bit to a new value, a pulse bit written 1 (pulse bits read 0 from store_q).
+      // Worked out for every register as the data is taken, so the write itself only picks a
+      // flag (comparing the addressed word in the write's cycle was this block's longest
+      // path).  store_q cannot change meanwhile: only this write changes it, and a data word
+      // is taken only once the previous write is done.
+      for (int unsigned b = 0; b < StrbW; b++) begin
+        w_byte_en[8*b +: 8] = {8{s_axil_w_i.strb[b]}};
+      end
+      mgmt_hit_d = '0;
+      for (int unsigned i = 0; i < NumRegs; i++) begin
+        mgmt_change = (s_axil_w_i.data ^ (store_q[32*i +: 32] & WriteMask[32*i +: 32])) &
+                      w_byte_en & MgmtMask[32*i +: 32];
+        mgmt_hit_d[i] = mgmt_change != '0;
+      end
     end
     if (s_axil_bvalid_o && s_axil_bready_i) begin
       b_valid_d = 1'b0;
@@ -182,17 +200,7 @@ module nic_csr_axil #(
       aw_full_d = 1'b0;
       w_full_d  = 1'b0;
       b_valid_d = 1'b1;
-      // Whether an unprivileged write would change a management bit of the addressed
-      // register: a storage bit to a new value, a pulse bit written 1 (pulse bits read 0 from
-      // store_q).  Worked out for every register that has management bits, then one of those
-      // flags picked: selecting the register's word first and comparing after put a 32-bit
-      // word multiplexer in front of the compare and made this the block's longest path.
-      for (int unsigned i = 0; i < NumRegs; i++) begin
-        mgmt_change = (w_data_q ^ (store_q[32*i +: 32] & WriteMask[32*i +: 32])) & byte_en &
-                      MgmtMask[32*i +: 32];
-        mgmt_hit[i] = mgmt_change != '0;
-      end
-      denied    = aw_ok_q && !aw_priv_q && mgmt_hit[aw_idx_q];
+      denied    = aw_ok_q && !aw_priv_q && mgmt_hit_q[aw_idx_q];
       deny_d    = denied;
       b_err_d   = !aw_ok_q || denied;
       for (int unsigned i = 0; i < NumRegs; i++) begin
@@ -235,6 +243,7 @@ module nic_csr_axil #(
     aw_idx_q  <= aw_idx_d;
     w_data_q <= w_data_d;
     w_strb_q <= w_strb_d;
+    mgmt_hit_q <= mgmt_hit_d;
   end
 
   assign regs_o     = (store_q & WriteMask) | (hw_i & ~WriteMask);
