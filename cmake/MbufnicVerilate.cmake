@@ -157,7 +157,7 @@ function(mbufnic_verilate target)
   target_compile_options(${target} PRIVATE -O2 -w -g0)
   # Verilator's "slow" files hold what runs once: constructors, the initial and settle
   # evaluation, the trace declarations.  They are about half the models' compile time at -O2
-  # (the whole card's trace declarations alone 46 s) and under a tenth at -O0, and a run spends
+  # (the whole card's trace declarations alone 46 s, 6.7 s at -O0), and a run spends
   # microseconds in them; a source's options come after its target's, so -O0 wins.
   set_source_files_properties(${${V_PREFIX}_CLASSES_SLOW} ${${V_PREFIX}_SUPPORT_SLOW}
                               TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -O0)
