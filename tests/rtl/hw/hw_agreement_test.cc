@@ -5,18 +5,16 @@
 // same thing from the C++ header and compares bit for bit, so a generator change that moves a
 // field on one side only fails here, naming the field.
 #include <gtest/gtest.h>
+#include <mbufnic/hw/nic_hw.h>
 #include <verilated.h>
 
 #include <cctype>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <type_traits>
 #include <vector>
-
-#include <mbufnic/hw/nic_hw.h>
 
 #include "Vnic_hw_probe.h"
 
@@ -93,7 +91,7 @@ std::vector<uint8_t> MaskBytes(size_t n, unsigned lsb, unsigned width) {
 struct Entry {
   unsigned index;
   std::string name;
-  std::function<void(const ProbeOut&)> check;
+  void (*check)(const ProbeOut&);  // a capture-free lambda: ~370 of them, kept cheap to compile
 };
 
 // gtest prints a failing parameter with this instead of its bytes.
@@ -114,8 +112,7 @@ void CheckStructField(const ProbeOut& p, const char* field, const T& s, unsigned
   const std::vector<uint8_t> got = Bytes(p);
   const std::vector<uint8_t> want(s.bytes.begin(), s.bytes.end());
   ASSERT_GE(got.size(), want.size());
-  EXPECT_EQ(std::vector<uint8_t>(got.begin(), got.begin() + static_cast<long>(want.size())),
-            want)
+  EXPECT_EQ(std::vector<uint8_t>(got.begin(), got.begin() + static_cast<long>(want.size())), want)
       << field << ": the SystemVerilog struct and the C++ setter set different bits";
   CheckValueRestZero(got, want.size());
   EXPECT_EQ(want, MaskBytes(T::kBytes, lsb, width))
@@ -135,40 +132,58 @@ void CheckCsrWords(const ProbeOut& p, uint32_t num_regs, uint32_t offset, uint32
   EXPECT_EQ(p.bits, num_regs * 32) << "$bits(<block>_regs_t) vs kNumRegs";
 }
 
+void CheckEnumItem(const ProbeOut& p, uint32_t value, uint32_t width) {
+  EXPECT_EQ(p.value[0], value);
+  EXPECT_EQ(p.bits, width) << "enum width";
+}
+
+void CheckCsrBlock(const ProbeOut& p, uint32_t base, uint32_t size, uint32_t num_regs,
+                   uint32_t id_value) {
+  EXPECT_EQ(p.info[0], base) << "BASE";
+  EXPECT_EQ(p.info[1], size) << "SIZE";
+  EXPECT_EQ(p.info[2], num_regs) << "NUM_REGS";
+  EXPECT_EQ(p.info[3], id_value) << "ID_VALUE";
+  EXPECT_EQ(p.bits, num_regs * 32) << "$bits(<block>_regs_t)";
+}
+
+void CheckCsrReg(const ProbeOut& p, uint32_t reset, uint32_t rw_mask, uint32_t pulse_mask,
+                 uint32_t offset) {
+  EXPECT_EQ(p.value[0], reset) << "RESET word";
+  EXPECT_EQ(p.value[1], rw_mask) << "WRITE_MASK word";
+  EXPECT_EQ(p.value[2], pulse_mask) << "PULSE_MASK word";
+  EXPECT_EQ(p.info[0], offset) << "OFFSET";
+  EXPECT_EQ(p.info[1], offset / 4) << "IDX";
+  EXPECT_EQ(p.bits, 32u) << "a register is one 32-bit word";
+}
+
+// One entry per line of nic_hw_fields.inc.  Each lambda only gathers the C++ side's constants
+// and hands them to a check above, so the few hundred of them stay cheap to compile.
 std::vector<Entry> Entries() {
   std::vector<Entry> e;
-#define MBUFNIC_HW_ENUM_ITEM(i, E, item)                                                 \
-  e.push_back({i, #E "::" #item, [](const ProbeOut& p) {                                 \
-                 EXPECT_EQ(p.value[0], static_cast<uint32_t>(E::item));                  \
-                 EXPECT_EQ(p.bits, k##E##Width) << "enum width";                         \
+#define MBUFNIC_HW_ENUM_ITEM(i, E, item)                                        \
+  e.push_back({i, #E "::" #item, [](const ProbeOut& p) {                        \
+                 CheckEnumItem(p, static_cast<uint32_t>(E::item), k##E##Width); \
                }});
-#define MBUFNIC_HW_STRUCT_FIELD(i, T, field, F)                                          \
-  e.push_back({i, #T "." #field, [](const ProbeOut& p) {                                 \
-                 T s{};                                                                  \
-                 s.set_##field(Ones<decltype(s.field())>());                             \
-                 CheckStructField(p, #T "." #field, s, T::k##F##Lsb, T::k##F##Width);    \
+#define MBUFNIC_HW_STRUCT_FIELD(i, T, field, F)                                       \
+  e.push_back({i, #T "." #field, [](const ProbeOut& p) {                              \
+                 T s{};                                                               \
+                 s.set_##field(Ones<decltype(s.field())>());                          \
+                 CheckStructField(p, #T "." #field, s, T::k##F##Lsb, T::k##F##Width); \
                }});
-#define MBUFNIC_HW_CSR_BLOCK(i, block)                                                   \
-  e.push_back({i, "csr::" #block, [](const ProbeOut& p) {                                \
-                 EXPECT_EQ(p.info[0], csr::block::kBase) << "BASE";                      \
-                 EXPECT_EQ(p.info[1], csr::block::kSize) << "SIZE";                      \
-                 EXPECT_EQ(p.info[2], csr::block::kNumRegs) << "NUM_REGS";               \
-                 EXPECT_EQ(p.info[3], csr::block::kIdValue) << "ID_VALUE";               \
-                 EXPECT_EQ(p.bits, csr::block::kNumRegs * 32) << "$bits(<block>_regs_t)"; \
+#define MBUFNIC_HW_CSR_BLOCK(i, block)                                                        \
+  e.push_back({i, "csr::" #block, [](const ProbeOut& p) {                                     \
+                 CheckCsrBlock(p, csr::block::kBase, csr::block::kSize, csr::block::kNumRegs, \
+                               csr::block::kIdValue);                                         \
                }});
-#define MBUFNIC_HW_CSR_REG(i, block, reg, kReg)                                          \
-  e.push_back({i, "csr::" #block "::" #reg, [](const ProbeOut& p) {                      \
-                 EXPECT_EQ(p.value[0], csr::block::reg::kReset) << "RESET word";         \
-                 EXPECT_EQ(p.value[1], csr::block::reg::kRwMask) << "WRITE_MASK word";   \
-                 EXPECT_EQ(p.value[2], csr::block::reg::kPulseMask) << "PULSE_MASK word"; \
-                 EXPECT_EQ(p.info[0], csr::block::kReg) << "OFFSET";                     \
-                 EXPECT_EQ(p.info[1], csr::block::kReg / 4) << "IDX";                    \
-                 EXPECT_EQ(p.bits, 32u) << "a register is one 32-bit word";              \
+#define MBUFNIC_HW_CSR_REG(i, block, reg, kReg)                                    \
+  e.push_back({i, "csr::" #block "::" #reg, [](const ProbeOut& p) {                \
+                 CheckCsrReg(p, csr::block::reg::kReset, csr::block::reg::kRwMask, \
+                             csr::block::reg::kPulseMask, csr::block::kReg);       \
                }});
-#define MBUFNIC_HW_CSR_FIELD(i, block, reg, kReg, F)                                     \
-  e.push_back({i, "csr::" #block "::" #reg "." #F, [](const ProbeOut& p) {               \
-                 CheckCsrWords(p, csr::block::kNumRegs, csr::block::kReg,                \
-                               csr::block::reg::k##F##Mask);                             \
+#define MBUFNIC_HW_CSR_FIELD(i, block, reg, kReg, F)                       \
+  e.push_back({i, "csr::" #block "::" #reg "." #F, [](const ProbeOut& p) { \
+                 CheckCsrWords(p, csr::block::kNumRegs, csr::block::kReg,  \
+                               csr::block::reg::k##F##Mask);               \
                }});
 #include "nic_hw_fields.inc"
 #undef MBUFNIC_HW_ENUM_ITEM
