@@ -66,6 +66,31 @@ elseif(NOT TARGET mbufnic_verilated_runtime)
   endif()
 endif()
 
+# Verilator's runtime headers, precompiled once for every model (GCC, C++ models).  Each of a
+# model's generated files starts by parsing verilated.h and the FST writer's header: about 1.5 s
+# of a 2-core machine, most of the compile time of the hundreds of small files the models are
+# made of.  Two headers, one for the -O2 files and one for the -O0 "slow" ones (below): GCC uses a
+# precompiled header only with the optimisation level it was made with.  When one does not fit,
+# GCC reads the plain headers instead, so a mismatch costs time, never a wrong build.  SystemC
+# models (VM_SC=1) and clang builds do without.
+function(mbufnic_verilated_pch_targets)
+  if(TARGET mbufnic_vl_pch_fast OR NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
+     OR MBUFNIC_RTL_MODELS_FROM)
+    return()
+  endif()
+  set(src ${PROJECT_BINARY_DIR}/mbufnic_vl_pch.cc)
+  if(NOT EXISTS ${src})
+    file(WRITE ${src} "// Gives the precompiled-header targets of MbufnicVerilate.cmake a source.\n")
+  endif()
+  foreach(kind fast slow)
+    add_library(mbufnic_vl_pch_${kind} OBJECT ${src})
+    target_link_libraries(mbufnic_vl_pch_${kind} PRIVATE mbufnic_verilated_runtime)
+    target_compile_options(mbufnic_vl_pch_${kind} PRIVATE -O2 -w -g0)
+    target_precompile_headers(mbufnic_vl_pch_${kind} PRIVATE <verilated.h> <verilated_fst_c.h>)
+  endforeach()
+  target_compile_options(mbufnic_vl_pch_slow PRIVATE -O0)
+endfunction()
+
 function(mbufnic_verilate target)
   cmake_parse_arguments(V "SYSTEMC" "TOP;PREFIX" "SOURCES;PARAMS;ARGS" ${ARGN})
   set(kind --cc)
@@ -159,8 +184,21 @@ function(mbufnic_verilate target)
   # evaluation, the trace declarations.  They are about half the models' compile time at -O2
   # (the whole card's trace declarations alone 46 s, 6.7 s at -O0), and a run spends
   # microseconds in them; a source's options come after its target's, so -O0 wins.
+  set(slow_opts -O0)
+  mbufnic_verilated_pch_targets()
+  if(TARGET mbufnic_vl_pch_fast AND NOT V_SYSTEMC)
+    target_precompile_headers(${target} REUSE_FROM mbufnic_vl_pch_fast)
+    # The slow files take the -O0 header by hand (a target has one precompiled header).
+    get_target_property(pch_dir mbufnic_vl_pch_slow BINARY_DIR)
+    set(slow_pch ${pch_dir}/CMakeFiles/mbufnic_vl_pch_slow.dir/cmake_pch.hxx)
+    list(APPEND slow_opts -Winvalid-pch -include ${slow_pch})
+    set_source_files_properties(${${V_PREFIX}_CLASSES_SLOW} ${${V_PREFIX}_SUPPORT_SLOW}
+                                TARGET_DIRECTORY ${target} PROPERTIES SKIP_PRECOMPILE_HEADERS ON
+                                OBJECT_DEPENDS ${slow_pch}.gch)
+    add_dependencies(${target} mbufnic_vl_pch_slow)
+  endif()
   set_source_files_properties(${${V_PREFIX}_CLASSES_SLOW} ${${V_PREFIX}_SUPPORT_SLOW}
-                              TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -O0)
+                              TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS "${slow_opts}")
 endfunction()
 
 # A C++ model takes the runtime library with its usage requirements; a SystemC model its objects
