@@ -176,7 +176,7 @@ module nic_rx_mover #(
   logic [Bytes-1:0]     o_strb;
   logic [63:0]          o_aw_addr;
   logic [7:0]           o_aw_len;
-  logic                 is_last, go;
+  logic                 is_last, go, drop_done;
   logic [1:0]           req, pops, dpop;
   logic [LW-1:0]        drem;
 
@@ -184,9 +184,12 @@ module nic_rx_mover #(
     is_last   = x_left_q == LW'(1);
     req       = is_last ? x_q.req_last : x_first_q ? x_q.req_first : x_q.req_mid;
     pops      = is_last ? x_q.pops_last : x_first_q ? x_q.pops_first : 2'd1;
-    dpop      = (x_left_q >= LW'(2)) ? 2'd2 : 2'(x_left_q);
+    dpop      = (x_left_q[LW-1:1] != '0) ? 2'd2 : 2'(x_left_q);
     if (dpop > la_avail_i) dpop = la_avail_i;
     drem      = x_left_q - LW'(dpop);
+    // drem == 0 without waiting for the subtraction: at most two beats go a cycle, so the
+    // last ones go when no more than two are left and the lookahead holds them all.
+    drop_done = x_left_q[LW-1:2] == '0 && x_left_q[1:0] != 2'd3 && la_avail_i >= x_left_q[1:0];
 
     go        = 1'b0;
     x_done    = 1'b0;
@@ -197,7 +200,7 @@ module nic_rx_mover #(
     if (x_valid_q) begin
       if (x_q.dropmode) begin
         la_pop_o = dpop;
-        if (drem == '0) begin
+        if (drop_done) begin
           // Beats gone; a skipped frame's marker goes out before the next job.
           out_valid = x_q.marker;
           o_fend    = 1'b1;

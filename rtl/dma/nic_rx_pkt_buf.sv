@@ -116,7 +116,7 @@ module nic_rx_pkt_buf #(
   // wr_ptr_q: next free slot (inside the frame being received); commit_ptr_q: end of the last
   // committed frame; fetch_ptr_q: next slot to read into the lookahead (everything before it
   // is free).  One extra bit tells full from empty.
-  logic [PW:0] wr_ptr_q, wr_ptr_d, commit_ptr_q, commit_ptr_d, fetch_ptr_q;
+  logic [PW:0] wr_ptr_q, wr_ptr_d, wr_ptr_p1, commit_ptr_q, commit_ptr_d, fetch_ptr_q;
   logic        first_q;               // the next beat starts a frame
   logic [16:0] len_q;                 // bytes of the frame so far (stops growing at 64 KiB)
   logic [16:0] left_q;                // bytes it may still have (the limit - len_q)
@@ -131,6 +131,7 @@ module nic_rx_pkt_buf #(
   logic        last, bad, nobuf, commit;
   logic        info_push, info_room;
 
+  assign wr_ptr_p1 = wr_ptr_q + 1'b1;
   assign full = wr_ptr_q[PW] != fetch_ptr_q[PW] && wr_ptr_q[PW-1:0] == fetch_ptr_q[PW-1:0];
 
   // The outer tag: ethertype 0x8100 or 0x88A8 at bytes 12-13, the TCI at 14-15.
@@ -155,7 +156,8 @@ module nic_rx_pkt_buf #(
     // Every beat but a frame's last is full (at least 16 bytes), so a frame is shorter than n
     // bytes (n <= 16) only when it is one beat of fewer than n.
     short_frame = first_q && in_kc_q < 7'd14;
-    long_new    = long_base || 17'(in_kc_q) > left_base;
+    // A beat has at most 64 bytes: a 7-bit compare where the room left is under 128.
+    long_new    = long_base || (left_base[16:7] == '0 && in_kc_q > left_base[6:0]);
     store       = in_valid_q && !long_new && !ovf_base && !full;
     ovf_new     = ovf_base || (in_valid_q && !long_new && full);
     last        = in_valid_q && in_last_q;
@@ -163,11 +165,14 @@ module nic_rx_pkt_buf #(
     nobuf       = ovf_new || !info_room;
     commit      = last && !bad && !nobuf;
 
-    wr_ptr_d     = wr_ptr_q + {{PW{1'b0}}, store};
+    // The pointers only choose among values worked out beside the decision: a committed beat
+    // is a stored one (commit leaves out long, overflow and full), so a commit moves the
+    // commit pointer to wr_ptr_q + 1.
+    wr_ptr_d     = store ? wr_ptr_p1 : wr_ptr_q;
     commit_ptr_d = commit_ptr_q;
     if (last) begin
-      if (commit) commit_ptr_d = wr_ptr_d;
-      else wr_ptr_d = commit_ptr_q;
+      if (commit) commit_ptr_d = wr_ptr_p1;
+      wr_ptr_d = commit ? wr_ptr_p1 : commit_ptr_q;
     end
   end
 
