@@ -288,11 +288,12 @@ module nic_tx_desc_fetch #(
     end
   end
 
-  // Round robin: the first requester after the last one served.
-  function automatic logic [QW:0] rr_pick(logic [NumQ-1:0] req, logic [QW-1:0] last);
-    rr_pick = '0;
-    for (int unsigned i = NumQ; i >= 1; i--) begin
-      if (req[(32'(last) + i) % NumQ]) rr_pick = {1'b1, QW'((32'(last) + i) % NumQ)};
+  // The queue a one-hot grant names (the picks are nic_rr_pick's, one-hot in and out: prefix
+  // ORs, where a binary "last" would rotate the requests through a multiplexer first).
+  function automatic logic [QW-1:0] oh_index(logic [NumQ-1:0] oh);
+    oh_index = '0;
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      if (oh[q]) oh_index = oh_index | QW'(q);
     end
   endfunction
 
@@ -303,10 +304,14 @@ module nic_tx_desc_fetch #(
 
   // The pick works from last cycle's eligibility: the queue's own fetch count moves on only in
   // FIssue, well before the FSM is back in FIdle, and FIssue checks the queue is still running.
-  logic [NumQ-1:0] elig_f_q;
-  logic [QW:0]     f_pick;
-  logic [QW-1:0]   f_last_q;
-  assign f_pick = rr_pick(elig_f_q, f_last_q);
+  // Round robin: the first eligible queue after the last one served (f_last_q one-hot; queue 0
+  // counts as served at reset, so queue 1 goes first).
+  logic [NumQ-1:0] elig_f_q, f_gnt, f_last_q;
+  nic_rr_pick #(.Num(NumQ)) u_f_pick (
+    .req_i  (elig_f_q),
+    .last_i (f_last_q),
+    .gnt_o  (f_gnt)
+  );
 
   // FAddr's results, each limit already clamped to Batch: the address of the first
   // descriptor, and the descriptors posted, left before the ring's end and free in the store.
@@ -329,16 +334,16 @@ module nic_tx_desc_fetch #(
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       fst_q        <= FIdle;
-      f_last_q     <= '0;
+      f_last_q     <= NumQ'(1);
       dreq_valid_o <= 1'b0;
       elig_f_q     <= '0;
     end else begin
       elig_f_q <= elig_f;
       unique case (fst_q)
         FIdle: begin
-          if (f_pick[QW]) begin
-            fq_q     <= f_pick[QW-1:0];
-            f_last_q <= f_pick[QW-1:0];
+          if (f_gnt != '0) begin
+            fq_q     <= oh_index(f_gnt);
+            f_last_q <= f_gnt;
             fst_q    <= FSel;
           end
         end
@@ -372,15 +377,18 @@ module nic_tx_desc_fetch #(
     if (fst_q == FAddr) begin
       logic [15:0] fi, pend, left, space;
       logic [63:0] addr;
+      // Kept off the carry chains where they are not needed: the ring is a power of two, so
+      // the positions subtract before the mask; fi's bits are the mask's, so mask - fi is an
+      // AND; Batch is a power of two, so "below Batch" is a test of the high bits.
       fi    = fs_f_q & fs_mask_q;
       addr  = fs_base_q + {43'd0, fi, 5'd0};
-      pend  = (fs_prod_q - fi) & fs_mask_q;
-      left  = fs_mask_q - fi + 16'd1;
+      pend  = (fs_prod_q - fs_f_q) & fs_mask_q;
+      left  = (fs_mask_q & ~fs_f_q) + 16'd1;
       space = 16'(QDescs) - (fs_f_q - fs_s_q);
       fa_addr_q  <= addr;
-      fa_pend_q  <= (pend < 16'(Batch)) ? pend[3:0] : 4'(Batch);
-      fa_end_q   <= (left < 16'(Batch)) ? left[3:0] : 4'(Batch);
-      fa_space_q <= (space < 16'(Batch)) ? space[3:0] : 4'(Batch);
+      fa_pend_q  <= (pend >> BatchBits) == '0 ? pend[3:0] : 4'(Batch);
+      fa_end_q   <= (left >> BatchBits) == '0 ? left[3:0] : 4'(Batch);
+      fa_space_q <= (space >> BatchBits) == '0 ? space[3:0] : 4'(Batch);
       // Up to the next Batch * 32-byte boundary of the bus address: a read never crosses 4 KiB.
       fa_align_q <= 4'(Batch) - 4'(addr[5 +: BatchBits]);
     end
@@ -509,16 +517,18 @@ module nic_tx_desc_fetch #(
   // of their own).  That can only be stale for the queue the scanner just left (its frame end
   // moved s and the eop count): it is left out for that cycle.  A queue that stopped is left
   // out at once.
-  logic [NumQ-1:0] elig_s_q, elig_go;
+  logic [NumQ-1:0] elig_s_q, elig_go, s_gnt, s_last_q;   // s_last_q one-hot, as f_last_q
   logic            left_q;
-  logic [QW:0]     s_pick;
-  logic [QW-1:0]   s_last_q;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      elig_go[q] = elig_s_q[q] && st_q[q] == QRun && !(left_q && s_last_q == QW'(q));
+      elig_go[q] = elig_s_q[q] && st_q[q] == QRun && !(left_q && s_last_q[q]);
     end
   end
-  assign s_pick = rr_pick(elig_go, s_last_q);
+  nic_rr_pick #(.Num(NumQ)) u_s_pick (
+    .req_i  (elig_go),
+    .last_i (s_last_q),
+    .gnt_o  (s_gnt)
+  );
 
   logic            rdv_q;            // the RAM output holds slot rd_idx_q of queue sc_q
   logic [15:0]     rd_ptr_q, rd_idx_q;
@@ -626,7 +636,7 @@ module nic_tx_desc_fetch #(
       sc_active_q <= 1'b0;
       sc_load_q   <= 1'b0;
       rdv_q       <= 1'b0;
-      s_last_q    <= '0;
+      s_last_q    <= NumQ'(1);
       elig_s_q    <= '0;
       left_q      <= 1'b0;
       fa_cnt_q    <= '0;
@@ -641,10 +651,10 @@ module nic_tx_desc_fetch #(
       if (sc_stop) sc_active_q <= 1'b0;
       // A queue is picked, then its scan position loaded (a cycle each).
       sc_load_q <= 1'b0;
-      if (!sc_active_q && !sc_load_q && s_pick[QW]) begin
+      if (!sc_active_q && !sc_load_q && s_gnt != '0) begin
         sc_load_q <= 1'b1;
-        sc_q      <= s_pick[QW-1:0];
-        s_last_q  <= s_pick[QW-1:0];
+        sc_q      <= oh_index(s_gnt);
+        s_last_q  <= s_gnt;
       end
       if (sc_load_q) begin
         sc_active_q <= 1'b1;

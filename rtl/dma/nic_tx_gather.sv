@@ -130,8 +130,12 @@ module nic_tx_gather #(
   logic [63:0]       x1_addr_q;
   logic [NbW-1:0]    x1_nb_q;
   logic              x2_free, x1_free;
-  // X2 holds a request until the read buffer has room for all its beats (see Credits).
+  // X2 holds a request until the read buffer has room for all its beats (see Credits); with
+  // the request it keeps its beats, and the most beats the buffer may have reserved for it
+  // to fit, so the check is one compare of two registers.
+  localparam int unsigned CrW = $clog2(ReadBufBeats) + 1;
   logic x2_valid_q, fits;
+  logic [CrW-1:0] xreq_beats_q, xreq_room_q;
   assign xreq_valid_o = x2_valid_q && fits;
   assign x2_free      = !x2_valid_q || (xreq_ready_i && fits);
   assign x1_free = !x1_valid_q || x2_free;
@@ -216,11 +220,13 @@ module nic_tx_gather #(
       ends = (NbW + 1)'(x1_addr_q[LB-1:0]) + (NbW + 1)'(x1_nb_q);
       span = ends + (NbW + 1)'(Bytes - 1);
       over = ends > (NbW + 1)'(Bytes);
-      xreq_addr_o <= x1_addr_q;
-      xreq_len_o  <= 8'((span >> LB) - 1'b1);
-      xreq_tag_o  <= {x1_addr_q[LB-1:0],
-                      over ? (LB + 1)'(Bytes) - (LB + 1)'(x1_addr_q[LB-1:0]) : (LB + 1)'(x1_nb_q),
-                      over ? NbW'(ends - (NbW + 1)'(Bytes)) : NbW'(0), x1_flast_q};
+      xreq_addr_o  <= x1_addr_q;
+      xreq_len_o   <= 8'((span >> LB) - 1'b1);
+      xreq_beats_q <= CrW'(span >> LB);
+      xreq_room_q  <= CrW'(ReadBufBeats) - CrW'(span >> LB);
+      xreq_tag_o   <= {x1_addr_q[LB-1:0],
+                       over ? (LB + 1)'(Bytes) - (LB + 1)'(x1_addr_q[LB-1:0]) : (LB + 1)'(x1_nb_q),
+                       over ? NbW'(ends - (NbW + 1)'(Bytes)) : NbW'(0), x1_flast_q};
     end
   end
 
@@ -249,14 +255,14 @@ module nic_tx_gather #(
   // their way, not for the transmit pipeline to make room at the link's pace.  256 beats cover
   // the host's read latency at a beat a cycle.
   // ======================================================================================
-  localparam int unsigned CrW = $clog2(ReadBufBeats) + 1;
-  logic [CrW-1:0] resv_q;
+  logic [CrW-1:0] resv_q, resv_add;
   logic           r_valid, r_ready, r_err, r_last;
   logic [DataWidth-1:0] r_data;
   logic [DataTagW-1:0]  r_tag;
   logic [CrW-1:0]       unused_rbuf_level;
 
-  assign fits = 9'(resv_q) + 9'(xreq_len_o) + 9'd1 <= 9'(ReadBufBeats);
+  assign fits     = resv_q <= xreq_room_q;
+  assign resv_add = resv_q + xreq_beats_q;
 
   nic_fifo #(.Width(DataWidth + 2 + DataTagW), .Depth(ReadBufBeats)) u_rbuf (
     .clk_i,
@@ -274,8 +280,13 @@ module nic_tx_gather #(
     if (rst_i) begin
       resv_q <= '0;
     end else begin
-      resv_q <= resv_q + ((xreq_valid_o && xreq_ready_i) ? CrW'(xreq_len_o) + CrW'(1) : CrW'(0)) -
-                CrW'(r_valid && r_ready);
+      // The four sums are ready before the handshakes that choose among them.
+      unique case ({xreq_valid_o && xreq_ready_i, r_valid && r_ready})
+        2'b00: resv_q <= resv_q;
+        2'b01: resv_q <= resv_q - 1'b1;
+        2'b10: resv_q <= resv_add;
+        2'b11: resv_q <= resv_add - 1'b1;
+      endcase
     end
   end
 
