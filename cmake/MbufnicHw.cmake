@@ -6,7 +6,8 @@
 #   - at configure time, so the files exist before anything reads them: Verilated models are
 #     verilated while CMake configures (mbufnic_verilate) and read nic_hw_pkg.sv;
 #   - at build time, whenever the definition or the generator changes (custom target
-#     mbufnic_hw_gen, part of ALL).
+#     mbufnic_hw_gen, part of ALL); the two are configure dependencies too, so such a build
+#     configures first and the models are verilated again from the new package.
 # gen.py rewrites only the files whose content changed, so re-running it costs no rebuild.
 #
 # Sets in the caller's scope:
@@ -41,6 +42,10 @@ function(mbufnic_hw_generate)
   if(rc)
     message(FATAL_ERROR "hw/gen.py failed:\n${log}")
   endif()
+
+  # The Verilated models read the package at configure time (mbufnic_verilate): a change to
+  # the definition configures again, so they are verilated from the new one.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${toml} ${gen})
 
   add_custom_command(OUTPUT ${outputs}
     COMMAND ${cmd}

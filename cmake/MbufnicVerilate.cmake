@@ -18,8 +18,12 @@
 # rtl/check/<module>_bind.sv, that file (bind statements) and the checker modules it binds.  A
 # failed assertion prints its message and aborts the simulation.
 #
-# Verilator runs once at configure time (its file list names the C++ it writes) and again at
-# build time whenever a source changes.  Consumers include "<Vname>.h" and link <target>.
+# Verilator runs at configure time only, and again whenever a source (or Verilator) is newer
+# than its last run: the sources are configure dependencies, so the build that follows an RTL
+# edit configures first.  The C++ files it writes are named after their content, so their list
+# (the listing Verilator writes beside them) must be read before anything compiles; a
+# Verilation during the build would compile the old list.  Consumers include "<Vname>.h" and
+# link <target>.
 
 option(MBUFNIC_RTL_ASSERT "Verilate the RTL with its SystemVerilog assertions (rtl/check)" ON)
 # Link the Verilated models another build tree of these sources has already compiled, instead of
@@ -158,7 +162,19 @@ function(mbufnic_verilate target)
   if(EXISTS ${stamp})
     file(READ ${stamp} old)
   endif()
+  set(stale FALSE)
   if(NOT EXISTS ${listing} OR NOT old STREQUAL "${cmd}")
+    set(stale TRUE)
+  else()
+    foreach(dep ${abs_sources} ${VERILATOR_BIN})
+      if(${dep} IS_NEWER_THAN ${stamp})
+        set(stale TRUE)
+        break()
+      endif()
+    endforeach()
+  endif()
+  if(stale)
+    message(STATUS "Verilating ${V_TOP} (${target})")
     file(MAKE_DIRECTORY ${mdir})
     execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
     if(rc)
@@ -169,12 +185,8 @@ function(mbufnic_verilate target)
   include(${listing})
   set(gen ${${V_PREFIX}_CLASSES_FAST} ${${V_PREFIX}_CLASSES_SLOW}
           ${${V_PREFIX}_SUPPORT_FAST} ${${V_PREFIX}_SUPPORT_SLOW})
-  add_custom_command(OUTPUT ${gen}
-    COMMAND ${cmd}
-    DEPENDS ${abs_sources} ${${V_PREFIX}_DEPS} ${VERILATOR_BIN}
-    COMMENT "Verilating ${V_TOP} (${target})" VERBATIM)
-  # A new source file set means a new generated file list: configure again to read it.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${listing})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${abs_sources} ${VERILATOR_BIN} ${listing})
 
   add_library(${target} STATIC ${gen})
   target_include_directories(${target} PUBLIC ${mdir})
