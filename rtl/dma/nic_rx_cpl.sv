@@ -105,20 +105,25 @@ module nic_rx_cpl #(
   logic [15:0] cidx_q [NumQ];
   logic        phase_q [NumQ];
 
-  logic          q_stopped;
+  logic          q_stopped, q_start_r, q_start_pl;
   logic [15:0]   idx, mask;
   logic          phase;
   logic [63:0]   base;
+  logic [QW-1:0] pl_q_q;
 
   always_comb begin
-    q_stopped = 1'b0;
-    idx       = '0;
-    mask      = '0;
-    phase     = 1'b0;
-    base      = '0;
+    q_stopped  = 1'b0;
+    q_start_r  = 1'b0;
+    q_start_pl = 1'b0;
+    idx        = '0;
+    mask       = '0;
+    phase      = 1'b0;
+    base       = '0;
     for (int unsigned i = 0; i < NumQ; i++) begin
+      if (pl_q_q == QW'(i)) q_start_pl = q_start_i[i];
       if (r_q_i == QW'(i)) begin
         q_stopped = q_stopped_i[i];
+        q_start_r = q_start_i[i];
         idx       = cidx_q[i];
         mask      = q_mask_i[i*16 +: 16];
         phase     = phase_q[i];
@@ -129,9 +134,8 @@ module nic_rx_cpl #(
 
   // ---- The line being gathered ---------------------------------------------------------------
   logic                 pl_valid_q;
-  logic [QW-1:0]        pl_q_q;
-  logic [63:0]          pl_addr_q;
-  logic [15:0]          pl_next_q;
+  logic [63:0]          pl_base_q;      // the line's ring and first slot: its address is
+  logic [15:0]          pl_idx_q;       // added from these registers, not behind the muxes
   logic [DataWidth-1:0] pl_data_q;
   logic [Bytes-1:0]     pl_strb_q;
 
@@ -156,7 +160,16 @@ module nic_rx_cpl #(
 
   assign slot     = (CL > 0) ? CLW'(idx) : '0;
   assign rdy      = r_valid_i && (!r_has_data_i || done_valid_i);
-  assign can_join = pl_valid_q && pl_q_q == r_q_i && idx == pl_next_q && (CL == 0 || slot != '0);
+  // A completion may join the line when it takes the line's next slot: when its queue's index
+  // is the one after the line's last completion.  The two move together (a completion that
+  // starts or joins the line steps the index), so a flag kept with the line says so, where a
+  // compare would wait for the queue multiplexer.  Only a queue restart parts them: its index
+  // goes back to 0, which may happen to be the next slot, but slot 0 starts a line anyway, so
+  // no join hangs on the flag then.
+  logic        pl_sync_q;
+  logic [15:0] nidx;
+  assign nidx     = (idx + 16'd1) & mask;
+  assign can_join = pl_valid_q && pl_q_q == r_q_i && pl_sync_q && (CL == 0 || slot != '0);
   // The head record belongs in the line (once its data is answered, if it has any).
   assign joinable  = r_valid_i && !q_stopped && can_join;
   assign pl_dead   = q_stopped_i[pl_q_q];
@@ -198,14 +211,16 @@ module nic_rx_cpl #(
     end
     if (a_start) begin
       pl_q_q    <= r_q_i;
-      pl_addr_q <= base + {44'd0, idx, 4'd0};
+      pl_base_q <= base;
+      pl_idx_q  <= idx;
       pl_data_q <= put_data;
       pl_strb_q <= put_strb;
     end else if (a_join) begin
       pl_data_q <= pl_data_q | put_data;
       pl_strb_q <= pl_strb_q | put_strb;
     end
-    if (a_start || a_join) pl_next_q <= (idx + 16'd1) & mask;
+    if (a_start || a_join) pl_sync_q <= !q_start_r;
+    else if (q_start_pl) pl_sync_q <= 1'b0;
     if (a_start || a_join) wait_q <= '0;
     else if (wait_q != '1) wait_q <= wait_q + 1'b1;
   end
@@ -216,7 +231,7 @@ module nic_rx_cpl #(
         cidx_q[i]  <= '0;
         phase_q[i] <= 1'b1;
       end else if ((a_start || a_join) && r_q_i == QW'(i)) begin
-        cidx_q[i] <= (idx + 16'd1) & mask;
+        cidx_q[i] <= nidx;
         if (idx == mask) phase_q[i] <= !phase_q[i];
       end
     end
@@ -224,7 +239,7 @@ module nic_rx_cpl #(
 
   assign c_data_o = pl_data_q;
   assign c_strb_o = pl_strb_q;
-  assign c_addr_o = pl_addr_q;
+  assign c_addr_o = pl_base_q + {44'd0, pl_idx_q, 4'd0};
   assign c_q_o    = pl_q_q;
 
   // ---- Events: after the line's response --------------------------------------------------
