@@ -5,13 +5,11 @@
 // moderation, counters); they differ only in their id value, which comes in as IdValue with the
 // block's masks.  nic_top has one instance per queue, transmit queues first.
 //
-// Counters (wrap at 32 bits; bytes at 64, its high half latched when the low half is read so
-// the pair reads as one value; the low half's carry reaches the high half a cycle later, and a
-// latch in that cycle counts it):
-//   packets, bytes  completions without error (cpl_i && !cpl_err_i), bytes from cpl_bytes_i
-//   errors          completions with an error
-//   drops           frames of this queue dropped (drop_i): for transmit the erroring
-//                   completions, for receive frames dropped for want of buffers
+// Counters (packets, bytes_lo/bytes_hi, drops, errors) are not kept here: every queue's are in
+// one RAM per direction (nic_queue_stats).  A read of a counter register holds the read
+// address channel (arready low) while the block asks for the value (stat_rd_o with the
+// register's index, held until stat_done_i) and then answers it from stat_data_i like any
+// other register; a read costs four more cycles that way.
 // Interrupt moderation is nic_irq_mod's, fed with every completion of the queue.
 // The parameters default to a transmit queue's (so the block synthesized alone, as
 // scripts/synth.sh does, is the card's and not an empty register file).
@@ -54,11 +52,14 @@ module nic_queue_csr #(
   input  logic               running_i,
   input  logic [3:0]         err_i,
 
-  // Events of this queue (one-cycle pulses).
-  input  logic               cpl_i,        // a completion was written
-  input  logic               cpl_err_i,    // it reports an error
-  input  logic [31:0]        cpl_bytes_i,  // its frame bytes
-  input  logic               drop_i,       // a frame of this queue was dropped
+  // A completion of this queue was written (a one-cycle pulse).
+  input  logic               cpl_i,
+
+  // Counter reads, from the direction's nic_queue_stats.
+  output logic               stat_rd_o,    // held until stat_done_i
+  output logic [4:0]         stat_reg_o,   // the register's index
+  input  logic               stat_done_i,
+  input  logic [31:0]        stat_data_i,
 
   output logic               irq_o,
   output logic               busy_o,       // interrupt moderation needs clocking
@@ -72,9 +73,6 @@ module nic_queue_csr #(
   nic_pkg::axil_b_t      b;
   nic_pkg::axil_r_t      r;
   logic [NumRegs-1:0]    wr, rd;
-  logic [31:0]           packets_q, drops_q, errors_q, bytes_hi_q;
-  logic [31:0]           bytes_lo_q, bytes_up_q;  // the 64-bit count, upper half a cycle behind
-  logic                  carry_q;                 // owed to bytes_up_q
   logic                  irq_busy;
 
   assign enable_o    = regs.ctrl.enable;
@@ -83,27 +81,34 @@ module nic_queue_csr #(
   assign log2_o      = regs.ring_size.log2;
   assign prod_o      = regs.prod.index;
 
+  // ---- Counter reads: AR is held back until the value is here --------------------------
+  localparam int unsigned IdxW = nic_hw_pkg::TXQ_ADDR_BITS - 2;
+  typedef enum logic [1:0] {StIdle, StWait, StHave} stat_state_e;
+  stat_state_e     st_q;
+  logic [IdxW-1:0] ar_idx;
+  logic            ar_stat, csr_arvalid, csr_arready;
+
+  assign ar_idx  = s_axil_ar_i.addr[nic_hw_pkg::TXQ_ADDR_BITS-1:2];
+  assign ar_stat = ar_idx == IdxW'(nic_hw_pkg::TXQ_PACKETS_IDX) ||
+                   ar_idx == IdxW'(nic_hw_pkg::TXQ_BYTES_LO_IDX) ||
+                   ar_idx == IdxW'(nic_hw_pkg::TXQ_BYTES_HI_IDX) ||
+                   ar_idx == IdxW'(nic_hw_pkg::TXQ_DROPS_IDX) ||
+                   ar_idx == IdxW'(nic_hw_pkg::TXQ_ERRORS_IDX);
+  assign csr_arvalid      = s_axil_arvalid_i && (!ar_stat || st_q == StHave);
+  assign s_axil_arready_o = csr_arready && (!ar_stat || st_q == StHave);
+  assign stat_rd_o        = st_q == StWait;
+  assign stat_reg_o       = 5'(ar_idx);
+
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
-      packets_q  <= '0;
-      bytes_lo_q <= '0;
-      bytes_up_q <= '0;
-      carry_q    <= 1'b0;
-      drops_q    <= '0;
-      errors_q   <= '0;
-      bytes_hi_q <= '0;
+      st_q <= StIdle;
     end else begin
-      // Two 32-bit adds rather than one 64-bit carry chain: the chain was this block's
-      // longest path.
-      carry_q <= 1'b0;
-      if (cpl_i && !cpl_err_i) begin
-        packets_q              <= packets_q + 32'd1;
-        {carry_q, bytes_lo_q}  <= {1'b0, bytes_lo_q} + {1'b0, cpl_bytes_i};
-      end
-      if (carry_q) bytes_up_q <= bytes_up_q + 32'd1;
-      if (drop_i) drops_q <= drops_q + 32'd1;
-      if (cpl_i && cpl_err_i) errors_q <= errors_q + 32'd1;
-      if (rd[nic_hw_pkg::TXQ_BYTES_LO_IDX]) bytes_hi_q <= bytes_up_q + 32'(carry_q);
+      unique case (st_q)
+        StIdle:  if (s_axil_arvalid_i && ar_stat && csr_arready) st_q <= StWait;
+        StWait:  if (stat_done_i) st_q <= StHave;
+        StHave:  if (csr_arvalid && csr_arready) st_q <= StIdle;
+        default: st_q <= StIdle;
+      endcase
     end
   end
 
@@ -113,11 +118,12 @@ module nic_queue_csr #(
     hw.cons.index     = cons_i;
     hw.status.running = running_i;
     hw.status.err     = nic_hw_pkg::queue_err_e'(err_i);
-    hw.packets.value  = packets_q;
-    hw.bytes_lo.value = bytes_lo_q;
-    hw.bytes_hi.value = bytes_hi_q;
-    hw.drops.value    = drops_q;
-    hw.errors.value   = errors_q;
+    // Only the register being read is answered, so every counter may show the one value.
+    hw.packets.value  = stat_data_i;
+    hw.bytes_lo.value = stat_data_i;
+    hw.bytes_hi.value = stat_data_i;
+    hw.drops.value    = stat_data_i;
+    hw.errors.value   = stat_data_i;
   end
 
   nic_csr_axil #(
@@ -140,8 +146,8 @@ module nic_queue_csr #(
     .s_axil_bvalid_o,
     .s_axil_bready_i,
     .s_axil_ar_i,
-    .s_axil_arvalid_i,
-    .s_axil_arready_o,
+    .s_axil_arvalid_i(csr_arvalid),
+    .s_axil_arready_o(csr_arready),
     .s_axil_r_o (r),
     .s_axil_rvalid_o,
     .s_axil_rready_i,
@@ -169,8 +175,7 @@ module nic_queue_csr #(
     .busy_o  (irq_busy)
   );
 
-  // A carry still owed needs its cycle (nic_top's idle_o would otherwise let it wait).
-  assign busy_o = irq_busy || carry_q;
+  assign busy_o = irq_busy;
 
   logic unused;
   assign unused = ^{regs, pulse, wr, rd};

@@ -11,7 +11,8 @@
 //                                                      ├─ port   steering, MTU; port counters
 //                                                      ├─ admin  admin queue rings, doorbell
 //                                 ├─ txq[q] ring registers → nic_tx_path; cons/status back;
-//                                 │         interrupt moderation, counters (nic_queue_csr)
+//                                 │         interrupt moderation (nic_queue_csr); counters
+//                                 │         of every queue in RAM (nic_queue_stats)
 //                                 └─ rxq[q] the same for nic_rx_path
 //   nic_tx_path ─────────────────── m_axi AR/R      descriptors and frame data
 //   nic_rx_path ─────────────────── m_axi_rxd AR/R  receive descriptors
@@ -998,6 +999,8 @@ module nic_top #(
   // one block per queue, transmit queues first (CSR slave SlvTxq + i, interrupt bit i)
   // ======================================================================================
   localparam int unsigned NumQ = NumTxQ + NumRxQ;
+  localparam int unsigned TxQW = (NumTxQ > 1) ? $clog2(NumTxQ) : 1;
+  localparam int unsigned RxQW = (NumRxQ > 1) ? $clog2(NumRxQ) : 1;
   logic [NumQ-1:0]    q_enable, q_running, q_irq, q_busy;
   logic [NumQ*64-1:0] q_ring_base, q_cpl_base;
   logic [NumQ*4-1:0]  q_log2, q_err;
@@ -1017,23 +1020,79 @@ module nic_top #(
   assign q_running     = {rxq_running, txq_running};
   assign q_err         = {rxq_err, txq_err};
 
+  // Every queue's counters, one RAM-backed block per direction.  A queue block asks for a
+  // counter while the CSR interconnect's one read is its own, so at most one asks at a time
+  // and the asking queue's number is the OR of the numbers of those asking.
+  logic [NumQ-1:0] st_rd;
+  logic [NumQ*5-1:0] st_reg;
+  logic [4:0]      st_tx_reg, st_rx_reg;
+  logic [TxQW-1:0] st_tx_q;
+  logic [RxQW-1:0] st_rx_q;
+  logic            st_tx_done, st_rx_done, st_tx_busy, st_rx_busy;
+  logic [31:0]     st_tx_data, st_rx_data;
+
+  always_comb begin
+    st_tx_q   = '0;
+    st_tx_reg = '0;
+    st_rx_q   = '0;
+    st_rx_reg = '0;
+    for (int unsigned i = 0; i < NumQ; i++) begin
+      if (st_rd[i]) begin
+        if (i < NumTxQ) begin
+          st_tx_q   |= TxQW'(i);
+          st_tx_reg |= st_reg[5*i +: 5];
+        end else begin
+          st_rx_q   |= RxQW'(i - NumTxQ);
+          st_rx_reg |= st_reg[5*i +: 5];
+        end
+      end
+    end
+  end
+
+  // Every transmit error completion drops its frame (or, for a late segmentation fault, its
+  // tail); receive drops are the frames steered to a queue and dropped for want of buffers
+  // (bad frames are the port's).
+  nic_queue_stats #(.NumQ(NumTxQ)) u_tx_stats (
+    .clk_i,
+    .rst_i,
+    .cpl_i      (ev_tx_cpl_q),
+    .cpl_q_i    (ev_tx_cpl_queue_q),
+    .cpl_err_i  (ev_tx_cpl_err_q),
+    .cpl_bytes_i(ev_tx_cpl_bytes_q),
+    .drop_i     (ev_tx_cpl_q && ev_tx_cpl_err_q),
+    .drop_q_i   (ev_tx_cpl_queue_q),
+    .rd_i       (|st_rd[NumTxQ-1:0]),
+    .rd_q_i     (st_tx_q),
+    .rd_reg_i   (st_tx_reg),
+    .rd_done_o  (st_tx_done),
+    .rd_data_o  (st_tx_data),
+    .busy_o     (st_tx_busy)
+  );
+
+  nic_queue_stats #(.NumQ(NumRxQ)) u_rx_stats (
+    .clk_i,
+    .rst_i,
+    .cpl_i      (ev_rx_cpl_q),
+    .cpl_q_i    (ev_rx_cpl_queue_q),
+    .cpl_err_i  (ev_rx_cpl_err_q),
+    .cpl_bytes_i(ev_rx_cpl_bytes_q),
+    .drop_i     (ev_drop_q && ev_drop_nobuf_q),
+    .drop_q_i   (ev_drop_queue_q),
+    .rd_i       (|st_rd[NumQ-1:NumTxQ]),
+    .rd_q_i     (st_rx_q),
+    .rd_reg_i   (st_rx_reg),
+    .rd_done_o  (st_rx_done),
+    .rd_data_o  (st_rx_data),
+    .busy_o     (st_rx_busy)
+  );
+
   for (genvar i = 0; i < NumQ; i++) begin : g_queue
-    logic        cpl, cpl_err, drop;
-    logic [31:0] cpl_bytes;
+    logic cpl;
 
     if (i < NumTxQ) begin : g_tx
-      // Every transmit error completion drops its frame (or, for a late segmentation fault,
-      // its tail).
-      assign cpl       = ev_tx_cpl_q && ev_tx_cpl_queue_q == 16'(i);
-      assign cpl_err   = ev_tx_cpl_err_q;
-      assign cpl_bytes = ev_tx_cpl_bytes_q;
-      assign drop      = cpl && ev_tx_cpl_err_q;
+      assign cpl = ev_tx_cpl_q && ev_tx_cpl_queue_q == 16'(i);
     end else begin : g_rx
-      // Frames steered here and dropped for want of buffers (bad frames are the port's).
-      assign cpl       = ev_rx_cpl_q && ev_rx_cpl_queue_q == 16'(i - NumTxQ);
-      assign cpl_err   = ev_rx_cpl_err_q;
-      assign cpl_bytes = ev_rx_cpl_bytes_q;
-      assign drop      = ev_drop_q && ev_drop_nobuf_q && ev_drop_queue_q == 16'(i - NumTxQ);
+      assign cpl = ev_rx_cpl_q && ev_rx_cpl_queue_q == 16'(i - NumTxQ);
     end
 
     nic_queue_csr #(
@@ -1070,9 +1129,10 @@ module nic_top #(
       .running_i       (q_running[i]),
       .err_i           (q_err[4*i +: 4]),
       .cpl_i           (cpl),
-      .cpl_err_i       (cpl_err),
-      .cpl_bytes_i     (cpl_bytes),
-      .drop_i          (drop),
+      .stat_rd_o       (st_rd[i]),
+      .stat_reg_o      (st_reg[5*i +: 5]),
+      .stat_done_i     (i < NumTxQ ? st_tx_done : st_rx_done),
+      .stat_data_i     (i < NumTxQ ? st_tx_data : st_rx_data),
       .irq_o           (q_irq[i]),
       .busy_o          (q_busy[i]),
       .deny_o          (deny[SlvTxq+i])
@@ -1098,7 +1158,7 @@ module nic_top #(
   end
 
   assign idle_o = tx_idle && rx_idle && wr_arb_idle && !ev_any &&
-                  (q_busy == '0) && demux_idle && arb_idle && (csr_quiet_q == '0);
+                  (q_busy == '0) && !st_tx_busy && !st_rx_busy && demux_idle && arb_idle && (csr_quiet_q == '0);
 
   // Register bits, strobes and pulses nothing here reads (whole structs, so lint sees every
   // bit used).

@@ -1,6 +1,7 @@
-// nic_queue_csr_tb: test top for nic_queue_csr as a transmit queue (txq's definition): the
-// AXI4-Lite port with flat AMBA names for sim/bfm/axil_manager.h, everything else passed
-// through.
+// nic_queue_csr_tb: test top for nic_queue_csr as transmit queue 0 (txq's definition) with the
+// counters of its direction (nic_queue_stats, four queues, as nic_top wires them): the AXI4-Lite
+// port with flat AMBA names for sim/bfm/axil_manager.h, the events of every queue in, the ring
+// registers passed through.
 module nic_queue_csr_tb (
   input  logic        clk_i,
   input  logic        rst_i,
@@ -34,9 +35,11 @@ module nic_queue_csr_tb (
   input  logic        running_i,
   input  logic [3:0]  err_i,
   input  logic        cpl_i,
+  input  logic [15:0] cpl_q_i,
   input  logic        cpl_err_i,
   input  logic [31:0] cpl_bytes_i,
   input  logic        drop_i,
+  input  logic [15:0] drop_q_i,
   output logic        irq_o,
   output logic        busy_o,
   output logic        deny_o
@@ -44,6 +47,9 @@ module nic_queue_csr_tb (
 
   nic_pkg::axil_ax_t aw, ar;
   nic_pkg::axil_w_t  w;
+  logic              stat_rd, stat_done, q_busy, stats_busy;
+  logic [4:0]        stat_reg;
+  logic [31:0]       stat_data;
 
   assign aw.addr = s_axil_awaddr_i;
   assign aw.prot = s_axil_awprot_i;
@@ -87,13 +93,33 @@ module nic_queue_csr_tb (
     .cons_i,
     .running_i,
     .err_i,
+    .cpl_i      (cpl_i && cpl_q_i == 16'd0),
+    .stat_rd_o  (stat_rd),
+    .stat_reg_o (stat_reg),
+    .stat_done_i(stat_done),
+    .stat_data_i(stat_data),
+    .irq_o,
+    .busy_o     (q_busy),
+    .deny_o
+  );
+
+  nic_queue_stats #(.NumQ(4)) u_stats (
+    .clk_i,
+    .rst_i,
     .cpl_i,
+    .cpl_q_i,
     .cpl_err_i,
     .cpl_bytes_i,
     .drop_i,
-    .irq_o,
-    .busy_o,
-    .deny_o
+    .drop_q_i,
+    .rd_i     (stat_rd),
+    .rd_q_i   (2'd0),
+    .rd_reg_i (stat_reg),
+    .rd_done_o(stat_done),
+    .rd_data_o(stat_data),
+    .busy_o   (stats_busy)
   );
+
+  assign busy_o = q_busy || stats_busy;
 
 endmodule

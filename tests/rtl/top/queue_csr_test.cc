@@ -1,15 +1,16 @@
 // nic_queue_csr, one queue's register block, through its AXI4-Lite port (random idle cycles and
-// ready drops, handshakes checked every cycle): the ring registers reach the path, what the path
-// reports reads back, and the counters count the events a queue sees.  The byte counter is 64
-// bits kept as two 32-bit halves with the carry a cycle behind; reading bytes_lo latches
-// bytes_hi, and the pair must always read as a value the count really had.
+// ready drops, handshakes checked every cycle), with its direction's counters in RAM
+// (nic_queue_stats, four queues): the ring registers reach the path, what the path reports reads
+// back, and the counters count the events of this queue and of no other (events go to queues 0
+// to 5, numbers 4 and 5 beyond the block's count).  The byte counter is 64 bits kept as two
+// 32-bit lanes with the carry added at the next event; reading bytes_lo latches bytes_hi, and
+// the pair must always read as a value the count really had.
 #include <gtest/gtest.h>
+#include <mbufnic/hw/nic_hw.h>
 
 #include <cstdint>
 #include <random>
 #include <set>
-
-#include <mbufnic/hw/nic_hw.h>
 
 #include "Vnic_queue_csr_tb.h"
 #include "bfm/axil_manager.h"
@@ -35,13 +36,14 @@ class QueueCsr : public ::testing::Test {
         [&] {
           mgr_.Sample();
           Vnic_queue_csr_tb &t = h_.top();
-          if (t.cpl_i && !t.cpl_err_i) {
+          const bool mine = t.cpl_i && t.cpl_q_i == 0;
+          if (mine && !t.cpl_err_i) {
             ++packets_;
             bytes_ += t.cpl_bytes_i;
             had_.insert(bytes_);
           }
-          if (t.cpl_i && t.cpl_err_i) ++errors_;
-          if (t.drop_i) ++drops_;
+          if (mine && t.cpl_err_i) ++errors_;
+          if (t.drop_i && t.drop_q_i == 0) ++drops_;
         },
         [&] {
           mgr_.Drive();
@@ -49,10 +51,13 @@ class QueueCsr : public ::testing::Test {
           t.cpl_i = t.cpl_err_i = t.drop_i = 0;
           if (events_ && rng_() % 3 != 0) {
             t.cpl_i = 1;
+            // Half to this queue, so its events come back to back as often as apart.
+            t.cpl_q_i = rng_() % 2 ? 0 : static_cast<std::uint16_t>(rng_() % 6);
             t.cpl_err_i = rng_() % 8 == 0;
             // Large counts, so the low half wraps every few events.
             t.cpl_bytes_i = static_cast<std::uint32_t>(rng_());
             t.drop_i = t.cpl_err_i;
+            t.drop_q_i = t.cpl_q_i;
           }
         });
   }
@@ -103,8 +108,12 @@ TEST_F(QueueCsr, RingRegistersReachThePathAndItsReportReadsBack) {
   t.err_i = 0;
   EXPECT_EQ(Read(txq::kCons), 0x0321u);
   EXPECT_EQ(Read(txq::kStatus) & 1u, 1u);  // running
+  // The counters' RAM starts with random contents (the harness randomizes what reset leaves).
   EXPECT_EQ(Read(txq::kPackets), 0u);
+  EXPECT_EQ(Read(txq::kBytesHi), 0u);
   EXPECT_EQ(ReadBytes(), 0u);
+  EXPECT_EQ(Read(txq::kDrops), 0u);
+  EXPECT_EQ(Read(txq::kErrors), 0u);
 }
 
 TEST_F(QueueCsr, CountersCountEveryEventAndTheBytePairReadsAsOneValue) {
