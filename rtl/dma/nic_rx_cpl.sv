@@ -225,8 +225,8 @@ module nic_rx_cpl #(
     else if (wait_q != '1) wait_q <= wait_q + 1'b1;
   end
 
-  always_ff @(posedge clk_i) begin
-    for (int unsigned i = 0; i < NumQ; i++) begin
+  for (genvar i = 0; i < NumQ; i++) begin : g_q_state
+    always_ff @(posedge clk_i) begin
       if (rst_i || q_start_i[i]) begin
         cidx_q[i]  <= '0;
         phase_q[i] <= 1'b1;

@@ -188,8 +188,10 @@ module nic_rx_desc_fetch #(
   logic [8:0]      n_q [NumQ], len_q [NumQ];
   logic [63:0]     addr_q [NumQ];
 
-  always_ff @(posedge clk_i) begin
-    for (int unsigned q = 0; q < NumQ; q++) begin
+  // Per queue: a generate loop, not a loop in one process, so Verilator need not unroll it
+  // (it refuses nonblocking writes to arrays in a loop it keeps, past 32 queues or so).
+  for (genvar q = 0; q < NumQ; q++) begin : g_q_stages
+    always_ff @(posedge clk_i) begin
       posted16_q[q] <= posted[q];
       cached16_q[q] <= cached[q];
       end17_q[q]    <= to_end[q];
@@ -212,11 +214,12 @@ module nic_rx_desc_fetch #(
       n_q[q]        <= n[q];
       len_q[q]      <= len[q];
       addr_q[q]     <= addr3_q[q];
+      prod1_q[q]    <= q_prod_i[q*16 +: 16];
+      cons1_q[q]    <= q_cons_i[q*16 +: 16];
     end
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      prod1_q[q] <= q_prod_i[q*16 +: 16];
-      cons1_q[q] <= q_cons_i[q*16 +: 16];
-    end
+  end
+
+  always_ff @(posedge clk_i) begin
     run1_q <= q_running_i;
     if (rst_i) begin
       want3_q <= '0;
@@ -386,8 +389,8 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    for (int unsigned q = 0; q < NumQ; q++) begin
+  for (genvar q = 0; q < NumQ; q++) begin : g_q_state
+    always_ff @(posedge clk_i) begin
       if (rst_i || q_start_i[q]) begin
         fetch_q[q]   <= '0;
         fill_q[q]    <= '0;

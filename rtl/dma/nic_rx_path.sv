@@ -159,8 +159,11 @@ module nic_rx_path #(
   logic               push_q;
   logic [QW-1:0]      push_qid_q;
 
-  always_comb begin
-    for (int unsigned q = 0; q < NumQ; q++) begin
+  // Per queue in a generate loop: one process for all queues would make every output of it
+  // depend on every input for Verilator once it no longer unrolls the loop (hundreds of
+  // queues), which it reports as a combinational loop through the queue registers.
+  for (genvar q = 0; q < NumQ; q++) begin : g_q_comb
+    always_comb begin
       mask_in[q*16 +: 16] = 16'((17'd1 << q_log2_i[q*4 +: 4]) - 17'd1);
       stopped[q]       = err_q[q] != nic_hw_pkg::QueueErrNone;
       // A producer index past the ring stops the queue at the next edge; nothing may act on it
@@ -175,8 +178,8 @@ module nic_rx_path #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    for (int unsigned q = 0; q < NumQ; q++) begin
+  for (genvar q = 0; q < NumQ; q++) begin : g_q_state
+    always_ff @(posedge clk_i) begin
       if (rst_i) begin
         en_q[q]       <= 1'b0;
         pend_q[q]     <= 1'b0;

@@ -429,8 +429,8 @@ module nic_rx_plan #(
 
   // Consumer indexes, and the counts from them (a started queue: index 0, nothing cached yet,
   // and a prod the start has checked to be within the new ring).
-  always_ff @(posedge clk_i) begin
-    for (int unsigned i = 0; i < NumQ; i++) begin
+  for (genvar i = 0; i < NumQ; i++) begin : g_q_state
+    always_ff @(posedge clk_i) begin
       if (rst_i || q_start_i[i]) begin
         cons_q[i]   <= '0;
         lag_q[i]    <= '0;
@@ -469,13 +469,15 @@ module nic_rx_plan #(
   logic [15:0] sim_posted, sim_cached;
   assign sim_posted = (sim_prod_q[1][h_q_q] - cons) & mask;
   assign sim_cached = (sim_fill_q[1][h_q_q] - cons) & mask;
-  always_ff @(posedge clk_i) begin
-    for (int unsigned i = 0; i < NumQ; i++) begin
+  for (genvar i = 0; i < NumQ; i++) begin : g_sim_q
+    always_ff @(posedge clk_i) begin
       sim_prod_q[0][i] <= q_prod_i[i*16 +: 16];
       sim_fill_q[0][i] <= q_fill_i[i*16 +: 16];
       sim_prod_q[1][i] <= sim_prod_q[0][i];
       sim_fill_q[1][i] <= sim_fill_q[0][i];
     end
+  end
+  always_ff @(posedge clk_i) begin
     if (!rst_i && h_v_q && tag_ok_q && !emit_q && nb_q != (16'(j_q) >= sim_posted))
       $error("nic_rx_plan: posted predicate %0d, want %0d", nb_q, 16'(j_q) >= sim_posted);
     if (!rst_i && h_v_q && tag_ok_q && hv_q != (16'(pos) < sim_cached))

@@ -157,15 +157,15 @@ module nic_tx_desc_fetch #(
 
   logic [NumQ-1:0][15:0]     mask;     // ring size - 1, as at the start
   logic [NumQ-1:0][15:0]     prod;
-  always_comb begin
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      prod[q] = q_prod_i[16*q +: 16];
-      q_cons_o[16*q +: 16]     = f_q[q] & mask[q];
-      q_running_o[q]           = st_q[q] == QRun;
-      q_err_o[4*q +: 4]        = err_q[q];
-      q_cpl_base_o[64*q +: 64] = cbase_q[q];
-      q_log2_o[4*q +: 4]       = log2_q[q];
-    end
+  // Continuous assignments per queue, not one process: with hundreds of queues Verilator no
+  // longer unrolls a loop and would take every output of it to depend on every input.
+  for (genvar q = 0; q < NumQ; q++) begin : g_q_io
+    assign prod[q]                  = q_prod_i[16*q +: 16];
+    assign q_cons_o[16*q +: 16]     = f_q[q] & mask[q];
+    assign q_running_o[q]           = st_q[q] == QRun;
+    assign q_err_o[4*q +: 4]        = err_q[q];
+    assign q_cpl_base_o[64*q +: 64] = cbase_q[q];
+    assign q_log2_o[4*q +: 4]       = log2_q[q];
   end
 
   // Per-queue events of this cycle, from the blocks below.
@@ -489,8 +489,12 @@ module nic_tx_desc_fetch #(
   logic [AddrW-1:0]        rd_addr;
   logic [Lanes-1:0][StoreW-1:0] rd_data;
 
+  // One queue still has a queue-number bit in the address (QW is at least 1): its RAM covers
+  // both values of it, the upper half never written.
+  localparam int unsigned MemRows = (NumQ > 1) ? NumQ * Rows : 2 * Rows;
+
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
-    logic [StoreW-1:0] mem [NumQ * Rows];
+    logic [StoreW-1:0] mem [MemRows];
     logic [StoreW-1:0] rd_q;
     nic_hw_pkg::tx_desc_t wd;
     assign wd = nic_hw_pkg::tx_desc_t'(d_desc[l]);

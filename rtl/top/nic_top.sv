@@ -175,9 +175,9 @@ module nic_top #(
   localparam int unsigned NumSlaves = 5 + NumTxQ + NumRxQ;
 
   // Base (want_mask = 0) or decoded-bits mask (want_mask = 1) of every slave, from the
-  // generated map.
+  // generated map.  Every slave's word is set (no zero fill: at hundreds of queues a '0 of this
+  // width is a replication Verilator's lint refuses).
   function automatic logic [NumSlaves*32-1:0] slave_map(input logic want_mask);
-    slave_map = '0;
     slave_map[32*SlvCard +: 32] = want_mask ? nic_hw_pkg::CARD_SIZE - 1 : nic_hw_pkg::CARD_BASE;
     slave_map[32*SlvCsum +: 32] = want_mask ? nic_hw_pkg::CSUM_SIZE - 1 : nic_hw_pkg::CSUM_BASE;
     slave_map[32*SlvTso +: 32]  = want_mask ? nic_hw_pkg::TSO_SIZE - 1 : nic_hw_pkg::TSO_BASE;
