@@ -9,7 +9,7 @@
 // one RAM per direction (nic_queue_stats).  A read of a counter register holds the read
 // address channel (arready low) while the block asks for the value (stat_rd_o with the
 // register's index, held until stat_done_i) and then answers it from stat_data_i like any
-// other register; a read costs four more cycles that way.
+// other register; a read costs five more cycles that way.
 // Interrupt moderation is nic_irq_mod's, fed with every completion of the queue.
 // The parameters default to a transmit queue's (so the block synthesized alone, as
 // scripts/synth.sh does, is the card's and not an empty register file).
