@@ -10,8 +10,8 @@
 // another, so a completion and a drop of different queues in one cycle both count.  Events
 // of a queue number at or above NumQ count nowhere.
 //
-// Reads come from the queue register blocks (nic_queue_csr), one at a time, since the CSR
-// interconnect has one read in flight: a block holds rd_i high with its queue and the
+// Reads come from the direction's register front end (nic_queue_regs), one at a time: it holds
+// rd_i high with its queue and the
 // register's index (nic_hw_pkg's TXQ_*_IDX; rxq has the same layout) until rd_done_o, then
 // takes rd_data_o, which stays until the next read.  Reading bytes_lo latches that queue's
 // bytes_hi, so the pair reads as one value: the latch is a third RAM, an entry a queue,

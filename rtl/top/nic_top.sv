@@ -10,10 +10,10 @@
 //                       which port)                    ├─ tso    segmentation counters
 //                                                      ├─ port   steering, MTU; port counters
 //                                                      ├─ admin  admin queue rings, doorbell
-//                                 ├─ txq[q] ring registers → nic_tx_path; cons/status back;
-//                                 │         interrupt moderation (nic_queue_csr); counters
-//                                 │         of every queue in RAM (nic_queue_stats)
-//                                 └─ rxq[q] the same for nic_rx_path
+//                                 ├─ txq    every transmit queue's ring registers →
+//                                 │         nic_tx_path; cons/status back; interrupt
+//                                 │         moderation; counters in RAM (nic_queue_regs)
+//                                 └─ rxq    the same for nic_rx_path
 //   nic_tx_path ─────────────────── m_axi AR/R      descriptors and frame data
 //   nic_rx_path ─────────────────── m_axi_rxd AR/R  receive descriptors
 //   nic_tx_path ─┬─ nic_axi_wr_arb ── m_axi AW/W/B  (client 0: TX, client 1: RX)
@@ -163,7 +163,7 @@ module nic_top #(
   end
 
   // ======================================================================================
-  // CSR interconnect: slave 0 card, 1 csum, 2 tso, 3 port, 4 admin, then txq 0.., rxq 0..
+  // CSR interconnect: slave 0 card, 1 csum, 2 tso, 3 port, 4 admin, 5 txq, 6 rxq
   // ======================================================================================
   localparam int unsigned SlvCard = 0;
   localparam int unsigned SlvCsum = 1;
@@ -171,12 +171,12 @@ module nic_top #(
   localparam int unsigned SlvPort = 3;
   localparam int unsigned SlvAdmin = 4;
   localparam int unsigned SlvTxq = 5;
-  localparam int unsigned SlvRxq = 5 + NumTxQ;
-  localparam int unsigned NumSlaves = 5 + NumTxQ + NumRxQ;
+  localparam int unsigned SlvRxq = 6;
+  localparam int unsigned NumSlaves = 7;
 
   // Base (want_mask = 0) or decoded-bits mask (want_mask = 1) of every slave, from the
-  // generated map.  Every slave's word is set (no zero fill: at hundreds of queues a '0 of this
-  // width is a replication Verilator's lint refuses).
+  // generated map.  A direction's queues are one slave over all the copies the map has (its
+  // block answers DECERR past NumTxQ / NumRxQ).
   function automatic logic [NumSlaves*32-1:0] slave_map(input logic want_mask);
     slave_map[32*SlvCard +: 32] = want_mask ? nic_hw_pkg::CARD_SIZE - 1 : nic_hw_pkg::CARD_BASE;
     slave_map[32*SlvCsum +: 32] = want_mask ? nic_hw_pkg::CSUM_SIZE - 1 : nic_hw_pkg::CSUM_BASE;
@@ -184,14 +184,10 @@ module nic_top #(
     slave_map[32*SlvPort +: 32] = want_mask ? nic_hw_pkg::PORT_SIZE - 1 : nic_hw_pkg::PORT_BASE;
     slave_map[32*SlvAdmin +: 32] =
         want_mask ? nic_hw_pkg::ADMIN_SIZE - 1 : nic_hw_pkg::ADMIN_BASE;
-    for (int unsigned q = 0; q < NumTxQ; q++) begin
-      slave_map[32*(SlvTxq+q) +: 32] =
-          want_mask ? nic_hw_pkg::TXQ_SIZE - 1 : nic_hw_pkg::TXQ_BASE + q * nic_hw_pkg::TXQ_SIZE;
-    end
-    for (int unsigned q = 0; q < NumRxQ; q++) begin
-      slave_map[32*(SlvRxq+q) +: 32] =
-          want_mask ? nic_hw_pkg::RXQ_SIZE - 1 : nic_hw_pkg::RXQ_BASE + q * nic_hw_pkg::RXQ_SIZE;
-    end
+    slave_map[32*SlvTxq +: 32] =
+        want_mask ? nic_hw_pkg::TXQ_COUNT * nic_hw_pkg::TXQ_SIZE - 1 : nic_hw_pkg::TXQ_BASE;
+    slave_map[32*SlvRxq +: 32] =
+        want_mask ? nic_hw_pkg::RXQ_COUNT * nic_hw_pkg::RXQ_SIZE - 1 : nic_hw_pkg::RXQ_BASE;
   endfunction
 
   localparam logic [NumSlaves*32-1:0] SlaveBase = slave_map(1'b0);
@@ -995,151 +991,107 @@ module nic_top #(
   assign mgmt_irq_o = mgmt_irq_q;
 
   // ======================================================================================
-  // txq[q] and rxq[q]: queue registers, interrupt moderation and counters (nic_queue_csr),
-  // one block per queue, transmit queues first (CSR slave SlvTxq + i, interrupt bit i)
+  // txq and rxq: every queue's registers, interrupt moderation and counters, one block a
+  // direction (nic_queue_regs; interrupt bit i: transmit queues first)
   // ======================================================================================
-  localparam int unsigned NumQ = NumTxQ + NumRxQ;
-  localparam int unsigned TxQW = (NumTxQ > 1) ? $clog2(NumTxQ) : 1;
-  localparam int unsigned RxQW = (NumRxQ > 1) ? $clog2(NumRxQ) : 1;
-  logic [NumQ-1:0]    q_enable, q_running, q_irq, q_busy;
-  logic [NumQ*64-1:0] q_ring_base, q_cpl_base;
-  logic [NumQ*4-1:0]  q_log2, q_err;
-  logic [NumQ*16-1:0] q_prod, q_cons;
-
-  assign txq_enable    = q_enable[NumTxQ-1:0];
-  assign rxq_enable    = q_enable[NumQ-1:NumTxQ];
-  assign txq_ring_base = q_ring_base[NumTxQ*64-1:0];
-  assign rxq_ring_base = q_ring_base[NumQ*64-1:NumTxQ*64];
-  assign txq_cpl_base  = q_cpl_base[NumTxQ*64-1:0];
-  assign rxq_cpl_base  = q_cpl_base[NumQ*64-1:NumTxQ*64];
-  assign txq_log2      = q_log2[NumTxQ*4-1:0];
-  assign rxq_log2      = q_log2[NumQ*4-1:NumTxQ*4];
-  assign txq_prod      = q_prod[NumTxQ*16-1:0];
-  assign rxq_prod      = q_prod[NumQ*16-1:NumTxQ*16];
-  assign q_cons        = {rxq_cons, txq_cons};
-  assign q_running     = {rxq_running, txq_running};
-  assign q_err         = {rxq_err, txq_err};
-
-  // Every queue's counters, one RAM-backed block per direction.  A queue block asks for a
-  // counter while the CSR interconnect's one read is its own, so at most one asks at a time
-  // and the asking queue's number is the OR of the numbers of those asking.
-  logic [NumQ-1:0] st_rd;
-  logic [NumQ*5-1:0] st_reg;
-  logic [4:0]      st_tx_reg, st_rx_reg;
-  logic [TxQW-1:0] st_tx_q;
-  logic [RxQW-1:0] st_rx_q;
-  logic            st_tx_done, st_rx_done, st_tx_busy, st_rx_busy;
-  logic [31:0]     st_tx_data, st_rx_data;
-
-  always_comb begin
-    st_tx_q   = '0;
-    st_tx_reg = '0;
-    st_rx_q   = '0;
-    st_rx_reg = '0;
-    for (int unsigned i = 0; i < NumQ; i++) begin
-      if (st_rd[i]) begin
-        if (i < NumTxQ) begin
-          st_tx_q   |= TxQW'(i);
-          st_tx_reg |= st_reg[5*i +: 5];
-        end else begin
-          st_rx_q   |= RxQW'(i - NumTxQ);
-          st_rx_reg |= st_reg[5*i +: 5];
-        end
-      end
-    end
-  end
+  logic [NumTxQ-1:0] txq_irq;
+  logic [NumRxQ-1:0] rxq_irq;
+  logic              txq_busy, rxq_busy;
 
   // Every transmit error completion drops its frame (or, for a late segmentation fault, its
   // tail); receive drops are the frames steered to a queue and dropped for want of buffers
   // (bad frames are the port's).
-  nic_queue_stats #(.NumQ(NumTxQ)) u_tx_stats (
+  nic_queue_regs #(
+    .NumQ      (NumTxQ),
+    .IdValue   (nic_hw_pkg::TXQ_ID_VALUE),
+    .WriteMask (nic_hw_pkg::TXQ_WRITE_MASK),
+    .ResetValue(nic_hw_pkg::TXQ_RESET),
+    .PulseMask (nic_hw_pkg::TXQ_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::TXQ_MGMT_MASK)
+  ) u_txq (
     .clk_i,
     .rst_i,
-    .cpl_i      (ev_tx_cpl_q),
-    .cpl_q_i    (ev_tx_cpl_queue_q),
-    .cpl_err_i  (ev_tx_cpl_err_q),
-    .cpl_bytes_i(ev_tx_cpl_bytes_q),
-    .drop_i     (ev_tx_cpl_q && ev_tx_cpl_err_q),
-    .drop_q_i   (ev_tx_cpl_queue_q),
-    .rd_i       (|st_rd[NumTxQ-1:0]),
-    .rd_q_i     (st_tx_q),
-    .rd_reg_i   (st_tx_reg),
-    .rd_done_o  (st_tx_done),
-    .rd_data_o  (st_tx_data),
-    .busy_o     (st_tx_busy)
+    .s_axil_aw_i     (csr_aw),
+    .s_axil_awvalid_i(csr_awvalid[SlvTxq]),
+    .s_axil_awready_o(csr_awready[SlvTxq]),
+    .s_axil_w_i      (csr_w),
+    .s_axil_wvalid_i (csr_wvalid[SlvTxq]),
+    .s_axil_wready_o (csr_wready[SlvTxq]),
+    .s_axil_bresp_o  (csr_bresp[2*SlvTxq +: 2]),
+    .s_axil_bvalid_o (csr_bvalid[SlvTxq]),
+    .s_axil_bready_i (csr_bready[SlvTxq]),
+    .s_axil_ar_i     (csr_ar),
+    .s_axil_arvalid_i(csr_arvalid[SlvTxq]),
+    .s_axil_arready_o(csr_arready[SlvTxq]),
+    .s_axil_rresp_o  (csr_rresp[2*SlvTxq +: 2]),
+    .s_axil_rdata_o  (csr_rdata[32*SlvTxq +: 32]),
+    .s_axil_rvalid_o (csr_rvalid[SlvTxq]),
+    .s_axil_rready_i (csr_rready[SlvTxq]),
+    .enable_o        (txq_enable),
+    .ring_base_o     (txq_ring_base),
+    .cpl_base_o      (txq_cpl_base),
+    .log2_o          (txq_log2),
+    .prod_o          (txq_prod),
+    .cons_i          (txq_cons),
+    .running_i       (txq_running),
+    .err_i           (txq_err),
+    .cpl_i           (ev_tx_cpl_q),
+    .cpl_q_i         (ev_tx_cpl_queue_q),
+    .cpl_err_i       (ev_tx_cpl_err_q),
+    .cpl_bytes_i     (ev_tx_cpl_bytes_q),
+    .drop_i          (ev_tx_cpl_q && ev_tx_cpl_err_q),
+    .drop_q_i        (ev_tx_cpl_queue_q),
+    .irq_o           (txq_irq),
+    .busy_o          (txq_busy),
+    .deny_o          (deny[SlvTxq])
   );
 
-  nic_queue_stats #(.NumQ(NumRxQ)) u_rx_stats (
+  nic_queue_regs #(
+    .NumQ      (NumRxQ),
+    .IdValue   (nic_hw_pkg::RXQ_ID_VALUE),
+    .WriteMask (nic_hw_pkg::RXQ_WRITE_MASK),
+    .ResetValue(nic_hw_pkg::RXQ_RESET),
+    .PulseMask (nic_hw_pkg::RXQ_PULSE_MASK),
+    .MgmtMask  (nic_hw_pkg::RXQ_MGMT_MASK)
+  ) u_rxq (
     .clk_i,
     .rst_i,
-    .cpl_i      (ev_rx_cpl_q),
-    .cpl_q_i    (ev_rx_cpl_queue_q),
-    .cpl_err_i  (ev_rx_cpl_err_q),
-    .cpl_bytes_i(ev_rx_cpl_bytes_q),
-    .drop_i     (ev_drop_q && ev_drop_nobuf_q),
-    .drop_q_i   (ev_drop_queue_q),
-    .rd_i       (|st_rd[NumQ-1:NumTxQ]),
-    .rd_q_i     (st_rx_q),
-    .rd_reg_i   (st_rx_reg),
-    .rd_done_o  (st_rx_done),
-    .rd_data_o  (st_rx_data),
-    .busy_o     (st_rx_busy)
+    .s_axil_aw_i     (csr_aw),
+    .s_axil_awvalid_i(csr_awvalid[SlvRxq]),
+    .s_axil_awready_o(csr_awready[SlvRxq]),
+    .s_axil_w_i      (csr_w),
+    .s_axil_wvalid_i (csr_wvalid[SlvRxq]),
+    .s_axil_wready_o (csr_wready[SlvRxq]),
+    .s_axil_bresp_o  (csr_bresp[2*SlvRxq +: 2]),
+    .s_axil_bvalid_o (csr_bvalid[SlvRxq]),
+    .s_axil_bready_i (csr_bready[SlvRxq]),
+    .s_axil_ar_i     (csr_ar),
+    .s_axil_arvalid_i(csr_arvalid[SlvRxq]),
+    .s_axil_arready_o(csr_arready[SlvRxq]),
+    .s_axil_rresp_o  (csr_rresp[2*SlvRxq +: 2]),
+    .s_axil_rdata_o  (csr_rdata[32*SlvRxq +: 32]),
+    .s_axil_rvalid_o (csr_rvalid[SlvRxq]),
+    .s_axil_rready_i (csr_rready[SlvRxq]),
+    .enable_o        (rxq_enable),
+    .ring_base_o     (rxq_ring_base),
+    .cpl_base_o      (rxq_cpl_base),
+    .log2_o          (rxq_log2),
+    .prod_o          (rxq_prod),
+    .cons_i          (rxq_cons),
+    .running_i       (rxq_running),
+    .err_i           (rxq_err),
+    .cpl_i           (ev_rx_cpl_q),
+    .cpl_q_i         (ev_rx_cpl_queue_q),
+    .cpl_err_i       (ev_rx_cpl_err_q),
+    .cpl_bytes_i     (ev_rx_cpl_bytes_q),
+    .drop_i          (ev_drop_q && ev_drop_nobuf_q),
+    .drop_q_i        (ev_drop_queue_q),
+    .irq_o           (rxq_irq),
+    .busy_o          (rxq_busy),
+    .deny_o          (deny[SlvRxq])
   );
 
-  for (genvar i = 0; i < NumQ; i++) begin : g_queue
-    logic cpl;
-
-    if (i < NumTxQ) begin : g_tx
-      assign cpl = ev_tx_cpl_q && ev_tx_cpl_queue_q == 16'(i);
-    end else begin : g_rx
-      assign cpl = ev_rx_cpl_q && ev_rx_cpl_queue_q == 16'(i - NumTxQ);
-    end
-
-    nic_queue_csr #(
-      .IdValue   (i < NumTxQ ? nic_hw_pkg::TXQ_ID_VALUE : nic_hw_pkg::RXQ_ID_VALUE),
-      .WriteMask (i < NumTxQ ? nic_hw_pkg::TXQ_WRITE_MASK : nic_hw_pkg::RXQ_WRITE_MASK),
-      .ResetValue(i < NumTxQ ? nic_hw_pkg::TXQ_RESET : nic_hw_pkg::RXQ_RESET),
-      .PulseMask (i < NumTxQ ? nic_hw_pkg::TXQ_PULSE_MASK : nic_hw_pkg::RXQ_PULSE_MASK),
-      .MgmtMask  (i < NumTxQ ? nic_hw_pkg::TXQ_MGMT_MASK : nic_hw_pkg::RXQ_MGMT_MASK)
-    ) u_queue (
-      .clk_i,
-      .rst_i,
-      .s_axil_aw_i     (csr_aw),
-      .s_axil_awvalid_i(csr_awvalid[SlvTxq+i]),
-      .s_axil_awready_o(csr_awready[SlvTxq+i]),
-      .s_axil_w_i      (csr_w),
-      .s_axil_wvalid_i (csr_wvalid[SlvTxq+i]),
-      .s_axil_wready_o (csr_wready[SlvTxq+i]),
-      .s_axil_bresp_o  (csr_bresp[2*(SlvTxq+i) +: 2]),
-      .s_axil_bvalid_o (csr_bvalid[SlvTxq+i]),
-      .s_axil_bready_i (csr_bready[SlvTxq+i]),
-      .s_axil_ar_i     (csr_ar),
-      .s_axil_arvalid_i(csr_arvalid[SlvTxq+i]),
-      .s_axil_arready_o(csr_arready[SlvTxq+i]),
-      .s_axil_rresp_o  (csr_rresp[2*(SlvTxq+i) +: 2]),
-      .s_axil_rdata_o  (csr_rdata[32*(SlvTxq+i) +: 32]),
-      .s_axil_rvalid_o (csr_rvalid[SlvTxq+i]),
-      .s_axil_rready_i (csr_rready[SlvTxq+i]),
-      .enable_o        (q_enable[i]),
-      .ring_base_o     (q_ring_base[64*i +: 64]),
-      .cpl_base_o      (q_cpl_base[64*i +: 64]),
-      .log2_o          (q_log2[4*i +: 4]),
-      .prod_o          (q_prod[16*i +: 16]),
-      .cons_i          (q_cons[16*i +: 16]),
-      .running_i       (q_running[i]),
-      .err_i           (q_err[4*i +: 4]),
-      .cpl_i           (cpl),
-      .stat_rd_o       (st_rd[i]),
-      .stat_reg_o      (st_reg[5*i +: 5]),
-      .stat_done_i     (i < NumTxQ ? st_tx_done : st_rx_done),
-      .stat_data_i     (i < NumTxQ ? st_tx_data : st_rx_data),
-      .irq_o           (q_irq[i]),
-      .busy_o          (q_busy[i]),
-      .deny_o          (deny[SlvTxq+i])
-    );
-  end
-
-  assign irq_o = q_irq;
+  assign irq_o = {rxq_irq, txq_irq};
 
   // ======================================================================================
   // Idle
@@ -1158,7 +1110,7 @@ module nic_top #(
   end
 
   assign idle_o = tx_idle && rx_idle && wr_arb_idle && !ev_any &&
-                  (q_busy == '0) && !st_tx_busy && !st_rx_busy && demux_idle && arb_idle && (csr_quiet_q == '0);
+                  !txq_busy && !rxq_busy && demux_idle && arb_idle && (csr_quiet_q == '0);
 
   // Register bits, strobes and pulses nothing here reads (whole structs, so lint sees every
   // bit used).

@@ -115,7 +115,7 @@ class QueueStats : public ::testing::Test {
     t.cpl_bytes_i = static_cast<std::uint32_t>(rng_());  // large: the low lane wraps often
     t.drop_i = events && rng_() % 3 == 0;
     t.drop_q_i = PickQueue();
-    // rd_i falls for a cycle after each answer (as nic_queue_csr's does), then a new read
+    // rd_i falls for a cycle after each answer (as nic_queue_regs' does), then a new read
     // starts now and then.
     if (done_) {
       t.rd_i = 0;
