@@ -26,11 +26,13 @@
 // memory (PCIe Gen4 x16 reads at about 1.6 lines a cycle); a shell with one host port merges
 // them (rtl/kernel/nic_kernel.sv does with nic_axi_rd_arb).
 //
-// Each register block is a nic_csr_axil configured by its generated masks; nothing decodes
-// addresses by hand (the demux's ranges are the generated bases and sizes).  The paths' event
-// pulses are registered once here before they reach the counters, which keeps the per-queue
-// compares off the paths' timing.  64-bit byte counters latch their high word when the low
-// word is read (the slave's rd_o strobe), so a host that reads low then high sees one value.
+// Each register block is a nic_csr_axil configured by its generated masks, and each queue
+// direction a nic_queue_regs with the same masks per queue (its queue number and word from the
+// generated layout); nothing decodes addresses by hand (the demux's ranges are the generated
+// bases and sizes).  The paths' event pulses are registered once here before they reach the
+// counters, which keeps the per-queue compares off the paths' timing.  64-bit byte counters
+// latch their high word when the low word is read (nic_csr_axil's rd_o strobe; the queues'
+// latch is in nic_queue_stats), so a host that reads low then high sees one value.
 // Counters wrap; the csum, tso and port blocks' clear pulses zero them.
 //
 // Two CSR ports: the host's and the management side's, where the firmware runs (docs/admin.md).
