@@ -74,7 +74,7 @@ module nic_rx_desc_fetch #(
   localparam int unsigned DL = $clog2(Dpb);                    // lane bits of an index
   localparam int unsigned RowsPerQ = CacheDescs / Dpb;
   localparam int unsigned RW = $clog2(NumQ * RowsPerQ);
-  localparam int unsigned TrackBits = QW + 16 + 9;
+  localparam int unsigned TrackBits = QW + 16 + 9 + 9;
   localparam int unsigned MRW = $clog2(MaxReads);
 
   if (DataWidth < 128 || DataWidth > 512 || (1 << $clog2(DataWidth)) != DataWidth) begin : g_bad_w
@@ -100,7 +100,7 @@ module nic_rx_desc_fetch #(
 
   // What each queue could fetch now, and the batch it would read: computed for every queue
   // each cycle in four register stages, so that no stage has more than one carry chain and the
-  // issue stage only picks and copies:
+  // pick stage (below) only chooses and copies:
   //   S1  from the pointers: descriptors posted and not fetched, descriptors cached, to the
   //       ring's end; the ring address's low bits;
   //   S2  each saturated to 9 bits, the cache's room; the whole address and its distance to
@@ -112,8 +112,8 @@ module nic_rx_desc_fetch #(
   //   S4  the smallest of those two and the 4 KiB limit, with its length in beats chosen by
   //       the same comparisons (beats grow with descriptors) while the three sums are formed.
   // A queue's batch is four cycles old; a queue that issued or was (re)started is skipped for
-  // four cycles (its fetch position moved), and the others can only be more eager now than the registers say
-  // (prod and the consumer index only move forward).
+  // four cycles (its fetch position moved), and the others can only be more eager now than the
+  // registers say (prod and the consumer index only move forward).
   logic [15:0]     posted [NumQ], cached [NumQ];
   logic [16:0]     to_end [NumQ];
   logic [20:0]     addr_lo [NumQ];
@@ -130,12 +130,13 @@ module nic_rx_desc_fetch #(
   logic [8:0]      n_a [NumQ], n_b [NumQ];
   logic [8:0]      n_a_q [NumQ], n_b_q [NumQ], to_4k3_q [NumQ];
   logic [NumQ-1:0] want3_q;
-  // For idle_o only: S3's want speaks of the pointers two cycles ago, so the block looks idle
-  // only once the queue inputs have held still for three cycles (its own fetch positions move
-  // only by a read, which keeps it busy until answered).
+  // For idle_o only: S3's want, registered (want_any_q: whether any queue wants), speaks of the
+  // pointers three cycles ago, so the block looks idle only once the queue inputs have held
+  // still for four cycles (its own fetch positions move only by a read, which keeps it busy
+  // until answered).  Registered so that the comparisons of S3 do not run on into idle_o.
   logic [15:0]     prod1_q [NumQ], cons1_q [NumQ];
   logic [NumQ-1:0] run1_q;
-  logic            in_chg, chg1_q, chg2_q, chg3_q;
+  logic            in_chg, chg1_q, chg2_q, chg3_q, chg4_q, want_any_q;
   logic [8:0]      l_a [NumQ], l_b [NumQ], l_c [NumQ], n [NumQ], len [NumQ];
 
   // A count saturated to 9 bits.
@@ -184,7 +185,7 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, block4_q, elig;
+  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, blocked_q, elig;
   logic [8:0]      n_q [NumQ], len_q [NumQ];
   logic [63:0]     addr_q [NumQ];
 
@@ -227,18 +228,28 @@ module nic_rx_desc_fetch #(
       chg1_q  <= 1'b1;
       chg2_q  <= 1'b1;
       chg3_q  <= 1'b1;
+      chg4_q  <= 1'b1;
+      want_any_q <= 1'b0;
     end else begin
       want3_q <= want;
       want_q  <= want3_q & want;
       chg1_q  <= in_chg;
       chg2_q  <= chg1_q;
       chg3_q  <= chg2_q;
+      chg4_q  <= chg3_q;
+      want_any_q <= want != '0;
     end
   end
 
   // ---- Issue: round robin over the queues that want a batch ------------------------------
-  // One-hot throughout: the grant (nic_rr_pick) selects the batch by AND-OR, so no queue
-  // number is decoded on the way to the AR registers.
+  // Two stages.  Pick: the round robin (nic_rr_pick) chooses among the eligible queues and the
+  // choice, one-hot, copies its batch by AND-OR into the pick registers (pk_*).  Issue: a held
+  // pick becomes a read when the tracker has room and the AR register is free.  Nothing that
+  // depends on an issue feeds back into the pick in the same cycle: the held queue is simply
+  // not eligible, so a new pick loads in the cycle the held one issues and a read can leave
+  // every cycle.  A held batch stays a legal read while it waits (its queue's fetch position
+  // moves only by its own issue; what is posted and the cache's room only grow); it is
+  // dropped if its queue stops or restarts before it issues.
   logic            ar_valid_q;
   logic [63:0]     ar_addr_q;
   logic [7:0]      ar_len_q;
@@ -246,8 +257,17 @@ module nic_rx_desc_fetch #(
   logic [NumQ-1:0] last_q, gnt;
   logic [QW-1:0]   pick;
   logic            pick_v;
+  logic            pk_v_q, pk_ok, pk_kill, pk_load;
+  logic [NumQ-1:0] pk_gnt_q;
+  logic [QW-1:0]   pk_pick_q;
+  logic [15:0]     pk_fetch_q;
+  logic [63:0]     pk_addr_q;
+  logic [8:0]      pk_n_q;
+  logic [7:0]      pk_len_q;  // a batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb)
 
-  assign elig = want_q & q_running_i & ~q_start_i & ~block_q & ~block2_q & ~block3_q & ~block4_q;
+  // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that eligibility is
+  // one LUT; the held pick's one-hot is zero whenever nothing is held.
+  assign elig = want_q & q_running_i & ~q_start_i & ~blocked_q & ~pk_gnt_q;
 
   nic_rr_pick #(.Num(NumQ)) u_pick (
     .req_i (elig),
@@ -275,31 +295,45 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign track_push = pick_v && track_room && (!ar_valid_q || m_axi_arready_i);
+  assign pk_ok      = (pk_gnt_q & q_running_i & ~q_start_i) != '0;
+  assign pk_kill    = pk_v_q && !pk_ok;
+  assign track_push = pk_v_q && pk_ok && track_room && (!ar_valid_q || m_axi_arready_i);
+  assign pk_load    = !pk_v_q || track_push || pk_kill;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       ar_valid_q <= 1'b0;
+      pk_v_q     <= 1'b0;
+      pk_gnt_q   <= '0;
       last_q     <= '0;
       block_q    <= '0;
       block2_q   <= '0;
       block3_q   <= '0;
-      block4_q   <= '0;
+      blocked_q  <= '0;
     end else begin
       // Skipped for four cycles after it issued or (re)started: its batch is stale until then.
-      block_q  <= (track_push ? gnt : '0) | q_start_i;
+      block_q  <= (track_push ? pk_gnt_q : '0) | q_start_i;
       block2_q <= block_q;
       block3_q <= block2_q;
-      block4_q <= block3_q;
+      blocked_q <= (track_push ? pk_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q;
       if (m_axi_arready_i) ar_valid_q <= 1'b0;
-      if (track_push) begin
-        ar_valid_q <= 1'b1;
-        last_q     <= gnt;
+      if (track_push) ar_valid_q <= 1'b1;
+      if (pk_load) begin
+        pk_v_q   <= pick_v;
+        pk_gnt_q <= gnt;
+        if (pick_v) last_q <= gnt;
       end
     end
+    if (pk_load) begin
+      pk_pick_q  <= pick;
+      pk_fetch_q <= p_fetch;
+      pk_addr_q  <= p_addr;
+      pk_n_q     <= p_n;
+      pk_len_q   <= 8'(p_len);
+    end
     if (track_push) begin
-      ar_addr_q <= p_addr;
-      ar_len_q  <= 8'(p_len);
+      ar_addr_q <= pk_addr_q;
+      ar_len_q  <= pk_len_q;
     end
   end
 
@@ -311,18 +345,28 @@ module nic_rx_desc_fetch #(
   logic                 t_valid, t_pop;
   logic [QW-1:0]        t_q;
   logic [15:0]          t_idx;
-  logic [8:0]           t_n;
+  logic [8:0]           t_n, t_cnt0;
   logic [MRW:0]         t_level;
+  logic [8:0]           pk_cnt0;
+  logic [DpbW:0]        pk_lane0;
+
+  // What the burst's first beat carries: from the batch's first lane to the end of its line, or
+  // fewer.  Formed here from the pick registers, so the response side finds it ready.
+  always_comb begin
+    pk_lane0 = pk_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
+    pk_cnt0  = 9'(Dpb) - 9'(pk_lane0);
+    if (pk_cnt0 > pk_n_q) pk_cnt0 = pk_n_q;
+  end
 
   nic_fifo #(.Width(TrackBits), .Depth(MaxReads)) u_track (
     .clk_i,
     .rst_i,
     .s_valid_i (track_push),
     .s_ready_o (track_room),
-    .s_data_i  ({pick, p_fetch, p_n}),
+    .s_data_i  ({pk_pick_q, pk_fetch_q, pk_n_q, pk_cnt0}),
     .m_valid_o (t_valid),
     .m_ready_i (t_pop),
-    .m_data_o  ({t_q, t_idx, t_n}),
+    .m_data_o  ({t_q, t_idx, t_n, t_cnt0}),
     .level_o   (t_level)
   );
 
@@ -331,7 +375,6 @@ module nic_rx_desc_fetch #(
   logic [8:0]    r_left_q, r_left, r_cnt;
   logic [DpbW:0] r_lane;
   logic          r_beat, r_bad, r_keep, t_running;
-  logic [15:0]   t_mask;
   logic [Dpb-1:0] r_we;
   logic [RW-1:0]  r_row;
 
@@ -341,18 +384,17 @@ module nic_rx_desc_fetch #(
 
   always_comb begin
     t_running = 1'b0;
-    t_mask    = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
-      if (t_q == QW'(q)) begin
-        t_running = q_running_i[q];
-        t_mask    = q_mask_i[q*16 +: 16];
-      end
+      if (t_q == QW'(q)) t_running = q_running_i[q];
     end
+    // Every beat after a burst's first starts a line (lane 0) and is whole but for the last:
+    // its count is Dpb or what is left, a comparison of a register with a constant.  The first
+    // beat's count came with the tracker entry.  The burst stops at the ring's end, so a beat
+    // after the first never wraps the ring.
     r_idx  = r_first_q ? t_idx : r_idx_q;
     r_left = r_first_q ? t_n : r_left_q;
-    r_lane = (DpbW + 1)'(r_idx) & (DpbW + 1)'(Dpb - 1);
-    r_cnt  = 9'(Dpb) - 9'(r_lane);
-    if (r_cnt > r_left) r_cnt = r_left;
+    r_lane = r_first_q ? (DpbW + 1)'(t_idx) & (DpbW + 1)'(Dpb - 1) : '0;
+    r_cnt  = r_first_q ? t_cnt0 : (r_left_q >= 9'(Dpb) ? 9'(Dpb) : r_left_q);
     r_bad  = m_axi_rresp_i != 2'b00 || (!r_first_q && r_err_q);
     r_keep = r_beat && !r_bad && t_running;
     // Lane l takes a descriptor when it is at or after the first lane and within what is left
@@ -376,8 +418,9 @@ module nic_rx_desc_fetch #(
       r_err_q   <= r_bad;
     end
     if (r_beat) begin
-      r_idx_q  <= (r_idx + 16'(r_cnt)) & t_mask;
-      r_left_q <= r_left - r_cnt;
+      // The next line; past the burst's last beat, a value nothing reads.
+      r_idx_q  <= (r_idx & ~16'(Dpb - 1)) + 16'(Dpb);
+      r_left_q <= r_first_q ? t_n - t_cnt0 : r_left_q - 9'(Dpb);
     end
   end
 
@@ -396,8 +439,8 @@ module nic_rx_desc_fetch #(
         fill_q[q]    <= '0;
         fill_rd_q[q] <= '0;
       end else begin
-        if (track_push && gnt[q]) begin
-          fetch_q[q] <= (fetch_q[q] + 16'(n_q[q])) & q_mask_i[q*16 +: 16];
+        if (track_push && pk_gnt_q[q]) begin
+          fetch_q[q] <= (fetch_q[q] + 16'(pk_n_q)) & q_mask_i[q*16 +: 16];
         end
         if (r_keep && t_q == QW'(q)) begin
           fill_q[q] <= (fill_q[q] + 16'(r_cnt)) & q_mask_i[q*16 +: 16];
@@ -408,9 +451,9 @@ module nic_rx_desc_fetch #(
         rd_cnt_q[q] <= '0;
       end else begin
         // One more, one less, or as it was: the pulses select, they are not added.
-        if (track_push && gnt[q] && !(t_pop && t_q == QW'(q))) begin
+        if (track_push && pk_gnt_q[q] && !(t_pop && t_q == QW'(q))) begin
           rd_cnt_q[q] <= rd_cnt_q[q] + 1'b1;
-        end else if (!(track_push && gnt[q]) && t_pop && t_q == QW'(q)) begin
+        end else if (!(track_push && pk_gnt_q[q]) && t_pop && t_q == QW'(q)) begin
           rd_cnt_q[q] <= rd_cnt_q[q] - 1'b1;
         end
       end
@@ -461,8 +504,8 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign idle_o = !ar_valid_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q && !chg3_q &&
-                  want == '0 && want3_q == '0 && want_q == '0;
+  assign idle_o = !ar_valid_q && !pk_v_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q &&
+                  !chg3_q && !chg4_q && !want_any_q && want3_q == '0 && want_q == '0;
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.
   logic unused_rdata;
