@@ -120,6 +120,10 @@ module nic_tx_desc_fetch #(
   localparam int unsigned AddrW = QW + RowW;
   localparam int unsigned StoreW = 128 + 1 + 16 + 64;          // cmd, eop, len, addr
   localparam int unsigned BatchBits = $clog2(Batch);
+  // A queue's requested, stored and scanned positions are never more than QDescs apart
+  // (nic_tx_desc_fetch_check asserts it), so their differences are exact in this many low bits:
+  // the eligibility compares subtract in 8 bits instead of 16 (QDescs = 128).
+  localparam int unsigned GapW = $clog2(QDescs) + 1;
   localparam int unsigned DDepth = 32;                         // descriptors to the gather
   localparam int unsigned RDepth = 16;                         // records to the gather
   localparam int unsigned SubW = (BeatsPerDesc > 1) ? $clog2(BeatsPerDesc) : 1;
@@ -284,7 +288,7 @@ module nic_tx_desc_fetch #(
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       elig_f[q] = st_q[q] == QRun && ((prod[q] - f_q[q]) & mask[q]) != '0 &&
-                  (f_q[q] - s_q[q]) < 16'(QDescs);
+                  GapW'(f_q[q]) - GapW'(s_q[q]) < GapW'(QDescs);
     end
   end
 
@@ -513,7 +517,8 @@ module nic_tx_desc_fetch #(
   logic [NumQ-1:0] elig_s;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      elig_s[q] = st_q[q] == QRun && (eopc_q[q] != '0 || (a_q[q] - s_q[q]) >= 16'(MaxDescs));
+      elig_s[q] = st_q[q] == QRun &&
+                  (eopc_q[q] != '0 || GapW'(a_q[q]) - GapW'(s_q[q]) >= GapW'(MaxDescs));
     end
   end
 
