@@ -653,6 +653,13 @@ module nic_csum_rx #(
   } beat_t;
 
   // ---- O1: the L4 byte mask of each beat --------------------------------------------------
+  // Worked out twice, side by side, and chosen last: for a frame's first beat (index 0, from
+  // the record at the FIFO's head) and for a later beat (from the held record), so the choice
+  // of record does not sit in front of the comparisons and lane shifts.
+  logic [Bytes-1:0]     mask_first, mask_rest;
+  assign mask_first = from_pos('0, {9'd0, rec_head.l4off}) & ~from_pos('0, rec_head.l3_end);
+  assign mask_rest  = from_pos(out_idx_q, {9'd0, rec_q.l4off}) & ~from_pos(out_idx_q, rec_q.l3_end);
+
   logic                 o1_valid_q;
   logic [DataWidth-1:0] o1_data_q;
   logic [Bytes-1:0]     o1_mask_q;
@@ -669,8 +676,8 @@ module nic_csum_rx #(
       o1_q.rec      <= cur;
       o1_q.len      <= {1'b0, out_idx_q, {LaneBits{1'b0}}} +
                        17'(nic_csum_pkg::keep_count(64'(buf_keep)));
-      o1_mask_q     <= buf_keep & from_pos(out_idx_q, {9'd0, cur.l4off}) &
-                       ~from_pos(out_idx_q, cur.l3_end);
+      // (A first beat is beat 0: out_idx_q returns to 0 with the frame's last beat.)
+      o1_mask_q     <= buf_keep & (out_first_q ? mask_first : mask_rest);
     end
   end
 
