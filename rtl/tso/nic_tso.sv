@@ -401,10 +401,22 @@ module nic_tso #(
   assign ld_seq   = ld_first ? {x_q[XSeq0], x_q[XSeq0+1], x_q[XSeq0+2], x_q[XSeq0+3]} : seq_q;
   assign ld_id    = ld_first ? {x_q[XId0], x_q[XId1]} : id_q;
 
+  // The comparisons and the difference that decide a segment are made for both candidates of
+  // what remains (the request's payload on its first segment, rem_q after), side by side, and
+  // chosen by ld_first after: the choice does not sit in front of their carry chains.
+  logic            last_f, last_r, fit_f, fit_r;
+  logic [13:0]     ra_f, ra_r;
+  assign last_f = p_pay <= 17'(p_mss);
+  assign last_r = rem_q <= 17'(p_mss);
+  assign fit_f  = 17'(room_q) > p_pay;
+  assign fit_r  = 17'(room_q) > rem_q;
+  assign ra_f   = 14'(p_pay) - room_q;
+  assign ra_r   = 14'(rem_q) - room_q;
+
   always_comb begin
     logic [PosW-1:0] end_pos;     // position of the last segment's last byte
     logic [7:0]      fl;
-    n_last   = ld_rem <= 17'(p_mss);
+    n_last   = ld_first ? last_f : last_r;
     end_pos  = PosW'(p_h) + PosW'(ld_rem) - 1'b1;
     n_len    = n_last ? 14'(ld_rem) : 14'(p_mss);
     n_lastj  = n_last ? JW'(end_pos[PosW-1:LB]) : full_lastj_q;
@@ -419,12 +431,12 @@ module nic_tso #(
     end else if (!n_last) begin
       n_take0 = full_take0_q;
       n_ra0   = full_ra0_q;
-    end else if (17'(room_q) > ld_rem) begin
+    end else if (ld_first ? fit_f : fit_r) begin
       n_take0 = 14'(ld_rem);
       n_ra0   = 14'd0;
     end else begin
       n_take0 = room_q;
-      n_ra0   = 14'(ld_rem) - room_q;
+      n_ra0   = ld_first ? ra_f : ra_r;
     end
     n_segend = n_last ? p_exp : (ld_first ? hm_q : segend_q + PosW'(p_mss));
     fl = x_q[XFlags];
@@ -664,7 +676,7 @@ module nic_tso #(
       s_val_q  <= n_val;
       s_init_q <= n_init;
       segend_q <= n_segend;
-      rem_q    <= ld_rem - 17'(n_len);
+      rem_q    <= n_last ? '0 : ld_rem - 17'(p_mss);   // ld_rem - n_len, with n_last last
       seq_q    <= ld_seq + 32'(p_mss);
       id_q     <= ld_id + 16'd1;
       j_q      <= '0;
