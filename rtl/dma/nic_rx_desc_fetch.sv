@@ -265,8 +265,8 @@ module nic_rx_desc_fetch #(
   logic [8:0]      pk_n_q;
   logic [7:0]      pk_len_q;  // a batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb)
 
-  // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that eligibility is
-  // one LUT; the held pick's one-hot is zero whenever nothing is held.
+  // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that
+  // eligibility is one LUT; the held pick's one-hot is zero whenever nothing is held.
   assign elig = want_q & q_running_i & ~q_start_i & ~blocked_q & ~pk_gnt_q;
 
   nic_rr_pick #(.Num(NumQ)) u_pick (
