@@ -676,7 +676,7 @@ module nic_tso #(
       s_val_q  <= n_val;
       s_init_q <= n_init;
       segend_q <= n_segend;
-      rem_q    <= n_last ? '0 : ld_rem - 17'(p_mss);   // ld_rem - n_len, with n_last last
+      rem_q    <= n_last ? '0 : ld_rem - 17'(p_mss);   // = ld_rem - n_len; n_last picks last
       seq_q    <= ld_seq + 32'(p_mss);
       id_q     <= ld_id + 16'd1;
       j_q      <= '0;
