@@ -15,10 +15,17 @@
 // forgets unsignalled completions; the arm state stays as it is.
 //
 // The timer counts only while it is on (irq_time.cycles not 0) and stops when it reaches
-// irq_time.cycles, so its count changes only in cycles where busy_o is high: a simulator that
-// skips the cycles where nic_top's idle_o is high sees exactly what clocking them would give.
-// (A host that turns the timer on while completions wait has it count from then on.)
-// busy_o is high while the timer is running toward a firing or a pulse is due.
+// irq_time.cycles.  (A host that turns the timer on while completions wait has it count from
+// then on.)
+//
+// busy_o is high in every cycle whose clock edge could change the block's state with no input
+// in that cycle (no completion, arm or register write): then a simulator that skips the cycles
+// where nic_top's idle_o is high sees exactly what clocking them would give.  It is a register,
+// high in the cycle after a timer tick, a firing, a completion, an arm or a write of the
+// queue's registers.  That covers it: with none of those in a cycle, the next cycle starts
+// from the same state and inputs, so it neither ticks nor fires, and the pulse of a firing is
+// in the cycle after it.  So busy_o stays high one cycle past the last change, and an OR of
+// many queues' busy_o starts at flip-flops (nic_queue_regs has hundreds of queues behind one).
 module nic_irq_mod (
   input  logic        clk_i,
   input  logic        rst_i,
@@ -27,15 +34,17 @@ module nic_irq_mod (
   input  logic [15:0] pkts_i,     // irq.pkts
   input  logic [23:0] cycles_i,   // irq_time.cycles (0: no timer)
   input  logic        arm_i,      // pulse: irq.arm written with 1
+  input  logic        wr_i,       // the queue's registers are written (enable_i, pkts_i and
+                                  // cycles_i may differ next cycle)
   output logic        irq_o,      // pulse: the interrupt fires
-  output logic        busy_o      // timer running or a pulse due
+  output logic        busy_o      // clocking may change the state (see above)
 );
 
   logic        armed_q, armed_d;
   logic [15:0] count_q, count_d;      // unsignalled completions, saturating
   logic [15:0] count_inc;             // count_q + 1, saturating
   logic [23:0] elapsed_q, elapsed_d;  // timer cycles since the first of them, up to cycles_i
-  logic        irq_q;
+  logic        irq_q, busy_q;
   logic        fire, pending, timer_hit, timer_run;
 
   assign pending   = count_q != '0;
@@ -70,15 +79,17 @@ module nic_irq_mod (
       count_q   <= '0;
       elapsed_q <= '0;
       irq_q     <= 1'b0;
+      busy_q    <= 1'b0;
     end else begin
       armed_q   <= armed_d;
       count_q   <= count_d;
       elapsed_q <= elapsed_d;
       irq_q     <= fire;
+      busy_q    <= timer_run || fire || cpl_i || arm_i || wr_i;
     end
   end
 
   assign irq_o  = irq_q;
-  assign busy_o = timer_run || fire || irq_q;
+  assign busy_o = busy_q;
 
 endmodule

@@ -159,6 +159,7 @@ module nic_queue_regs #(
       .pkts_i  (r.irq.pkts),
       .cycles_i(r.irq_time.cycles),
       .arm_i   (arm_q[q]),
+      .wr_i    (q_sel_q[q] && wr_be_q != '0),
       .irq_o   (irq_o[q]),
       .busy_o  (irq_busy[q])
     );

@@ -21,6 +21,8 @@ struct Beat {
   uint8_t keep = 0xff;
   bool run = true;
   uint16_t behind = 0, mid = 0, ahead = 0;
+  bool quiet = false;
+  uint8_t state = 0;
 };
 
 // Drives `beats`, one a cycle, after reset.  Verilator prints an assertion's message on
@@ -42,6 +44,8 @@ void Drive(const std::vector<Beat>& beats, bool stdout_to_stderr = false) {
     t.behind_i = b.behind;
     t.mid_i = b.mid;
     t.ahead_i = b.ahead;
+    t.quiet_i = b.quiet;
+    t.state_i = b.state;
   };
   set(Beat{});
   h.Reset();
@@ -68,12 +72,23 @@ Beat Ring(uint16_t behind, uint16_t mid, uint16_t ahead, bool run = true) {
   return b;
 }
 
+Beat State(uint8_t state, bool quiet) {
+  Beat b;
+  b.state = state;
+  b.quiet = quiet;
+  return b;
+}
+
 TEST(RtlChecks, LegalTrafficPasses) {
   // A two-beat frame that waits twice for ready, then a one-beat frame of three bytes; ring
-  // positions that wrap past the ring's end in order, and out of order while the queue is off.
+  // positions that wrap past the ring's end in order, and out of order while the queue is off;
+  // a state that changes over busy cycles and holds over quiet ones (a change in the cycle
+  // after a quiet one is the next cycle's, so allowed).
   Drive({B(true, false, 1), B(true, false, 1), B(true, true, 1), B(true, false, 2, true),
          B(true, true, 2, true), B(false, false, 9), B(true, true, 3, true, 0x07),
-         Ring(250, 254, 3), Ring(254, 2, 20), Ring(40, 10, 5, false), Ring(0, 0, 0)});
+         Ring(250, 254, 3), Ring(254, 2, 20), Ring(40, 10, 5, false), Ring(0, 0, 0),
+         State(1, false), State(2, false), State(2, true), State(2, true), State(2, false),
+         State(3, false), State(3, true), State(3, false)});
   SUCCEED();
 }
 
@@ -104,6 +119,11 @@ TEST(RtlChecksDeathTest, RingPositionOvertakes) {
 TEST(RtlChecksDeathTest, RingTooFarAhead) {
   EXPECT_DEATH(Drive({Ring(250, 250, 10), Ring(250, 250, 27)}, true),
                "33 entries ahead, more than 32");
+}
+
+TEST(RtlChecksDeathTest, StateChangedWhileQuiet) {
+  EXPECT_DEATH(Drive({State(4, false), State(4, true), State(5, true)}, true),
+               "changed in a cycle that called itself quiet");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// The checkers of rtl/check on their own, for check_test.cc: a 64-bit stream (nic_axis_check)
-// and one queue's ring positions (nic_ring_check, a 256-entry ring, at most 32 entries ahead).
+// The checkers of rtl/check on their own, for check_test.cc: a 64-bit stream (nic_axis_check),
+// one queue's ring positions (nic_ring_check, a 256-entry ring, at most 32 entries ahead) and
+// an 8-bit state that must hold while quiet (nic_quiet_check).
 module nic_check_tb (
   input logic        clk_i,
   input logic        rst_i,
@@ -11,7 +12,9 @@ module nic_check_tb (
   input logic        run_i,
   input logic [15:0] behind_i,
   input logic [15:0] mid_i,
-  input logic [15:0] ahead_i
+  input logic [15:0] ahead_i,
+  input logic        quiet_i,
+  input logic [7:0]  state_i
 );
   nic_axis_check #(.DataWidth(64), .UserWidth(1)) u_axis (
     .clk_i,
@@ -32,5 +35,11 @@ module nic_check_tb (
     .behind_i,
     .mid_i,
     .ahead_i
+  );
+  nic_quiet_check #(.Width(8)) u_quiet (
+    .clk_i,
+    .rst_i,
+    .quiet_i,
+    .state_i
   );
 endmodule
