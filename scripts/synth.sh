@@ -8,7 +8,8 @@
 # sign that it misread the RTL: see the house style, STYLE.md "RTL").  docs/synthesis.md says
 # how to read the numbers.
 #
-# Usage: scripts/synth.sh [--out DIR] [--jobs N] [--strict] [--hw-dir DIR] [--tops FILE] [TOP ...]
+# Usage: scripts/synth.sh [--out DIR] [--jobs N] [--strict] [--full] [--hw-dir DIR] [--tops FILE]
+#                         [TOP ...]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,6 +27,8 @@ Options:
   --out DIR     where logs, netlist statistics and synth.json go (default: build/synth)
   --jobs N      tops synthesized at once (default: 2)
   --strict      a top whose source file is missing is an error, not a skip
+  --full        synthesize the modules a top's -B marks leave as black boxes too (the whole
+                card's figures: scripts/synth.sh --full nic_top)
   --hw-dir DIR  take the generated hardware package (@hw/...) from DIR instead of running
                 python3 hw/gen.py
   --tops FILE   the tops list (default: scripts/synth/tops.txt)
@@ -42,6 +45,7 @@ command_line="scripts/synth.sh${*:+ $*}"
 out="$root/build/synth"
 jobs=2
 strict=0
+full=0
 hw_dir=""
 tops_file="$synth_dir/tops.txt"
 selected=()
@@ -52,6 +56,7 @@ while (($#)); do
     --jobs) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; jobs=$2; shift 2 ;;
     --jobs=*) jobs=${1#*=}; shift ;;
     --strict) strict=1; shift ;;
+    --full) full=1; shift ;;
     --hw-dir) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; hw_dir=$2; shift 2 ;;
     --hw-dir=*) hw_dir=${1#*=}; shift ;;
     --tops) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; tops_file=$2; shift 2 ;;
@@ -93,7 +98,7 @@ fi
 
 # ---- The tops list ------------------------------------------------------------------------
 # One entry per top: name, sources (space-separated), parameters (Name=value, space-separated).
-entry_top=() entry_srcs=() entry_params=() entry_hier=()
+entry_top=() entry_srcs=() entry_params=() entry_hier=() entry_bbox=()
 {
   line=""
   while IFS= read -r raw || [[ -n $raw ]]; do
@@ -106,10 +111,15 @@ entry_top=() entry_srcs=() entry_params=() entry_hier=()
     read -ra words <<<"$line"
     line=""
     ((${#words[@]})) || continue
-    top=${words[0]} src_list=() param_list=() hier=0
+    top=${words[0]} src_list=() param_list=() hier=0 bbox_list=()
     for ((i = 1; i < ${#words[@]}; i++)); do
       if [[ ${words[i]} == -H ]]; then
         hier=1
+      elif [[ ${words[i]} == -B ]]; then
+        ((i + 1 < ${#words[@]})) || die "$tops_file: $top: -B without a module name"
+        p=${words[++i]}
+        [[ $p =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "$tops_file: $top: bad module name '$p'"
+        bbox_list+=("$p")
       elif [[ ${words[i]} == -P ]]; then
         ((i + 1 < ${#words[@]})) || die "$tops_file: $top: -P without Name=value"
         p=${words[++i]}
@@ -121,7 +131,7 @@ entry_top=() entry_srcs=() entry_params=() entry_hier=()
     done
     ((${#src_list[@]})) || die "$tops_file: $top has no source files"
     entry_top+=("$top") entry_srcs+=("${src_list[*]}") entry_params+=("${param_list[*]}")
-    entry_hier+=("$hier")
+    entry_hier+=("$hier") entry_bbox+=("${bbox_list[*]}")
   done
 } <"$tops_file"
 
@@ -161,8 +171,8 @@ manifest="$out/manifest.tsv"
 : >"$manifest"
 failed=0
 
-synth_one() {  # id top "srcs" "params" hier: runs in the background, writes $out/$id/{rc,seconds}
-  local id=$1 top=$2 srcs=$3 params=$4 hier=$5 dir="$out/$1" mounts=() reads=() s p
+synth_one() {  # id top "srcs" "params" hier "bbox": in the background, writes $out/$id/{rc,seconds}
+  local id=$1 top=$2 srcs=$3 params=$4 hier=$5 bbox=$6 dir="$out/$1" mounts=() reads=() s p m
   rm -rf "$dir" && mkdir -p "$dir"
   for s in $srcs; do
     if [[ $s == @hw/* ]]; then
@@ -176,6 +186,16 @@ synth_one() {  # id top "srcs" "params" hier: runs in the background, writes $ou
   {
     echo "read_verilog -sv ${reads[*]}"
     for p in $params; do echo "chparam -set ${p%%=*} ${p#*=} $top"; done
+    if [[ -n $bbox ]]; then
+      # -B: the modules given, as the top instantiates them (with parameters, so each is a
+      # derived module whose hdlname is its own), are left as black boxes: only their ports.
+      # A name that matches nothing is an error, not a silently larger run.
+      echo "hierarchy -top $top"
+      for m in $bbox; do
+        echo "select -assert-min 1 A:hdlname=$m"
+        echo "blackbox A:hdlname=$m"
+      done
+    fi
     if ((hier)); then
       # -H: each module synthesized once and the hierarchy kept, at about half the CPU of a flat
       # run of a big top; stat -top counts the whole tree.  Not timed: sta needs a flat netlist.
@@ -232,9 +252,12 @@ stop_runs() {
 trap stop_runs INT TERM
 for i in $order; do
   top=${entry_top[i]} srcs=${entry_srcs[i]} params=${entry_params[i]} hier=${entry_hier[i]}
+  bbox=${entry_bbox[i]}
+  ((full)) && bbox=""
   want "$top" || continue
   id=$top
   for p in $params; do id+="_${p%%=*}${p#*=}"; done
+  for p in $bbox; do id+="_B$p"; done
   id=${id//[^A-Za-z0-9_.-]/_}
   missing=""
   for s in $srcs; do
@@ -265,7 +288,7 @@ for i in $order; do
   printf '%s\t%s\t%s\t%s\t%s\t\n' "$i" "$id" "$top" run "$params" >>"$manifest"
   while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
   echo "synth: $top ${params:+($params) }..." >&2
-  synth_one "$id" "$top" "$srcs" "$params" "$hier" &
+  synth_one "$id" "$top" "$srcs" "$params" "$hier" "$bbox" &
   pids+=($!)
 done
 wait

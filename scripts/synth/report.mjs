@@ -54,8 +54,11 @@ function analyse(dir, top) {
   const rc = Number((read(path.join(dir, 'rc')) ?? '1').trim());
   const log = read(path.join(dir, 'yosys.log')) ?? '';
   r.log = path.join(dir, 'yosys.log');
+  const script = read(path.join(dir, 'synth.ys')) ?? '-flatten';
   // A top listed with -H keeps its hierarchy and is not timed (sta needs a flat netlist).
-  r.flat = /-flatten/.test(read(path.join(dir, 'synth.ys')) ?? '-flatten');
+  r.flat = /-flatten/.test(script);
+  // A top listed with -B Module leaves those modules as black boxes (counted as one cell each).
+  r.black_boxes = [...script.matchAll(/^blackbox A:hdlname=(\S+)$/gm)].map((m) => m[1]);
 
   const lines = log.split('\n');
   r.untimed_cells = [];
@@ -186,8 +189,9 @@ for (const r of results) {
   if (r.status !== 'ok') continue;
   let ns = r.critical_path_ns === null ? 'n/a' : nsText(r.critical_path_ns);
   if (!r.flat) ns = 'not timed (-H)';
-  md.push(`| ${r.top} | ${paramText(r.parameters)} | ${r.lut} | ${r.ff} | ${carryText(r)} | ` +
-          `${bramText(r)} | ${r.lutram} | ${r.srl} | ${r.dsp} | ${ns} |`);
+  const boxes = r.black_boxes.length ? `; black boxes: ${r.black_boxes.join(', ')}` : '';
+  md.push(`| ${r.top} | ${paramText(r.parameters)}${boxes} | ${r.lut} | ${r.ff} | ` +
+          `${carryText(r)} | ${bramText(r)} | ${r.lutram} | ${r.srl} | ${r.dsp} | ${ns} |`);
 }
 const notes = [];
 for (const r of results) {
