@@ -345,7 +345,8 @@ module nic_tx_desc_fetch #(
       elig_f_q <= elig_f;
       unique case (fst_q)
         FIdle: begin
-          if (f_gnt != '0) begin
+          // elig_f_q != 0 is f_gnt != 0, worked out beside the pick rather than after it.
+          if (elig_f_q != '0) begin
             fq_q     <= oh_index(f_gnt);
             f_last_q <= f_gnt;
             fst_q    <= FSel;
@@ -660,7 +661,8 @@ module nic_tx_desc_fetch #(
       if (sc_stop) sc_active_q <= 1'b0;
       // A queue is picked, then its scan position loaded (a cycle each).
       sc_load_q <= 1'b0;
-      if (!sc_active_q && !sc_load_q && s_gnt != '0) begin
+      // elig_go != 0 is s_gnt != 0, worked out beside the pick rather than after it.
+      if (!sc_active_q && !sc_load_q && elig_go != '0) begin
         sc_load_q <= 1'b1;
         sc_q      <= oh_index(s_gnt);
         s_last_q  <= s_gnt;
