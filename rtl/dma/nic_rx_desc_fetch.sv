@@ -266,8 +266,12 @@ module nic_rx_desc_fetch #(
   logic [7:0]      pk_len_q;  // a batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb)
 
   // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that
-  // eligibility is one LUT; the held pick's one-hot is zero whenever nothing is held.
-  assign elig = want_q & q_running_i & ~q_start_i & ~blocked_q & ~pk_gnt_q;
+  // eligibility is one LUT; the held pick's one-hot is zero whenever nothing is held.  want_q
+  // holds last cycle's running: a queue that stops this cycle may still be picked, and its
+  // pick is dropped before it issues (pk_ok).  So q_running_i, which nic_rx_path works out
+  // this cycle (a producer index past the ring stops the queue at once), meets only that check
+  // and not the round robin and the batch's AND-OR behind it.
+  assign elig = want_q & ~q_start_i & ~blocked_q & ~pk_gnt_q;
 
   nic_rr_pick #(.Num(NumQ)) u_pick (
     .req_i (elig),
