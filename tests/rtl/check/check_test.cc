@@ -82,8 +82,7 @@ Beat State(uint8_t state, bool quiet) {
 TEST(RtlChecks, LegalTrafficPasses) {
   // A two-beat frame that waits twice for ready, then a one-beat frame of three bytes; ring
   // positions that wrap past the ring's end in order, and out of order while the queue is off;
-  // a state that changes over busy cycles and holds over quiet ones (a change in the cycle
-  // after a quiet one is the next cycle's, so allowed).
+  // a state that changes only after cycles that are not quiet and holds over quiet ones.
   Drive({B(true, false, 1), B(true, false, 1), B(true, true, 1), B(true, false, 2, true),
          B(true, true, 2, true), B(false, false, 9), B(true, true, 3, true, 0x07),
          Ring(250, 254, 3), Ring(254, 2, 20), Ring(40, 10, 5, false), Ring(0, 0, 0),
