@@ -342,6 +342,10 @@ class AxiMemSlave {
     return next;
   }
 
+  // The chance, in percent, that arready stays low in a cycle it could be high; 100 holds every
+  // read on AR until it is lowered again (a test that needs a read to wait).
+  void set_ar_stall_percent(unsigned percent) { cfg_.ar_stall_percent = percent; }
+
   // Protocol errors of the master seen so far, with the first few described.
   unsigned protocol_errors() const { return errors_; }
   const std::vector<std::string>& error_log() const { return error_log_; }
