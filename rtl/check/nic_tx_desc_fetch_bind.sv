@@ -5,7 +5,7 @@ bind nic_tx_desc_fetch nic_tx_desc_fetch_check #(.NumQ(NumQ), .QDescs(QDescs)) u
   .rst_i,
   .run_i       (q_running_o),
   .start_i     (q_start_o),
-  .log2_i      (log2_q),
+  .size_mask_i (mask),
   .scanned_i   (s_q),
   .stored_i    (a_q),
   .requested_i (f_q)

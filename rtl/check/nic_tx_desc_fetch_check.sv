@@ -9,7 +9,7 @@ module nic_tx_desc_fetch_check #(
   input logic                  rst_i,
   input logic [NumQ-1:0]       run_i,
   input logic [NumQ-1:0]       start_i,
-  input logic [NumQ-1:0][3:0]  log2_i,
+  input logic [NumQ-1:0][15:0] size_mask_i,    // ring size - 1
   input logic [NumQ-1:0][15:0] scanned_i,
   input logic [NumQ-1:0][15:0] stored_i,
   input logic [NumQ-1:0][15:0] requested_i
@@ -18,8 +18,8 @@ module nic_tx_desc_fetch_check #(
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       mask[16*q +: 16]  = 16'hFFFF;
-      limit[16*q +: 16] = 17'(QDescs) < (17'd1 << log2_i[q]) ? 16'(QDescs)
-                                                               : 16'((17'd1 << log2_i[q]));
+      limit[16*q +: 16] = 17'(QDescs) < {1'b0, size_mask_i[q]} + 17'd1 ?
+                          16'(QDescs) : size_mask_i[q] + 16'd1;
     end
   end
   nic_ring_check #(.NumQ(NumQ)) u_ring (

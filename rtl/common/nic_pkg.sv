@@ -90,4 +90,12 @@ package nic_pkg;
     axi_resp_e               resp;
   } axil_r_t;
 
+  // A ring's index mask (size - 1) from its ring_size.log2: bit b is set when b < log2.  Written
+  // as sixteen constant compares rather than (1 << log2) - 1, so that no shifter is built: with
+  // one queue starting at a time, Yosys's resource sharing merges the queues' shifters into one
+  // behind a multiplexer of their log2 fields, which lengthens the start's path.
+  function automatic logic [15:0] ring_mask(logic [3:0] log2);
+    for (int unsigned b = 0; b < 16; b++) ring_mask[b] = 4'(b) < log2;
+  endfunction
+
 endpackage

@@ -15,6 +15,15 @@
 // when the head record's completion cannot join it (another queue), or CplWait cycles after it
 // was opened (so a lone completion waits that long at most).
 //
+// Queue state in RAM.  Only the head record's queue is ever looked at, so each queue's ring
+// (completion base, size) and its next completion (slot, phase, bus address) are kept in two
+// RAMs (distributed RAM, read without a clock edge) at that queue's number, not in flip-flops
+// a queue: the ring RAM is written at the queue's start (q_start_i names one queue at most, and
+// start_cbase_i and start_log2_i come with it), the position RAM when a completion takes its
+// slot.  A start marks the queue fresh (one flip-flop a queue) instead of writing the position
+// RAM, which a completion may be writing the same cycle: a fresh queue's next completion is
+// slot 0, phase 1, at the base.  A queue starts only with none of its frames here.
+//
 // A line whose queue stops running while it is still being gathered (a completion write error,
 // or disable) is dropped, not written: a stopped queue writes nothing more.  Its frames retire
 // without an event.
@@ -39,9 +48,10 @@ module nic_tx_cpl #(
 
   // ---- Queue state (nic_tx_desc_fetch)
   input  logic [NumQ-1:0]        q_running_i,
-  input  logic [NumQ-1:0]        q_start_i,
-  input  logic [NumQ*64-1:0]     q_cpl_base_i,
-  input  logic [NumQ*4-1:0]      q_log2_i,
+  input  logic [NumQ-1:0]        q_start_i,    // pulse: a queue started (one at most)
+  input  logic [QW-1:0]          start_q_i,    // ... its number
+  input  logic [63:0]            start_cbase_i, // ... its completion ring base
+  input  logic [3:0]             start_log2_i, // ... its ring size
   output logic [NumQ-1:0]        stop_o,       // pulse: a completion write failed
   output logic                   ret_a_o,      // pulse: a frame retired without a write
   output logic [QW-1:0]          ret_a_q_o,
@@ -151,21 +161,35 @@ module nic_tx_cpl #(
   );
 
   // ---- The completion of the head record ---------------------------------------------------
-  // Per queue, the next completion's ring slot, phase and bus address, kept as registers that
-  // step by one entry per write (back to the base at the ring's end): no adder between the
-  // head record and the write.
-  logic [NumQ-1:0][15:0] slot_q;
-  logic [NumQ-1:0]       phase_q;
-  logic [NumQ-1:0][63:0] caddr_q;
-  logic [NumQ-1:0][15:0] mask_q;     // ring size - 1, as at the start
-  logic [NumQ-1:0]       wrap;       // the next completion is the ring's last entry
-  logic                  write, ready;
-  nic_hw_pkg::tx_cpl_t   cpl;
+  // The head record's queue's ring and next completion, read from the RAMs; the completion
+  // after it is worked out beside the write and stored when the completion takes its slot.
+  typedef struct packed {
+    logic [63:0] base;
+    logic [15:0] mask;       // ring size - 1
+  } ring_t;
+  typedef struct packed {
+    logic [15:0] slot;
+    logic        phase;
+    logic [63:0] addr;
+  } pos_t;
+  // Plain vectors, written in a process of their own, so that Yosys maps them to RAM.
+  localparam int unsigned RingW = 64 + 16, PosW = 16 + 1 + 64;
+  logic [RingW-1:0]    ring_mem [NumQ];
+  logic [PosW-1:0]     pos_mem [NumQ];
+  logic [NumQ-1:0]     fresh_q;    // started, no completion written since
+  ring_t               ring;
+  pos_t                pos, pos_next;
+  logic                wrap;       // the next completion is the ring's last entry
+  logic                write, ready;
+  nic_hw_pkg::tx_cpl_t cpl;
 
   always_comb begin
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      wrap[q] = slot_q[q] == mask_q[q];
-    end
+    ring = ring_mem[r_q];
+    pos  = fresh_q[r_q] ? {16'd0, 1'b1, ring.base} : pos_mem[r_q];   // slot, phase, addr
+    wrap = pos.slot == ring.mask;
+    pos_next.slot  = wrap ? '0 : pos.slot + 16'd1;
+    pos_next.phase = pos.phase ^ wrap;
+    pos_next.addr  = wrap ? ring.base : pos.addr + 64'd8;
   end
   assign write = q_running_i[r_q];
   assign ready = r_valid && (!r_pipe || (d_valid && g_valid));
@@ -174,7 +198,7 @@ module nic_tx_cpl #(
     cpl            = '0;
     cpl.desc_index = r_idx;
     cpl.descs      = r_n;
-    cpl.phase      = phase_q[r_q];
+    cpl.phase      = pos.phase;
     if (!r_pipe) begin
       cpl.err = nic_hw_pkg::tx_err_e'(r_err);
     end else if (g_flag) begin
@@ -193,7 +217,7 @@ module nic_tx_cpl #(
   logic [63:0]      waddr;
   logic [SlotW-1:0] slot;         // the completion's place in its line
   logic             last_slot;
-  assign waddr     = caddr_q[r_q];
+  assign waddr     = pos.addr;
   assign slot      = (Slots > 1) ? waddr[3 +: SlotW] : '0;
   assign last_slot = (Slots == 1) || 32'(slot) == Slots - 1;
 
@@ -236,6 +260,12 @@ module nic_tx_cpl #(
   assign start    = want && !can_join && (!ln_valid_q || close);
   assign r_pop    = ready && (!write || grow || start);
 
+  // One write a cycle into each RAM: a start's ring, a completion's successor position.
+  always_ff @(posedge clk_i) begin
+    if (q_start_i != '0) ring_mem[start_q_i] <= {start_cbase_i, nic_pkg::ring_mask(start_log2_i)};
+    if (start || grow) pos_mem[r_q] <= pos_next;
+  end
+
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       ln_valid_q <= 1'b0;
@@ -243,7 +273,7 @@ module nic_tx_cpl #(
     end else begin
       if (close) ln_valid_q <= 1'b0;
       if (start) ln_valid_q <= 1'b1;
-      if (start || grow) ln_open_q <= !last_slot && !wrap[r_q];
+      if (start || grow) ln_open_q <= !last_slot && !wrap;
     end
     if (start) begin
       ln_q_q    <= r_q;
@@ -341,10 +371,7 @@ module nic_tx_cpl #(
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
-      for (int unsigned q = 0; q < NumQ; q++) begin
-        slot_q[q]  <= '0;
-        phase_q[q] <= 1'b1;
-      end
+      fresh_q   <= '1;
       stop_o    <= '0;
       ret_a_o   <= 1'b0;
       ret_b_o   <= 1'b0;
@@ -353,11 +380,9 @@ module nic_tx_cpl #(
     end else begin
       for (int unsigned q = 0; q < NumQ; q++) begin
         if (q_start_i[q]) begin
-          slot_q[q]  <= '0;
-          phase_q[q] <= 1'b1;
+          fresh_q[q] <= 1'b1;
         end else if ((start || grow) && r_q == QW'(q)) begin
-          slot_q[q]  <= wrap[q] ? '0 : slot_q[q] + 16'd1;
-          phase_q[q] <= phase_q[q] ^ wrap[q];
+          fresh_q[q] <= 1'b0;
         end
         stop_o[q] <= rel_pop && !rel_ok && e_q == QW'(q);
       end
@@ -367,14 +392,6 @@ module nic_tx_cpl #(
       wr_err_o  <= rel_pop && !rel_ok;
     end
     if (e_pop && e_first) line_ok_q <= e_ok;
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      if (q_start_i[q]) mask_q[q] <= 16'((17'd1 << q_log2_i[4*q +: 4]) - 17'd1);
-      if (q_start_i[q]) begin
-        caddr_q[q] <= q_cpl_base_i[64*q +: 64];
-      end else if ((start || grow) && r_q == QW'(q)) begin
-        caddr_q[q] <= wrap[q] ? q_cpl_base_i[64*q +: 64] : caddr_q[q] + 64'd8;
-      end
-    end
     ret_a_q_o       <= r_q;
     ret_b_q_o       <= e_q;
     cpl_evt_queue_o <= 16'(e_q);

@@ -7,7 +7,16 @@
 // error, or a completion write error (cpl_stop_i) stop it.  Disable turns it off and clears the
 // status.  A queue starts only once nothing of its previous run is in flight here or behind
 // (descriptor reads, scanned frames not yet retired by the completion unit), so nothing of an
-// old run can be taken for the new one.
+// old run can be taken for the new one.  One queue starts a cycle, a cycle after it is ready
+// (the lowest numbered of those ready; the others in the cycles after): the ring base it takes
+// is kept in RAM.
+//
+// Queue state in RAM.  The ring base is read only for the queue the fetch works on (its FSel
+// stage), so it is kept in a RAM (distributed RAM: a read needs no clock edge), written at the
+// queue's start.  The completion base and ring size are not kept here at all: they go to the
+// completion unit with the start (start_q_o, start_cbase_o, start_log2_o), which keeps them in
+// a RAM of its own.  What stays in flip-flops a queue is what every cycle's eligibility reads:
+// the state, the positions, the mask and the in-flight counts.
 //
 // Fetch.  A round-robin scheduler picks a running queue with descriptors posted and room in
 // its share of the descriptor store, and reads up to Batch descriptors (never past prod,
@@ -62,9 +71,10 @@ module nic_tx_desc_fetch #(
   output logic [NumQ*4-1:0]      q_err_o,      // nic_hw_pkg::queue_err_e
 
   // ---- To and from the completion unit
-  output logic [NumQ-1:0]        q_start_o,    // pulse: the queue (re)started
-  output logic [NumQ*64-1:0]     q_cpl_base_o, // completion ring base, as at the start
-  output logic [NumQ*4-1:0]      q_log2_o,     // ring size, as at the start
+  output logic [NumQ-1:0]        q_start_o,    // pulse: the queue (re)started (one at most)
+  output logic [QW-1:0]          start_q_o,    // ... its number
+  output logic [63:0]            start_cbase_o, // ... its completion ring base, as at the start
+  output logic [3:0]             start_log2_o, // ... its ring size, as at the start
   input  logic [NumQ-1:0]        cpl_stop_i,   // pulse: a completion write failed
   input  logic                   ret_a_i,      // pulse: a frame of queue ret_a_q_i retired
   input  logic [QW-1:0]          ret_a_q_i,
@@ -150,8 +160,7 @@ module nic_tx_desc_fetch #(
 
   qstate_e [NumQ-1:0]        st_q;
   logic [NumQ-1:0][3:0]      err_q;
-  logic [NumQ-1:0][63:0]     base_q, cbase_q;
-  logic [NumQ-1:0][3:0]      log2_q;
+  logic [63:0]               base_mem [NumQ];   // ring base, as at the start (RAM)
   logic [NumQ-1:0][15:0]     f_q;      // descriptors requested since the start (count)
   logic [NumQ-1:0][15:0]     a_q;      // ... written into the store
   logic [NumQ-1:0][15:0]     s_q;      // ... scanned (frames ended)
@@ -168,13 +177,11 @@ module nic_tx_desc_fetch #(
     assign q_cons_o[16*q +: 16]     = f_q[q] & mask[q];
     assign q_running_o[q]           = st_q[q] == QRun;
     assign q_err_o[4*q +: 4]        = err_q[q];
-    assign q_cpl_base_o[64*q +: 64] = cbase_q[q];
-    assign q_log2_o[4*q +: 4]       = log2_q[q];
   end
 
   // Per-queue events of this cycle, from the blocks below.
   logic [NumQ-1:0]      desc_stop;       // a descriptor beat came back with an error
-  logic [NumQ-1:0]      drained, start_ok;
+  logic [NumQ-1:0]      drained, start_rdy, start_ok;
   logic [NumQ-1:0][3:0] wr_adv;          // descriptors written into the store this cycle
   logic [NumQ-1:0][1:0] wr_eops;         // ... of which eops
   logic [NumQ-1:0]      f_inc_en, odesc_inc, odesc_dec, sc_end, sc_end_eop;
@@ -185,11 +192,50 @@ module nic_tx_desc_fetch #(
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      drained[q]  = odesc_q[q] == '0 && ofrm_q[q] == '0 &&
-                    !((sc_active_q || sc_load_q) && sc_q == QW'(q)) &&
-                    !(fsm_busy && fq_q == QW'(q));
-      start_ok[q] = st_q[q] == QOff && q_enable_i[q] && drained[q];
+      drained[q]   = odesc_q[q] == '0 && ofrm_q[q] == '0 &&
+                     !((sc_active_q || sc_load_q) && sc_q == QW'(q)) &&
+                     !(fsm_busy && fq_q == QW'(q));
+      start_rdy[q] = st_q[q] == QOff && q_enable_i[q] && drained[q];
     end
+  end
+
+  // One start a cycle (one write into base_mem): the lowest numbered of the queues that were
+  // ready last cycle (prefix ORs, no carry chain), if it still is.  The pick works from a
+  // register so that the select of its registers below does not wait for this cycle's drain
+  // checks; a queue starts a cycle after it becomes ready.
+  logic [NumQ-1:0] start_rdy_q, start_pick;
+  always_ff @(posedge clk_i) start_rdy_q <= rst_i ? '0 : start_rdy;
+  nic_rr_pick #(.Num(NumQ)) u_start_pick (
+    .req_i  (start_rdy_q),
+    .last_i ('0),
+    .gnt_o  (start_pick)
+  );
+  assign start_ok = start_pick & start_rdy;
+
+  // The picked queue's number and registers, by AND-OR over the one-hot pick.
+  logic [QW-1:0] st_id;
+  logic [63:0]   st_rb, st_cb;
+  logic [3:0]    st_l2;
+  always_comb begin
+    st_id = '0;
+    st_rb = '0;
+    st_cb = '0;
+    st_l2 = '0;
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      if (start_pick[q]) begin
+        st_id = st_id | QW'(q);
+        st_rb = st_rb | q_ring_base_i[64*q +: 64];
+        st_cb = st_cb | q_cpl_base_i[64*q +: 64];
+        st_l2 = st_l2 | q_log2_i[4*q +: 4];
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (start_ok != '0) base_mem[st_id] <= st_rb;
+    start_q_o     <= st_id;
+    start_cbase_o <= st_cb;
+    start_log2_o  <= st_l2;
   end
 
   always_ff @(posedge clk_i) begin
@@ -203,16 +249,15 @@ module nic_tx_desc_fetch #(
         eopc_q[q]  <= '0;
         odesc_q[q] <= '0;
         ofrm_q[q]  <= '0;
-        log2_q[q]  <= '0;
         mask[q]    <= '0;
       end
       q_start_o <= '0;
     end else begin
       for (int unsigned q = 0; q < NumQ; q++) begin
-        logic [63:0] rb, cb;
+        logic [5:0]  rb, cb;   // the bases' low bits, for the alignment check
         logic [3:0]  l2;
-        rb = q_ring_base_i[64*q +: 64];
-        cb = q_cpl_base_i[64*q +: 64];
+        rb = q_ring_base_i[64*q +: 6];
+        cb = q_cpl_base_i[64*q +: 6];
         l2 = q_log2_i[4*q +: 4];
         q_start_o[q] <= start_ok[q];
         odesc_q[q] <= odesc_q[q] + 8'(odesc_inc[q]) - 8'(odesc_dec[q]);
@@ -223,17 +268,14 @@ module nic_tx_desc_fetch #(
           a_q[q]    <= '0;
           s_q[q]    <= '0;
           eopc_q[q] <= '0;
-          base_q[q]  <= rb;
-          cbase_q[q] <= cb;
-          log2_q[q]  <= l2;
-          mask[q]    <= 16'((17'd1 << l2) - 17'd1);
+          mask[q]   <= nic_pkg::ring_mask(l2);
           if (rb[5:0] != '0 || cb[5:0] != '0) begin
             st_q[q]  <= QErr;
             err_q[q] <= nic_hw_pkg::QueueErrRingAlign;
           end else if (l2 == 4'd0) begin
             st_q[q]  <= QErr;
             err_q[q] <= nic_hw_pkg::QueueErrSize;
-          end else if (32'(prod[q]) >= (32'd1 << l2)) begin
+          end else if ((prod[q] & ~nic_pkg::ring_mask(l2)) != '0) begin
             st_q[q]  <= QErr;
             err_q[q] <= nic_hw_pkg::QueueErrProd;
           end else begin
@@ -377,7 +419,7 @@ module nic_tx_desc_fetch #(
       fs_s_q    <= s_q[fq_q];
       fs_prod_q <= prod[fq_q];
       fs_mask_q <= mask[fq_q];
-      fs_base_q <= base_q[fq_q];
+      fs_base_q <= base_mem[fq_q];
     end
     if (fst_q == FAddr) begin
       logic [15:0] fi, pend, left, space;

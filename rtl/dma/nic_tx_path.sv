@@ -111,8 +111,9 @@ module nic_tx_path #(
 
   // ---- Descriptor side ---------------------------------------------------------------------
   logic [NumQ-1:0]      q_start, cpl_stop;
-  logic [NumQ*64-1:0]   q_cpl_base;
-  logic [NumQ*4-1:0]    q_log2;
+  logic [QW-1:0]        start_q;
+  logic [63:0]          start_cbase;
+  logic [3:0]           start_log2;
   logic                 ret_a, ret_b;
   logic [QW-1:0]        ret_a_q, ret_b_q;
 
@@ -148,8 +149,9 @@ module nic_tx_path #(
     .q_running_o,
     .q_err_o,
     .q_start_o    (q_start),
-    .q_cpl_base_o (q_cpl_base),
-    .q_log2_o     (q_log2),
+    .start_q_o    (start_q),
+    .start_cbase_o(start_cbase),
+    .start_log2_o (start_log2),
     .cpl_stop_i   (cpl_stop),
     .ret_a_i      (ret_a),
     .ret_a_q_i    (ret_a_q),
@@ -338,8 +340,9 @@ module nic_tx_path #(
     .rst_i,
     .q_running_i   (q_running_o),
     .q_start_i     (q_start),
-    .q_cpl_base_i  (q_cpl_base),
-    .q_log2_i      (q_log2),
+    .start_q_i     (start_q),
+    .start_cbase_i (start_cbase),
+    .start_log2_i  (start_log2),
     .stop_o        (cpl_stop),
     .ret_a_o       (ret_a),
     .ret_a_q_o     (ret_a_q),
