@@ -16,13 +16,18 @@
 // was opened (so a lone completion waits that long at most).
 //
 // Queue state in RAM.  Only the head record's queue is ever looked at, so each queue's ring
-// (completion base, size) and its next completion (slot, phase, bus address) are kept in two
-// RAMs (distributed RAM, read without a clock edge) at that queue's number, not in flip-flops
-// a queue: the ring RAM is written at the queue's start (q_start_i names one queue at most, and
+// (completion base, size) and its next completion (slot, phase) are kept in two RAMs
+// (distributed RAM, read without a clock edge) at that queue's number, not in flip-flops a
+// queue: the ring RAM is written at the queue's start (q_start_i names one queue at most, and
 // start_cbase_i and start_log2_i come with it), the position RAM when a completion takes its
 // slot.  A start marks the queue fresh (one flip-flop a queue) instead of writing the position
 // RAM, which a completion may be writing the same cycle: a fresh queue's next completion is
-// slot 0, phase 1, at the base.  A queue starts only with none of its frames here.
+// slot 0, phase 1.  A queue starts only with none of its frames here.
+//
+// The completion's address is base + 8 * slot.  A ring is at most 2^15 entries of 8 bytes, so
+// the sum is an 18-bit add onto the base's low bits; the high bits are the base's or, on a
+// carry, the base's plus one, which the ring RAM keeps beside the base (worked out at the
+// start).  So no 64-bit carry chain follows the RAM read.
 //
 // A line whose queue stops running while it is still being gathered (a completion write error,
 // or disable) is dropped, not written: a stopped queue writes nothing more.  Its frames retire
@@ -165,31 +170,32 @@ module nic_tx_cpl #(
   // after it is worked out beside the write and stored when the completion takes its slot.
   typedef struct packed {
     logic [63:0] base;
+    logic [45:0] hi1;        // base[63:18] + 1
     logic [15:0] mask;       // ring size - 1
   } ring_t;
   typedef struct packed {
     logic [15:0] slot;
     logic        phase;
-    logic [63:0] addr;
   } pos_t;
   // Plain vectors, written in a process of their own, so that Yosys maps them to RAM.
-  localparam int unsigned RingW = 64 + 16, PosW = 16 + 1 + 64;
+  localparam int unsigned RingW = 64 + 46 + 16, PosW = 16 + 1;
   logic [RingW-1:0]    ring_mem [NumQ];
   logic [PosW-1:0]     pos_mem [NumQ];
   logic [NumQ-1:0]     fresh_q;    // started, no completion written since
   ring_t               ring;
   pos_t                pos, pos_next;
+  logic [18:0]         lo;         // base[17:0] + 8 * slot, with its carry
   logic                wrap;       // the next completion is the ring's last entry
   logic                write, ready;
   nic_hw_pkg::tx_cpl_t cpl;
 
   always_comb begin
     ring = ring_mem[r_q];
-    pos  = fresh_q[r_q] ? {16'd0, 1'b1, ring.base} : pos_mem[r_q];   // slot, phase, addr
+    pos  = fresh_q[r_q] ? {16'd0, 1'b1} : pos_mem[r_q];   // slot 0, phase 1
     wrap = pos.slot == ring.mask;
     pos_next.slot  = wrap ? '0 : pos.slot + 16'd1;
     pos_next.phase = pos.phase ^ wrap;
-    pos_next.addr  = wrap ? ring.base : pos.addr + 64'd8;
+    lo   = {1'b0, ring.base[17:0]} + {pos.slot, 3'd0};
   end
   assign write = q_running_i[r_q];
   assign ready = r_valid && (!r_pipe || (d_valid && g_valid));
@@ -217,8 +223,10 @@ module nic_tx_cpl #(
   logic [63:0]      waddr;
   logic [SlotW-1:0] slot;         // the completion's place in its line
   logic             last_slot;
-  assign waddr     = pos.addr;
-  assign slot      = (Slots > 1) ? waddr[3 +: SlotW] : '0;
+  assign waddr     = {lo[18] ? ring.hi1 : ring.base[63:18], lo[17:0]};
+  // The base is 64-byte aligned (the queue would not have started): the slot's low bits are
+  // its place in the line, with no adder.
+  assign slot      = (Slots > 1) ? pos.slot[SlotW-1:0] : '0;
   assign last_slot = (Slots == 1) || 32'(slot) == Slots - 1;
 
   logic [DataWidth-1:0] put_data;
@@ -262,7 +270,10 @@ module nic_tx_cpl #(
 
   // One write a cycle into each RAM: a start's ring, a completion's successor position.
   always_ff @(posedge clk_i) begin
-    if (q_start_i != '0) ring_mem[start_q_i] <= {start_cbase_i, nic_pkg::ring_mask(start_log2_i)};
+    if (q_start_i != '0) begin
+      ring_mem[start_q_i] <= {start_cbase_i, start_cbase_i[63:18] + 46'd1,
+                              nic_pkg::ring_mask(start_log2_i)};
+    end
     if (start || grow) pos_mem[r_q] <= pos_next;
   end
 
