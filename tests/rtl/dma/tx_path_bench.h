@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -151,8 +152,12 @@ class TxPathBench {
   // ---- Queues ------------------------------------------------------------------------------
   // Brings queue q up with 2^log2 entries (rings zeroed, rights granted, prod 0, enable 1).
   // ring_skew / cpl_skew move a base off its 64-byte line (for the ring_align check); log2 may
-  // be 0 or too large for the size check (the rings are then 16 entries).
-  void Start(unsigned q, unsigned log2, unsigned ring_skew = 0, unsigned cpl_skew = 0) {
+  // be 0 or too large for the size check (the rings are then 16 entries).  cpl_across: the
+  // completion ring starts 2 KiB below a 256 KiB boundary of the bus address, so that its
+  // addresses carry out of the low 18 bits (rings of more than 256 entries cross it).
+  // False (the queue left down) when no place across a boundary was found.
+  bool Start(unsigned q, unsigned log2, unsigned ring_skew = 0, unsigned cpl_skew = 0,
+             bool cpl_across = false) {
     Q& s = q_[q];
     FreeRings(s);
     std::deque<Expect> keep = std::move(s.expect);  // frames reaped before, not yet matched
@@ -161,11 +166,20 @@ class TxPathBench {
     s.log2 = log2;
     s.size = (log2 >= 1 && log2 <= 9) ? (1u << log2) : 16;
     s.ring_m = Cluster(MJUM16BYTES);
-    s.cpl_m = Cluster(MJUMPAGESIZE);
     std::memset(mtod(s.ring_m, void*), 0, MJUM16BYTES);
-    std::memset(mtod(s.cpl_m, void*), 0, MJUMPAGESIZE);
     s.ring = mtod(s.ring_m, uint8_t*) + ring_skew;
-    s.cpl = mtod(s.cpl_m, uint8_t*) + cpl_skew;
+    if (cpl_across) {
+      struct mbuf* m[2];
+      s.cpl = AcrossBoundary(m);
+      s.cpl_m = m[0];
+      s.cpl_m2 = m[1];
+      if (s.cpl == nullptr) return false;
+    } else {
+      s.cpl_m = Cluster(MJUMPAGESIZE);
+      std::memset(mtod(s.cpl_m, void*), 0, MJUMPAGESIZE);
+      s.cpl = mtod(s.cpl_m, uint8_t*);
+    }
+    s.cpl += cpl_skew;
     s.ring_bus = mbufnic_vtobus(s.ring);
     s.cpl_bus = mbufnic_vtobus(s.cpl);
     mem_.Grant(s.ring_bus, 32ull * s.size, true, false);
@@ -179,6 +193,7 @@ class TxPathBench {
     PutBits(t.q_enable_i, q, 1, 1);
     s.up = true;
     t.eval();
+    return true;
   }
 
   // Takes queue q down (enable 0).  Jobs not yet reaped are given up: their wire frames, if
@@ -384,6 +399,7 @@ class TxPathBench {
     uint32_t size = 0;
     struct mbuf* ring_m = nullptr;
     struct mbuf* cpl_m = nullptr;
+    struct mbuf* cpl_m2 = nullptr;  // the second cluster of a ring across a boundary
     uint8_t* ring = nullptr;
     uint8_t* cpl = nullptr;
     uint64_t ring_bus = 0, cpl_bus = 0;
@@ -400,6 +416,45 @@ class TxPathBench {
     return m;
   }
 
+  // 4 KiB of the arena around a 256 KiB boundary of the bus address, in one 16 KiB cluster
+  // that holds the boundary 2 KiB or more from either end, or in two that meet at it (the
+  // arena is one range in bus space, carved into clusters in order, not always on 16 KiB
+  // boundaries).  Returns the address 2 KiB below the boundary, the clusters zeroed (in m[0]
+  // and m[1], which may be null), or nullptr; the clusters tried on the way are given back.
+  static uint8_t* AcrossBoundary(struct mbuf* m[2]) {
+    constexpr uint64_t kB = uint64_t{1} << 18, kRoom = 2048, kLen = MJUM16BYTES;
+    std::map<uint64_t, struct mbuf*> by_bus;
+    uint8_t* at = nullptr;
+    m[0] = m[1] = nullptr;
+    for (int i = 0; i < 1024 && at == nullptr; ++i) {
+      struct mbuf* c = Cluster(MJUM16BYTES);
+      const uint64_t bus = mbufnic_vtobus(mtod(c, uint8_t*));
+      const uint64_t inside =
+          (bus + kRoom + kB - 1) & ~(kB - 1);  // first boundary past bus + 2 KiB
+      if (inside + kRoom <= bus + kLen) {
+        m[0] = c;
+        at = mtod(c, uint8_t*) + (inside - kRoom - bus);
+        break;
+      }
+      by_bus[bus] = c;
+      const uint64_t b = (bus % kB == 0) ? bus : bus + kLen;  // a boundary it may meet
+      if (b % kB != 0) continue;
+      auto lo = by_bus.find(b - kLen);
+      auto hi = by_bus.find(b);
+      if (lo == by_bus.end() || hi == by_bus.end()) continue;
+      m[0] = lo->second;
+      m[1] = hi->second;
+      by_bus.erase(lo);
+      by_bus.erase(hi);
+      at = mtod(m[0], uint8_t*) + kLen - kRoom;
+    }
+    for (auto& [bus, c] : by_bus) m_free(c);
+    for (int k = 0; k < 2; ++k) {
+      if (m[k] != nullptr) std::memset(mtod(m[k], void*), 0, kLen);
+    }
+    return at;
+  }
+
   void FreeRings(Q& s) {
     if (s.granted) {
       mem_.Revoke(s.ring_bus, 32ull * s.size, true, false);
@@ -408,7 +463,8 @@ class TxPathBench {
     }
     if (s.ring_m) m_free(s.ring_m);
     if (s.cpl_m) m_free(s.cpl_m);
-    s.ring_m = s.cpl_m = nullptr;
+    if (s.cpl_m2) m_free(s.cpl_m2);
+    s.ring_m = s.cpl_m = s.cpl_m2 = nullptr;
   }
 
   void FreeBufs(Posted& p) {

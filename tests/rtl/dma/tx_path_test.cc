@@ -255,6 +255,23 @@ TYPED_TEST(TxPath, CompletionPhaseFlipsAcrossWraps) {
   EXPECT_EQ(b.Cons(0), 0u);
 }
 
+// A completion ring that crosses a 256 KiB boundary of the bus address: the card adds the
+// slot to the base's low 18 bits and takes the high bits plus one on a carry.  512 entries
+// (4 KiB) from 2 KiB below the boundary, three times round.
+TYPED_TEST(TxPath, CompletionRingAcrossA256KiBBoundary) {
+  TxBenchOptions o;
+  o.seed = 9;
+  typename TestFixture::Bench b(TestFixture::Name("across"), o);
+  auto& rng = b.rng();
+  ASSERT_TRUE(b.Start(3, 9, 0, 0, true)) << "no place across a 256 KiB boundary";
+  const uint64_t cpl_bus = TakeBits(b.top().q_cpl_base_i, 64 * 3, 64);
+  ASSERT_NE(cpl_bus >> 18, (cpl_bus + 8 * 512 - 1) >> 18) << "the ring does not cross";
+  for (unsigned i = 0; i < 1400; ++i) b.Push(3, RawJob(rng, 3, i, 60 + rng() % 100, 1));
+  const bool ran = b.Run(2'000'000);
+  TestFixture::Finish(b, ran, "across");
+  EXPECT_EQ(b.Completed(3), 1400u);
+}
+
 // Descriptor errors between good frames: each bad frame gets its error completion, sends
 // nothing, has none of its buffers read, and the queue goes on.
 TYPED_TEST(TxPath, BadDescriptorsGiveErrorCompletions) {
