@@ -18,6 +18,14 @@
 // or when it has waited CplWait cycles for the next record's data to be answered (so a long
 // frame behind it delays it a little, not a whole frame).
 //
+// Queue state in RAM.  Only the head record's queue is looked at, so each queue's completion
+// base and its next completion (index, phase) are kept in RAMs (distributed RAM, read without a
+// clock edge) at the queue's number rather than in flip-flops a queue: the base is written at
+// the queue's start (q_start_i is one-hot; start_q_i and start_cbase_i name the queue and its
+// base), the position when a completion takes its slot.  A start marks the queue fresh (one
+// flip-flop a queue) instead of writing the position RAM, which a completion may be writing the
+// same cycle: a fresh queue's next completion is index 0, phase 1.
+//
 // A queue stopped by an error writes nothing more: its records are dropped here, and so is the
 // line being gathered for it when the stop comes (its completions retire unannounced).  Counter and
 // interrupt events (cpl_evt_*) fire one per completion, once its line's write is answered
@@ -55,9 +63,10 @@ module nic_rx_cpl #(
   input  logic                   done_err_i,
 
   // ---- Queue state, queue q in bits [q*W +: W]
-  input  logic [NumQ-1:0]        q_start_i,      // pulse: completion index 0, phase 1
+  input  logic [NumQ-1:0]        q_start_i,      // pulse: completion index 0, phase 1; one-hot
+  input  logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] start_q_i,  // the queue q_start_i names
+  input  logic [63:0]            start_cbase_i,  // ...and its completion ring's base
   input  logic [NumQ-1:0]        q_stopped_i,    // stopped by an error: write nothing
-  input  logic [NumQ*64-1:0]     q_cpl_base_i,
   input  logic [NumQ*16-1:0]     q_mask_i,       // ring size - 1
 
   // ---- Completion lines to nic_rx_wr_mux
@@ -101,9 +110,11 @@ module nic_rx_cpl #(
     $fatal(1, "nic_rx_cpl: CplWait must be within 1..255");
   end
 
-  // ---- Per-queue completion index and phase ------------------------------------------------
-  logic [15:0] cidx_q [NumQ];
-  logic        phase_q [NumQ];
+  // ---- Per-queue completion base, index and phase -----------------------------------------
+  // Plain vectors, written in processes of their own, so that Yosys maps them to RAM.
+  logic [63:0]     base_mem [NumQ];
+  logic [16:0]     pos_mem [NumQ];       // index, phase
+  logic [NumQ-1:0] fresh_q;              // started, no completion taken since
 
   logic          q_stopped, q_start_r, q_start_pl;
   logic [15:0]   idx, mask;
@@ -115,21 +126,17 @@ module nic_rx_cpl #(
     q_stopped  = 1'b0;
     q_start_r  = 1'b0;
     q_start_pl = 1'b0;
-    idx        = '0;
     mask       = '0;
-    phase      = 1'b0;
-    base       = '0;
     for (int unsigned i = 0; i < NumQ; i++) begin
       if (pl_q_q == QW'(i)) q_start_pl = q_start_i[i];
       if (r_q_i == QW'(i)) begin
         q_stopped = q_stopped_i[i];
         q_start_r = q_start_i[i];
-        idx       = cidx_q[i];
         mask      = q_mask_i[i*16 +: 16];
-        phase     = phase_q[i];
-        base      = q_cpl_base_i[i*64 +: 64];
       end
     end
+    base         = base_mem[r_q_i];
+    {idx, phase} = fresh_q[r_q_i] ? {16'd0, 1'b1} : pos_mem[r_q_i];
   end
 
   // ---- The line being gathered ---------------------------------------------------------------
@@ -225,15 +232,17 @@ module nic_rx_cpl #(
     else if (wait_q != '1) wait_q <= wait_q + 1'b1;
   end
 
+  // One write a cycle into each RAM: a start's base, a completion's successor position.
+  always_ff @(posedge clk_i) begin
+    if (q_start_i != '0) base_mem[start_q_i] <= start_cbase_i;
+    if (a_start || a_join) pos_mem[r_q_i] <= {nidx, phase ^ (idx == mask)};
+  end
+
+  // A start wins over a completion of the same queue in the same cycle.
   for (genvar i = 0; i < NumQ; i++) begin : g_q_state
     always_ff @(posedge clk_i) begin
-      if (rst_i || q_start_i[i]) begin
-        cidx_q[i]  <= '0;
-        phase_q[i] <= 1'b1;
-      end else if ((a_start || a_join) && r_q_i == QW'(i)) begin
-        cidx_q[i] <= nidx;
-        if (idx == mask) phase_q[i] <= !phase_q[i];
-      end
+      if (rst_i || q_start_i[i]) fresh_q[i] <= 1'b1;
+      else if ((a_start || a_join) && r_q_i == QW'(i)) fresh_q[i] <= 1'b0;
     end
   end
 

@@ -20,6 +20,12 @@
 // desc_dma) and rd_err_o; responses for a queue that is not running are dropped.  A queue is
 // (re)started (q_start_i: pointers to 0) only while none of its reads are outstanding
 // (q_rd_busy_o), so no response can belong to an earlier run.
+//
+// Ring bases in RAM.  Only the queue whose batch is about to be read needs its ring's bus
+// address, so the bases are kept in a RAM (distributed RAM, read without a clock edge) at the
+// queue's number, written at the start (one queue a cycle: q_start_i is one-hot, and
+// start_q_i, start_base_i name it and its base), and read for the held pick.  Every queue keeps
+// only its base's bits 11:6 in flip-flops, for the distance to 4 KiB its batch must stop at.
 module nic_rx_desc_fetch #(
   // AXI data width in bits: 128 to 512 (a beat holds whole descriptors).
   parameter int unsigned DataWidth = 512,
@@ -36,9 +42,10 @@ module nic_rx_desc_fetch #(
   input  logic                   rst_i,
 
   // ---- Queue state, queue q in bits [q*W +: W]
-  input  logic [NumQ-1:0]        q_start_i,      // pulse: the queue starts at index 0
+  input  logic [NumQ-1:0]        q_start_i,      // pulse: the queue starts at index 0; one-hot
+  input  logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] start_q_i,  // the queue q_start_i names
+  input  logic [63:0]            start_base_i,   // ...and its ring base (64-byte aligned)
   input  logic [NumQ-1:0]        q_running_i,
-  input  logic [NumQ*64-1:0]     q_ring_base_i,
   input  logic [NumQ*16-1:0]     q_mask_i,       // ring size - 1
   input  logic [NumQ*16-1:0]     q_prod_i,
   input  logic [NumQ*16-1:0]     q_cons_i,       // the planner's consumer index
@@ -102,9 +109,8 @@ module nic_rx_desc_fetch #(
   // each cycle in four register stages, so that no stage has more than one carry chain and the
   // pick stage (below) only chooses and copies:
   //   S1  from the pointers: descriptors posted and not fetched, descriptors cached, to the
-  //       ring's end; the ring address's low bits;
-  //   S2  each saturated to 9 bits, the cache's room; the whole address and its distance to
-  //       4 KiB;
+  //       ring's end; the ring address's bits 11:4;
+  //   S2  each saturated to 9 bits, the cache's room; the address's distance to 4 KiB;
   //   S3  whether the queue wants a batch (something posted, and room for a whole batch or
   //       for all that is posted: the 9-bit saturated counts decide it exactly, since a room
   //       of 256 or more always takes a whole batch); the smaller of FetchDescs and what is
@@ -116,16 +122,15 @@ module nic_rx_desc_fetch #(
   // registers say (prod and the consumer index only move forward).
   logic [15:0]     posted [NumQ], cached [NumQ];
   logic [16:0]     to_end [NumQ];
-  logic [20:0]     addr_lo [NumQ];
+  logic [5:0]      boff_q [NumQ];         // the ring base's bits 11:6, latched at the start
+  logic [7:0]      a4k [NumQ];
   logic [DpbW:0]   lane [NumQ];
   logic [15:0]     posted16_q [NumQ], cached16_q [NumQ];
   logic [16:0]     end17_q [NumQ];
-  logic [20:0]     addr_lo_q [NumQ];
+  logic [7:0]      a4k_q [NumQ];
   logic [DpbW:0]   lane1_q [NumQ], lane2_q [NumQ], lane_q [NumQ];
-  logic [63:0]     addr [NumQ];
   logic [8:0]      to_4k [NumQ];
   logic [8:0]      posted9_q [NumQ], room9_q [NumQ], end9_q [NumQ], to_4k_q [NumQ];
-  logic [63:0]     addr2_q [NumQ], addr3_q [NumQ];
   logic [NumQ-1:0] want;
   logic [8:0]      n_a [NumQ], n_b [NumQ];
   logic [8:0]      n_a_q [NumQ], n_b_q [NumQ], to_4k3_q [NumQ];
@@ -158,11 +163,10 @@ module nic_rx_desc_fetch #(
       posted[q]  = (q_prod_i[q*16 +: 16] - fetch_q[q]) & q_mask_i[q*16 +: 16];
       cached[q]  = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
       to_end[q]  = {1'b0, q_mask_i[q*16 +: 16]} - {1'b0, fetch_q[q]} + 17'd1;
-      addr_lo[q] = {1'b0, q_ring_base_i[q*64 +: 20]} + {1'b0, fetch_q[q], 4'd0};
+      a4k[q]     = {boff_q[q], 2'd0} + fetch_q[q][7:0];
       lane[q]    = (DpbW + 1)'(fetch_q[q]) & (DpbW + 1)'(Dpb - 1);
       // S2
-      addr[q]    = {q_ring_base_i[q*64 + 20 +: 44] + 44'(addr_lo_q[q][20]), addr_lo_q[q][19:0]};
-      to_4k[q]   = 9'd256 - {1'b0, addr_lo_q[q][11:4]};
+      to_4k[q]   = 9'd256 - {1'b0, a4k_q[q]};
       // S3
       want[q]    = q_running_i[q] && !q_start_i[q] && posted9_q[q] != '0 &&
                    (room9_q[q] >= 9'(FetchDescs) || room9_q[q] >= posted9_q[q]);
@@ -187,7 +191,6 @@ module nic_rx_desc_fetch #(
 
   logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, blocked_q, elig;
   logic [8:0]      n_q [NumQ], len_q [NumQ];
-  logic [63:0]     addr_q [NumQ];
 
   // Per queue: a generate loop, not a loop in one process, so Verilator need not unroll it
   // (it refuses nonblocking writes to arrays in a loop it keeps, past 32 queues or so).
@@ -196,25 +199,23 @@ module nic_rx_desc_fetch #(
       posted16_q[q] <= posted[q];
       cached16_q[q] <= cached[q];
       end17_q[q]    <= to_end[q];
-      addr_lo_q[q]  <= addr_lo[q];
+      a4k_q[q]      <= a4k[q];
       lane1_q[q]    <= lane[q];
       posted9_q[q]  <= sat9({1'b0, posted16_q[q]});
       room9_q[q]    <= sat9(17'(CacheDescs) - {1'b0, cached16_q[q]});
       end9_q[q]     <= sat9(end17_q[q]);
       to_4k_q[q]    <= to_4k[q];
-      addr2_q[q]    <= addr[q];
       lane2_q[q]    <= lane1_q[q];
       n_a_q[q]      <= n_a[q];
       n_b_q[q]      <= n_b[q];
       to_4k3_q[q]   <= to_4k_q[q];
-      addr3_q[q]    <= addr2_q[q];
       // A reset keeps lane_q a flip-flop rather than the tail of a shift-register LUT
       // (lane1_q -> lane2_q -> lane_q): an SRL's clock-to-output is about a nanosecond longer,
       // and lane_q starts S4's adders, this block's longest path (4.17 ns with the SRL).
       lane_q[q]     <= rst_i ? '0 : lane2_q[q];
       n_q[q]        <= n[q];
       len_q[q]      <= len[q];
-      addr_q[q]     <= addr3_q[q];
+      if (q_start_i[q]) boff_q[q] <= start_base_i[11:6];
       prod1_q[q]    <= q_prod_i[q*16 +: 16];
       cons1_q[q]    <= q_cons_i[q*16 +: 16];
     end
@@ -261,7 +262,7 @@ module nic_rx_desc_fetch #(
   logic [NumQ-1:0] pk_gnt_q;
   logic [QW-1:0]   pk_pick_q;
   logic [15:0]     pk_fetch_q;
-  logic [63:0]     pk_addr_q;
+  logic [63:0]     pk_addr;
   logic [8:0]      pk_n_q;
   logic [7:0]      pk_len_q;  // a batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb)
 
@@ -280,20 +281,17 @@ module nic_rx_desc_fetch #(
   );
 
   logic [15:0]   p_fetch;
-  logic [63:0]   p_addr;
   logic [8:0]    p_n, p_len;
 
   always_comb begin
     pick_v  = elig != '0;  // the same as a grant, known before it
     pick    = '0;
     p_fetch = '0;
-    p_addr  = '0;
     p_n     = '0;
     p_len   = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
       pick    = pick | (gnt[q] ? QW'(q) : '0);
       p_fetch = p_fetch | (fetch_q[q] & {16{gnt[q]}});
-      p_addr  = p_addr | (addr_q[q] & {64{gnt[q]}});
       p_n     = p_n | (n_q[q] & {9{gnt[q]}});
       p_len   = p_len | (len_q[q] & {9{gnt[q]}});
     end
@@ -331,15 +329,32 @@ module nic_rx_desc_fetch #(
     if (pk_load) begin
       pk_pick_q  <= pick;
       pk_fetch_q <= p_fetch;
-      pk_addr_q  <= p_addr;
       pk_n_q     <= p_n;
       pk_len_q   <= 8'(p_len);
     end
     if (track_push) begin
-      ar_addr_q <= pk_addr_q;
+      ar_addr_q <= pk_addr;
       ar_len_q  <= pk_len_q;
     end
   end
+
+  // The held pick's bus address: its ring base (from the RAM) + 16 * its fetch position.  A ring
+  // is at most 2^15 descriptors of 16 bytes, so that is a 20-bit add onto the base's low bits;
+  // the high bits are the base's or, on a carry, the base's plus one, which the RAM keeps beside
+  // the base (worked out at the start), so no 64-bit carry chain follows the read.  A held
+  // pick's queue cannot restart (write the RAM) before it issues: it stops running first, and
+  // the pick is dropped.
+  localparam int unsigned BaseW = 64 + 44;
+  logic [BaseW-1:0] base_mem [NumQ];
+  logic [63:0]      pk_base;
+  logic [43:0]      pk_hi1;
+  logic [20:0]      pk_lo;
+  always_ff @(posedge clk_i) begin
+    if (q_start_i != '0) base_mem[start_q_i] <= {start_base_i, start_base_i[63:20] + 44'd1};
+  end
+  assign {pk_base, pk_hi1} = base_mem[pk_pick_q];
+  assign pk_lo   = {1'b0, pk_base[19:0]} + {1'b0, pk_fetch_q, 4'd0};
+  assign pk_addr = {pk_lo[20] ? pk_hi1 : pk_base[63:20], pk_lo[19:0]};
 
   assign m_axi_araddr_o  = ar_addr_q;
   assign m_axi_arlen_o   = ar_len_q;

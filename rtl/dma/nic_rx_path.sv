@@ -19,10 +19,11 @@
 // previous run is in flight, taking its ring bases and size as they are then (later writes to
 // them take effect at the next start) after checking them: both bases 64-byte aligned,
 // 1 <= log2 <= 15, prod < size; a wrong state stops it at once with q_err_o (ring_align, size,
-// prod).  While running, prod >= size, a descriptor read error (desc_dma) or a completion write
-// error (cpl_dma) stop it.  A stopped queue writes nothing more.  A disabled queue takes no new
-// frame; frames already given buffers are finished, completions included (on the rings of the
-// run they belong to).
+// prod).  One queue starts a cycle (nic_q_start), so the fetch and the completion writer can
+// keep the ring bases in RAM.  While running, prod >= size, a descriptor read error (desc_dma)
+// or a completion write error (cpl_dma) stop it.  A stopped queue writes nothing more.  A
+// disabled queue takes no new frame; frames already given buffers are finished, completions
+// included (on the rings of the run they belong to).
 //
 // AXI: one ID per direction; reads and writes of whole beats, at most 64 beats, never across
 // 4 KiB (docs/card.md).  Responses must come back in order per direction.
@@ -140,11 +141,12 @@ module nic_rx_path #(
   // ======================================================================================
   // Queue control
   // ======================================================================================
-  logic [NumQ-1:0]    en_q, pend_q, running_q, start, run_ok;
+  logic [NumQ-1:0]    en_q, pend_q, running_q, start_rdy, start, run_ok;
   logic [3:0]         err_q [NumQ];
   logic [NumQ*16-1:0] mask_in;         // ring size - 1 from q_log2_i
-  logic [NumQ*16-1:0] mask_q;          // ...latched at start, as are the bases
-  logic [NumQ*64-1:0] ring_base_q, cpl_base_q;
+  logic [NumQ*16-1:0] mask_q;          // ...latched at start
+  logic [QW-1:0]      start_id;        // the starting queue, and its ring bases (for the RAMs
+  logic [63:0]        start_rbase, start_cbase;  // of the fetch and the completion writer)
   logic [NumQ-1:0]    stopped, rd_busy, plan_busy, desc_err;
   logic [NumQ*16-1:0] cons, fill;
   logic [IW-1:0]      inflight_q [NumQ];
@@ -164,14 +166,14 @@ module nic_rx_path #(
   // queues), which it reports as a combinational loop through the queue registers.
   for (genvar q = 0; q < NumQ; q++) begin : g_q_comb
     always_comb begin
-      mask_in[q*16 +: 16] = 16'((17'd1 << q_log2_i[q*4 +: 4]) - 17'd1);
+      mask_in[q*16 +: 16] = nic_pkg::ring_mask(q_log2_i[q*4 +: 4]);
       stopped[q]       = err_q[q] != nic_hw_pkg::QueueErrNone;
       // A producer index past the ring stops the queue at the next edge; nothing may act on it
       // meanwhile.
       run_ok[q]        = running_q[q] && q_prod_i[q*16 +: 16] <= mask_q[q*16 +: 16];
       inflight[q]      = inflight_q[q] != '0 || (push_q && push_qid_q == QW'(q));
-      // Start once the previous run has nothing left in flight.
-      start[q]         = pend_q[q] && q_enable_i[q] && !inflight[q] && !rd_busy[q] &&
+      // Ready to start once the previous run has nothing left in flight.
+      start_rdy[q]     = pend_q[q] && q_enable_i[q] && !inflight[q] && !rd_busy[q] &&
                          !plan_busy[q];
       q_running_o[q]   = running_q[q];
       q_err_o[q*4 +: 4] = err_q[q];
@@ -197,8 +199,6 @@ module nic_rx_path #(
         if (start[q]) begin
           pend_q[q] <= 1'b0;
           mask_q[q*16 +: 16]      <= mask_in[q*16 +: 16];
-          ring_base_q[q*64 +: 64] <= q_ring_base_i[q*64 +: 64];
-          cpl_base_q[q*64 +: 64]  <= q_cpl_base_i[q*64 +: 64];
           if (q_ring_base_i[q*64 +: 6] != '0 || q_cpl_base_i[q*64 +: 6] != '0) begin
             err_q[q]     <= nic_hw_pkg::QueueErrRingAlign;
             running_q[q] <= 1'b0;
@@ -235,6 +235,24 @@ module nic_rx_path #(
       end
     end
   end
+
+  // One start a cycle: the fetch and the completion writer keep the ring bases in RAM, written
+  // at the start.  nic_q_start chooses from last cycle's ready queues; a queue starts a cycle
+  // after it becomes ready (more when lower-numbered queues start with it).
+  logic [3:0] unused_start_log2;
+  nic_q_start #(.NumQ(NumQ)) u_start (
+    .clk_i,
+    .rst_i,
+    .rdy_i       (start_rdy),
+    .ring_base_i (q_ring_base_i),
+    .cpl_base_i  (q_cpl_base_i),
+    .log2_i      (q_log2_i),
+    .start_o     (start),
+    .id_o        (start_id),
+    .ring_base_o (start_rbase),
+    .cpl_base_o  (start_cbase),
+    .log2_o      (unused_start_log2)
+  );
 
   always_ff @(posedge clk_i) begin
     push_q     <= !rst_i && plan_cpl_push;
@@ -378,8 +396,9 @@ module nic_rx_path #(
     .clk_i,
     .rst_i,
     .q_start_i      (start),
+    .start_q_i      (start_id),
+    .start_base_i   (start_rbase),
     .q_running_i    (run_ok),
-    .q_ring_base_i  (ring_base_q),
     .q_mask_i       (mask_q),
     .q_prod_i,
     .q_cons_i       (cons),
@@ -635,8 +654,9 @@ module nic_rx_path #(
     .done_ready_o    (df_ready),
     .done_err_i      (df_err),
     .q_start_i       (start),
+    .start_q_i       (start_id),
+    .start_cbase_i   (start_cbase),
     .q_stopped_i     (stopped),
-    .q_cpl_base_i    (cpl_base_q),
     .q_mask_i        (mask_q),
     .c_valid_o       (cl_valid),
     .c_ready_i       (cl_ready),

@@ -199,37 +199,25 @@ module nic_tx_desc_fetch #(
     end
   end
 
-  // One start a cycle (one write into base_mem): the lowest numbered of the queues that were
-  // ready last cycle (prefix ORs, no carry chain), if it still is.  The pick works from a
-  // register so that the select of its registers below does not wait for this cycle's drain
+  // One start a cycle (one write into base_mem): nic_q_start chooses from last cycle's ready
+  // queues, so the select of the chosen queue's registers does not wait for this cycle's drain
   // checks; a queue starts a cycle after it becomes ready.
-  logic [NumQ-1:0] start_rdy_q, start_pick;
-  always_ff @(posedge clk_i) start_rdy_q <= rst_i ? '0 : start_rdy;
-  nic_rr_pick #(.Num(NumQ)) u_start_pick (
-    .req_i  (start_rdy_q),
-    .last_i ('0),
-    .gnt_o  (start_pick)
-  );
-  assign start_ok = start_pick & start_rdy;
-
-  // The picked queue's number and registers, by AND-OR over the one-hot pick.
   logic [QW-1:0] st_id;
   logic [63:0]   st_rb, st_cb;
   logic [3:0]    st_l2;
-  always_comb begin
-    st_id = '0;
-    st_rb = '0;
-    st_cb = '0;
-    st_l2 = '0;
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      if (start_pick[q]) begin
-        st_id = st_id | QW'(q);
-        st_rb = st_rb | q_ring_base_i[64*q +: 64];
-        st_cb = st_cb | q_cpl_base_i[64*q +: 64];
-        st_l2 = st_l2 | q_log2_i[4*q +: 4];
-      end
-    end
-  end
+  nic_q_start #(.NumQ(NumQ)) u_start (
+    .clk_i,
+    .rst_i,
+    .rdy_i       (start_rdy),
+    .ring_base_i (q_ring_base_i),
+    .cpl_base_i  (q_cpl_base_i),
+    .log2_i      (q_log2_i),
+    .start_o     (start_ok),
+    .id_o        (st_id),
+    .ring_base_o (st_rb),
+    .cpl_base_o  (st_cb),
+    .log2_o      (st_l2)
+  );
 
   always_ff @(posedge clk_i) begin
     if (start_ok != '0) base_mem[st_id] <= st_rb;

@@ -1,0 +1,56 @@
+// nic_q_start: one queue start a cycle, and the starting queue's ring registers.
+//
+// The DMA paths keep a queue's ring bases in RAM (one write port), written when the queue
+// starts, so at most one queue may start in a cycle.  The choice is the lowest numbered of the
+// queues that were ready last cycle (rdy_i registered; prefix ORs, no carry chain), and it
+// starts if it still is: start_o = choice & rdy_i.  Choosing from a register keeps the choice,
+// and the select of the chosen queue's registers behind it, off the path of this cycle's ready
+// checks; a queue starts a cycle after it becomes ready, one cycle more for each lower-numbered
+// queue ready with it.  id_o and the *_o registers are the chosen queue's, by AND-OR over the
+// one-hot choice; they mean something in a cycle with start_o != 0.
+module nic_q_start #(
+  parameter int unsigned NumQ = 8
+) (
+  input  logic                                   clk_i,
+  input  logic                                   rst_i,
+  input  logic [NumQ-1:0]                        rdy_i,          // may start now
+  input  logic [NumQ*64-1:0]                     ring_base_i,    // queue q in [q*W +: W]
+  input  logic [NumQ*64-1:0]                     cpl_base_i,
+  input  logic [NumQ*4-1:0]                      log2_i,
+  output logic [NumQ-1:0]                        start_o,        // one-hot or zero
+  output logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] id_o,
+  output logic [63:0]                            ring_base_o,
+  output logic [63:0]                            cpl_base_o,
+  output logic [3:0]                             log2_o
+);
+
+  localparam int unsigned QW = $clog2(NumQ > 1 ? NumQ : 2);
+
+  logic [NumQ-1:0] rdy_q, pick;
+
+  always_ff @(posedge clk_i) rdy_q <= rst_i ? '0 : rdy_i;
+
+  nic_rr_pick #(.Num(NumQ)) u_pick (
+    .req_i  (rdy_q),
+    .last_i ('0),
+    .gnt_o  (pick)
+  );
+
+  assign start_o = pick & rdy_i;
+
+  always_comb begin
+    id_o        = '0;
+    ring_base_o = '0;
+    cpl_base_o  = '0;
+    log2_o      = '0;
+    for (int unsigned q = 0; q < NumQ; q++) begin
+      if (pick[q]) begin
+        id_o        = id_o | QW'(q);
+        ring_base_o = ring_base_o | ring_base_i[64*q +: 64];
+        cpl_base_o  = cpl_base_o | cpl_base_i[64*q +: 64];
+        log2_o      = log2_o | log2_i[4*q +: 4];
+      end
+    end
+  end
+
+endmodule
