@@ -33,6 +33,7 @@
 #include "Vnic_rx_path_w512.h"
 #include "bfm/axi_mem.h"
 #include "bfm/axis_mac.h"
+#include "boundary_place.h"
 #include "core/host_memory.h"
 #include "core/wire.h"
 #include "frame_gen.h"
@@ -109,9 +110,14 @@ struct Expect {
   bool err_dma = false;  // an error was injected on the frame's first buffer
 };
 
+struct MbufFree {
+  void operator()(struct mbuf* m) const { m_free(m); }
+};
+
 struct HostQueue {
   unsigned log2 = 0;
   std::unique_ptr<DmaChunk> ring_chunk, cpl_chunk;
+  std::unique_ptr<struct mbuf, MbufFree> ring_m[2];  // a ring across a boundary (no ring_chunk)
   uint64_t ring_bus = 0, cpl_bus = 0;
   uint8_t* ring_va = nullptr;
   uint8_t* cpl_va = nullptr;
@@ -174,22 +180,36 @@ class RxBench {
   HostQueue& queue(unsigned q) { return q_[q]; }
 
   // ---- Queue set-up, as a driver does before enabling: rings, size, prod 0, cpl ring zeroed.
-  void SetupQueue(unsigned q, unsigned log2) {
+  // ring_across: the descriptor ring 2 KiB below a 1 MiB boundary of the bus address, so the
+  // fetch's reads carry into the address's high bits (nic_rx_desc_fetch); false when the arena
+  // has no room for it.
+  bool SetupQueue(unsigned q, unsigned log2, bool ring_across = false) {
     HostQueue& hq = q_[q];
     hq = HostQueue{};
     hq.log2 = log2;
     hq.slots.resize(hq.size());
     // 16 KiB clusters; the rings (at most 8 KiB) start on a 4 KiB boundary inside.
-    hq.ring_chunk = std::make_unique<DmaChunk>(MJUM16BYTES, NextTag());
     hq.cpl_chunk = std::make_unique<DmaChunk>(MJUM16BYTES, NextTag());
     auto place = [](DmaChunk& c, uint64_t* bus, uint8_t** va) {
       const uint64_t a = (c.bus() + 4095) & ~uint64_t{4095};
       *bus = a;
       *va = c.va() + (a - c.bus());
     };
-    place(*hq.ring_chunk, &hq.ring_bus, &hq.ring_va);
+    if (ring_across) {
+      constexpr uint64_t kBelow = 2048;
+      struct mbuf* m[2];
+      hq.ring_va = AcrossBoundary(uint64_t{1} << 20, kBelow, 16u * hq.size() - kBelow, m);
+      hq.ring_m[0].reset(m[0]);
+      hq.ring_m[1].reset(m[1]);
+      if (hq.ring_va == nullptr) return false;
+      hq.ring_bus = mbufnic_vtobus(hq.ring_va);
+    } else {
+      hq.ring_chunk = std::make_unique<DmaChunk>(MJUM16BYTES, NextTag());
+      place(*hq.ring_chunk, &hq.ring_bus, &hq.ring_va);
+    }
     place(*hq.cpl_chunk, &hq.cpl_bus, &hq.cpl_va);
     std::memset(hq.cpl_va, 0, 16u * hq.size());
+    return true;
   }
 
   // Enables the queue (the model then expects it running) and grants the completion ring.
@@ -753,6 +773,35 @@ TEST(RxPath, BackToBackSmallFrames) {
   for (int i = 0; i < 400; ++i) b.Send(RandomFrame(rng, 128));
   ASSERT_TRUE(b.Drain(200000)) << "hang";
   b.CheckTotals();
+}
+
+// A descriptor ring across a 1 MiB boundary of the bus address: the fetch adds a read's offset
+// to the base's low 20 bits and carries into the high bits with base + 1 kept beside the base
+// (nic_rx_desc_fetch).  Elsewhere the rings sit inside 4 KiB pages, where nothing carries.
+// Small frames, about three times round the 512-entry ring.
+TEST(RxPath, DescriptorRingAcrossA1MiBBoundary) {
+  RxBench b(TestName(), 14);
+  constexpr unsigned kQ = 5;
+  ASSERT_TRUE(b.SetupQueue(kQ, 9, true)) << "no room across a 1 MiB boundary in the arena";
+  const HostQueue& hq = b.queue(kQ);
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  ASSERT_NE(hq.ring_bus / kMiB, (hq.ring_bus + 16u * hq.size() - 1) / kMiB);
+  b.Enable(kQ);
+  b.SetSteering(kQ);
+  b.Run(20);
+  auto& rng = b.rng();
+  constexpr int kFrames = 1400;
+  for (int i = 0; i < kFrames; ++i) {
+    b.TopUp(kQ, 48);
+    b.Send(RandomFrame(rng, 256));
+    b.Run(1);
+    ASSERT_TRUE(b.RunUntil([&] { return hq.outstanding() < 400; }, 200000)) << "hang";
+  }
+  ASSERT_TRUE(b.Drain(400000)) << "hang";
+  b.CheckTotals();
+  EXPECT_EQ(b.completions(), static_cast<uint64_t>(kFrames));
+  EXPECT_EQ(b.QueueCons(kQ), hq.assigned);
+  EXPECT_TRUE(b.QueueRunning(kQ));
 }
 
 // Directed: frames over two and three buffers at chosen alignments.

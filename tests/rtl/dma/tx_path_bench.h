@@ -25,7 +25,6 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -35,6 +34,7 @@
 
 #include "bfm/axi_mem.h"
 #include "bfm/axis_mac.h"
+#include "boundary_place.h"
 #include "core/host_memory.h"
 #include "core/wire.h"
 #include "harness.h"
@@ -170,7 +170,7 @@ class TxPathBench {
     s.ring = mtod(s.ring_m, uint8_t*) + ring_skew;
     if (cpl_across) {
       struct mbuf* m[2];
-      s.cpl = AcrossBoundary(m);
+      s.cpl = AcrossBoundary(uint64_t{1} << 18, 2048, 2048, m);
       s.cpl_m = m[0];
       s.cpl_m2 = m[1];
       if (s.cpl == nullptr) return false;
@@ -414,45 +414,6 @@ class TxPathBench {
   static struct mbuf* Cluster(int size) {
     struct mbuf* m = m_getjcl(M_WAITOK, MT_DATA, 0, size);
     return m;
-  }
-
-  // 4 KiB of the arena around a 256 KiB boundary of the bus address, in one 16 KiB cluster
-  // that holds the boundary 2 KiB or more from either end, or in two that meet at it (the
-  // arena is one range in bus space, carved into clusters in order, not always on 16 KiB
-  // boundaries).  Returns the address 2 KiB below the boundary, the clusters zeroed (in m[0]
-  // and m[1], which may be null), or nullptr; the clusters tried on the way are given back.
-  static uint8_t* AcrossBoundary(struct mbuf* m[2]) {
-    constexpr uint64_t kB = uint64_t{1} << 18, kRoom = 2048, kLen = MJUM16BYTES;
-    std::map<uint64_t, struct mbuf*> by_bus;
-    uint8_t* at = nullptr;
-    m[0] = m[1] = nullptr;
-    for (int i = 0; i < 1024 && at == nullptr; ++i) {
-      struct mbuf* c = Cluster(MJUM16BYTES);
-      const uint64_t bus = mbufnic_vtobus(mtod(c, uint8_t*));
-      const uint64_t inside =
-          (bus + kRoom + kB - 1) & ~(kB - 1);  // first boundary past bus + 2 KiB
-      if (inside + kRoom <= bus + kLen) {
-        m[0] = c;
-        at = mtod(c, uint8_t*) + (inside - kRoom - bus);
-        break;
-      }
-      by_bus[bus] = c;
-      const uint64_t b = (bus % kB == 0) ? bus : bus + kLen;  // a boundary it may meet
-      if (b % kB != 0) continue;
-      auto lo = by_bus.find(b - kLen);
-      auto hi = by_bus.find(b);
-      if (lo == by_bus.end() || hi == by_bus.end()) continue;
-      m[0] = lo->second;
-      m[1] = hi->second;
-      by_bus.erase(lo);
-      by_bus.erase(hi);
-      at = mtod(m[0], uint8_t*) + kLen - kRoom;
-    }
-    for (auto& [bus, c] : by_bus) m_free(c);
-    for (int k = 0; k < 2; ++k) {
-      if (m[k] != nullptr) std::memset(mtod(m[k], void*), 0, kLen);
-    }
-    return at;
   }
 
   void FreeRings(Q& s) {
