@@ -168,7 +168,7 @@ module nic_rx_desc_fetch #(
       // S2
       to_4k[q]   = 9'd256 - {1'b0, a4k_q[q]};
       // S3
-      want[q]    = q_running_i[q] && !q_start_i[q] && posted9_q[q] != '0 &&
+      want[q]    = q_running_i[q] && posted9_q[q] != '0 &&
                    (room9_q[q] >= 9'(FetchDescs) || room9_q[q] >= posted9_q[q]);
       n_a[q]     = min9(9'(FetchDescs), posted9_q[q]);
       n_b[q]     = min9(room9_q[q], end9_q[q]);
@@ -271,8 +271,11 @@ module nic_rx_desc_fetch #(
   // holds last cycle's running: a queue that stops this cycle may still be picked, and its
   // pick is dropped before it issues (pk_ok).  So q_running_i, which nic_rx_path works out
   // this cycle (a producer index past the ring stops the queue at once), meets only that check
-  // and not the round robin and the batch's AND-OR behind it.
-  assign elig = want_q & ~q_start_i & ~blocked_q & ~pk_gnt_q;
+  // and not the round robin and the batch's AND-OR behind it.  A queue never starts while it
+  // runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
+  // neither wants a batch (want_q) nor passes pk_ok, and q_start_i, which nic_rx_path also
+  // works out this cycle, stays off the pick: it only blocks the queue from the next cycle on.
+  assign elig = want_q & ~blocked_q & ~pk_gnt_q;
 
   nic_rr_pick #(.Num(NumQ)) u_pick (
     .req_i (elig),
@@ -297,7 +300,15 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign pk_ok      = (pk_gnt_q & q_running_i & ~q_start_i) != '0;
+  assign pk_ok      = (pk_gnt_q & q_running_i) != '0;
+
+`ifndef SYNTHESIS
+  always_ff @(posedge clk_i) begin
+    if (!rst_i && (q_start_i & q_running_i) != '0) begin
+      $error("nic_rx_desc_fetch: a running queue started");
+    end
+  end
+`endif
   assign pk_kill    = pk_v_q && !pk_ok;
   assign track_push = pk_v_q && pk_ok && track_room && (!ar_valid_q || m_axi_arready_i);
   assign pk_load    = !pk_v_q || track_push || pk_kill;

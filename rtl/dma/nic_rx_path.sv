@@ -160,6 +160,14 @@ module nic_rx_path #(
   // adders behind it made that the card's critical path.
   logic               push_q;
   logic [QW-1:0]      push_qid_q;
+  // A producer index past the ring stops the queue, and nothing may act on it meanwhile.  The
+  // fetch and the planner act on a producer index only through values registered from it (the
+  // fetch's batch stages, the planner's counts), a cycle after it came at the earliest; so the
+  // check is registered too (prod_bad_q: last cycle's index is past the ring), and run_ok is low
+  // from the cycle those values first hold a bad index.  So the compare is not in front of
+  // everything that reads run_ok (it was the receive path's longest path).  At a start the new
+  // ring's check is the start's own (a queue with prod past it does not run).
+  logic [NumQ-1:0]    prod_bad_q;
 
   // Per queue in a generate loop: one process for all queues would make every output of it
   // depend on every input for Verilator once it no longer unrolls the loop (hundreds of
@@ -168,9 +176,7 @@ module nic_rx_path #(
     always_comb begin
       mask_in[q*16 +: 16] = nic_pkg::ring_mask(q_log2_i[q*4 +: 4]);
       stopped[q]       = err_q[q] != nic_hw_pkg::QueueErrNone;
-      // A producer index past the ring stops the queue at the next edge; nothing may act on it
-      // meanwhile.
-      run_ok[q]        = running_q[q] && q_prod_i[q*16 +: 16] <= mask_q[q*16 +: 16];
+      run_ok[q]        = running_q[q] && !prod_bad_q[q];
       inflight[q]      = inflight_q[q] != '0 || (push_q && push_qid_q == QW'(q));
       // Ready to start once the previous run has nothing left in flight.
       start_rdy[q]     = pend_q[q] && q_enable_i[q] && !inflight[q] && !rd_busy[q] &&
@@ -213,7 +219,7 @@ module nic_rx_path #(
             running_q[q] <= 1'b1;
           end
         end else if (running_q[q]) begin
-          if (q_prod_i[q*16 +: 16] > mask_q[q*16 +: 16]) begin
+          if (prod_bad_q[q]) begin
             err_q[q]     <= nic_hw_pkg::QueueErrProd;
             running_q[q] <= 1'b0;
           end else if (desc_err[q]) begin
@@ -253,6 +259,12 @@ module nic_rx_path #(
     .cpl_base_o  (start_cbase),
     .log2_o      (unused_start_log2)
   );
+
+  for (genvar q = 0; q < NumQ; q++) begin : g_q_prod
+    always_ff @(posedge clk_i) begin
+      prod_bad_q[q] <= !start[q] && q_prod_i[q*16 +: 16] > mask_q[q*16 +: 16];
+    end
+  end
 
   always_ff @(posedge clk_i) begin
     push_q     <= !rst_i && plan_cpl_push;
