@@ -269,12 +269,12 @@ module nic_rx_desc_fetch #(
   // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that
   // eligibility is one LUT; the held pick's one-hot is zero whenever nothing is held.  want_q
   // holds last cycle's running: a queue that stops this cycle may still be picked, and its
-  // pick is dropped before it issues (pk_ok).  So q_running_i, which nic_rx_path works out
-  // this cycle (a producer index past the ring stops the queue at once), meets only that check
-  // and not the round robin and the batch's AND-OR behind it.  A queue never starts while it
-  // runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
-  // neither wants a batch (want_q) nor passes pk_ok, and q_start_i, which nic_rx_path also
-  // works out this cycle, stays off the pick: it only blocks the queue from the next cycle on.
+  // pick is dropped before it issues (pk_ok).  So q_running_i (which falls in the cycle a
+  // queue stops: a disable, an error, a producer index found past the ring) meets only that
+  // check and not the round robin and the batch's AND-OR behind it.  A queue never starts while
+  // it runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
+  // neither wants a batch (want_q) nor passes pk_ok, and q_start_i, which nic_rx_path works out
+  // this cycle, stays off the pick: it only blocks the queue from the next cycle on.
   assign elig = want_q & ~blocked_q & ~pk_gnt_q;
 
   nic_rr_pick #(.Num(NumQ)) u_pick (
@@ -301,17 +301,18 @@ module nic_rx_desc_fetch #(
   end
 
   assign pk_ok      = (pk_gnt_q & q_running_i) != '0;
+  assign pk_kill    = pk_v_q && !pk_ok;
+  assign track_push = pk_v_q && pk_ok && track_room && (!ar_valid_q || m_axi_arready_i);
+  assign pk_load    = !pk_v_q || track_push || pk_kill;
 
 `ifndef SYNTHESIS
+  // What keeps q_start_i off the pick (above).
   always_ff @(posedge clk_i) begin
     if (!rst_i && (q_start_i & q_running_i) != '0) begin
       $error("nic_rx_desc_fetch: a running queue started");
     end
   end
 `endif
-  assign pk_kill    = pk_v_q && !pk_ok;
-  assign track_push = pk_v_q && pk_ok && track_room && (!ar_valid_q || m_axi_arready_i);
-  assign pk_load    = !pk_v_q || track_push || pk_kill;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
