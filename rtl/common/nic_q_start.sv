@@ -2,12 +2,13 @@
 //
 // The DMA paths keep a queue's ring bases in RAM (one write port), written when the queue
 // starts, so at most one queue may start in a cycle.  The choice is the lowest numbered of the
-// queues that were ready last cycle (rdy_i registered; prefix ORs, no carry chain), and it
-// starts if it still is: start_o = choice & rdy_i.  Choosing from a register keeps the choice,
-// and the select of the chosen queue's registers behind it, off the path of this cycle's ready
-// checks; a queue starts a cycle after it becomes ready, one cycle more for each lower-numbered
-// queue ready with it.  id_o and the *_o registers are the chosen queue's, by AND-OR over the
-// one-hot choice; they mean something in a cycle with start_o != 0.
+// queues that were ready last cycle (nic_rr_pick_reg with no last grant: two levels of prefix
+// ORs with a register between them), and it starts if it still is: start_o = choice & rdy_i.
+// Choosing from last cycle keeps the choice, and the select of the chosen queue's registers
+// behind it, off the path of this cycle's ready checks; a queue starts a cycle after it becomes
+// ready, one cycle more for each lower-numbered queue ready with it.  id_o and the *_o
+// registers are the chosen queue's, by AND-OR over the one-hot choice; they mean something in a
+// cycle with start_o != 0.
 module nic_q_start #(
   parameter int unsigned NumQ = 8
 ) (
@@ -26,17 +27,19 @@ module nic_q_start #(
 
   localparam int unsigned QW = $clog2(NumQ > 1 ? NumQ : 2);
 
-  logic [NumQ-1:0] rdy_q, pick;
+  logic [NumQ-1:0] pick;
+  logic            pick_v;
 
-  always_ff @(posedge clk_i) rdy_q <= rst_i ? '0 : rdy_i;
-
-  nic_rr_pick #(.Num(NumQ)) u_pick (
-    .req_i  (rdy_q),
+  nic_rr_pick_reg #(.Num(NumQ)) u_pick (
+    .clk_i,
+    .rst_i,
+    .req_i  (rdy_i),
     .last_i ('0),
-    .gnt_o  (pick)
+    .gnt_o  (pick),
+    .any_o  (pick_v)
   );
 
-  assign start_o = pick & rdy_i;
+  assign start_o = pick & rdy_i & {NumQ{pick_v}};
 
   always_comb begin
     id_o        = '0;

@@ -11,8 +11,8 @@
 // a cycle old.  So a requester the caller has just served, or whose request it has just
 // withdrawn, may still be chosen the cycle after: the caller must leave it out of req_i from
 // the cycle it acts on it, or check the choice again.  any_o is a requester last cycle (gnt_o
-// is not zero), from a register, and low the cycle after a reset: act on gnt_o only with it.  scripts/prove.sh proves gnt_o equal to nic_rr_pick's choice
-// of the inputs a cycle before.
+// is not zero), from a register, and low the cycle after a reset: act on gnt_o only with it.
+// scripts/prove.sh proves gnt_o equal to nic_rr_pick's choice of the inputs a cycle before.
 module nic_rr_pick_reg #(
   parameter int unsigned Num = 2
 ) (

@@ -243,21 +243,29 @@ module nic_rx_desc_fetch #(
   end
 
   // ---- Issue: round robin over the queues that want a batch ------------------------------
-  // Two stages.  Pick: the round robin (nic_rr_pick) chooses among the eligible queues and the
-  // choice, one-hot, copies its batch by AND-OR into the pick registers (pk_*).  Issue: a held
-  // pick becomes a read when the tracker has room and the AR register is free.  Nothing that
-  // depends on an issue feeds back into the pick in the same cycle: the held queue is simply
-  // not eligible, so a new pick loads in the cycle the held one issues and a read can leave
-  // every cycle.  A held batch stays a legal read while it waits (its queue's fetch position
-  // moves only by its own issue; what is posted and the cache's room only grow); it is
-  // dropped if its queue stops or restarts before it issues.
+  // Two stages.  Pick: the round robin (nic_rr_pick_reg) chooses among the queues that were
+  // eligible last cycle, and the choice, one-hot, copies its batch by AND-OR into the pick
+  // registers (pk_*).  Issue: a held pick becomes a read when the tracker has room and the AR
+  // register is free.  Nothing that depends on an issue feeds back into the pick in the same
+  // cycle: the held queue is simply not eligible, so a new pick loads in the cycle the held one
+  // issues and a read can leave every cycle.  A held batch stays a legal read while it waits
+  // (its queue's fetch position moves only by its own issue; what is posted and the cache's
+  // room only grow); it is dropped if its queue stops or restarts before it issues.
+  //
+  // The choice is a cycle late (its two levels do not fit one cycle at many queues), so it may
+  // name a queue that was eligible last cycle and is not now: the one whose held pick issues
+  // this cycle (chosen again from last cycle's eligibility, when it was only held), or one that
+  // stopped or (re)started.  Such a pick is dropped before it issues, as a held pick whose queue
+  // stops is: pk_ok checks the held queue is running and not blocked (blocked_q holds it from
+  // the cycle after its issue or its start).  A queue's batch is fresh once it is no longer
+  // blocked, so a pick that passes pk_ok carries a batch worked out since its last issue.
   logic            ar_valid_q;
   logic [63:0]     ar_addr_q;
   logic [7:0]      ar_len_q;
   logic            track_room, track_push;
   logic [NumQ-1:0] last_q, gnt;
   logic [QW-1:0]   pick;
-  logic            pick_v;
+  logic            pick_v;   // a choice this cycle (gnt is not zero)
   logic            pk_v_q, pk_ok, pk_kill, pk_load;
   logic [NumQ-1:0] pk_gnt_q;
   logic [QW-1:0]   pk_pick_q;
@@ -273,21 +281,24 @@ module nic_rx_desc_fetch #(
   // queue stops: a disable, an error, a producer index found past the ring) meets only that
   // check and not the round robin and the batch's AND-OR behind it.  A queue never starts while
   // it runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
-  // neither wants a batch (want_q) nor passes pk_ok, and q_start_i, which nic_rx_path works out
-  // this cycle, stays off the pick: it only blocks the queue from the next cycle on.
+  // does not want a batch (want_q), and q_start_i, which nic_rx_path works out this cycle, stays
+  // off the pick: it only blocks the queue from the next cycle on, which drops a pick of it
+  // made from the cycle before (pk_ok).
   assign elig = want_q & ~blocked_q & ~pk_gnt_q;
 
-  nic_rr_pick #(.Num(NumQ)) u_pick (
-    .req_i (elig),
-    .last_i(last_q),
-    .gnt_o (gnt)
+  nic_rr_pick_reg #(.Num(NumQ)) u_pick (
+    .clk_i,
+    .rst_i,
+    .req_i  (elig),
+    .last_i (last_q),
+    .gnt_o  (gnt),
+    .any_o  (pick_v)
   );
 
   logic [15:0]   p_fetch;
   logic [8:0]    p_n, p_len;
 
   always_comb begin
-    pick_v  = elig != '0;  // the same as a grant, known before it
     pick    = '0;
     p_fetch = '0;
     p_n     = '0;
@@ -300,7 +311,7 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign pk_ok      = (pk_gnt_q & q_running_i) != '0;
+  assign pk_ok      = (pk_gnt_q & q_running_i & ~blocked_q) != '0;
   assign pk_kill    = pk_v_q && !pk_ok;
   assign track_push = pk_v_q && pk_ok && track_room && (!ar_valid_q || m_axi_arready_i);
   assign pk_load    = !pk_v_q || track_push || pk_kill;
@@ -536,7 +547,7 @@ module nic_rx_desc_fetch #(
   end
 
   assign idle_o = !ar_valid_q && !pk_v_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q &&
-                  !chg3_q && !chg4_q && !want_any_q && want3_q == '0 && want_q == '0;
+                  !chg3_q && !chg4_q && !want_any_q && want3_q == '0 && want_q == '0 && !pick_v;
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.
   logic unused_rdata;

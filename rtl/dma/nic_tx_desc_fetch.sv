@@ -18,21 +18,22 @@
 // a RAM of its own.  What stays in flip-flops a queue is what every cycle's eligibility reads:
 // the state, the positions, the mask and the in-flight counts.
 //
-// Fetch.  A round-robin scheduler picks a running queue with descriptors posted and room in
-// its share of the descriptor store, and reads up to Batch descriptors (never past prod,
-// never past the ring's end, never across a Batch * 32-byte boundary of the ring, so a read is
-// at most 256 bytes and never crosses 4 KiB).  Descriptors come back in order per queue and go
-// into the store at the slot of their count since the queue started: one RAM per descriptor
-// lane of a beat (two at 512 bits), so a beat of two descriptors is written in one cycle.
+// Fetch.  A round-robin scheduler picks a running queue with descriptors posted and room for
+// a whole batch in its share of the descriptor store, and reads up to Batch descriptors (never
+// past prod, never past the ring's end, never across a Batch * 32-byte boundary of the ring, so
+// a read is at most 256 bytes and never crosses 4 KiB).  Descriptors come back in order per
+// queue and go into the store at the slot of their count since the queue started: one RAM per
+// descriptor lane of a beat (two at 512 bits), so a beat of two descriptors is written in one
+// cycle.
 //
 // Scan.  A frame can be judged once all its descriptors are in the store: its eop has arrived
 // (a per-queue count of stored eops), or MaxDescs descriptors have.  A round-robin scanner
 // picks such a queue and reads its descriptors one per cycle: each goes on to the gather as
 // (addr, len), and at the frame's end a record (queue, descriptors, last ring index, length,
 // the first descriptor's offload command, and the verdict: desc_count, desc_len or none).  It
-// stays on a queue for up to StayMax frames while the next frame is already judgeable, reading
-// ahead, so frames of one queue follow each other with no idle cycle; a queue switch costs
-// three.
+// stays on a queue for up to StayMax frames (longer while no other queue has a frame to judge)
+// while the next frame is already judgeable, reading ahead, so frames of one queue follow each
+// other with no idle cycle; a queue switch costs three.
 // Stage by stage: the RAM read (S1); the RAM output decides only where the frame ends (S2);
 // the descriptor registered as it is goes on to the gather while its frame's length and
 // verdict are worked out (S3); the record (S4).  So no adder follows the RAM output.
@@ -314,11 +315,15 @@ module nic_tx_desc_fetch #(
   fstate_e fst_q;
   assign fsm_busy = fst_q != FIdle;
 
+  // Room for a whole batch: where the store's room is what limits the fetch (the scanner frees a
+  // slot a frame), the reads stay whole batches of whole beats, not a descriptor or three as
+  // slots free up; a read of an odd count wastes half a beat of the read channel that the
+  // frames' data share.
   logic [NumQ-1:0] elig_f;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       elig_f[q] = st_q[q] == QRun && ((prod[q] - f_q[q]) & mask[q]) != '0 &&
-                  GapW'(f_q[q]) - GapW'(s_q[q]) < GapW'(QDescs);
+                  GapW'(f_q[q]) - GapW'(s_q[q]) <= GapW'(QDescs - Batch);
     end
   end
 
@@ -336,15 +341,22 @@ module nic_tx_desc_fetch #(
     min4 = (a < b) ? a : b;
   endfunction
 
-  // The pick works from last cycle's eligibility: the queue's own fetch count moves on only in
-  // FIssue, well before the FSM is back in FIdle, and FIssue checks the queue is still running.
   // Round robin: the first eligible queue after the last one served (f_last_q one-hot; queue 0
-  // counts as served at reset, so queue 1 goes first).
+  // counts as served at reset, so queue 1 goes first).  The choice is a cycle late
+  // (nic_rr_pick_reg: its two levels do not fit one cycle at many queues), so it is made from
+  // the eligibility of two cycles before.  A stale choice costs at most an empty pass: FSel
+  // reads the chosen queue's registers afresh, a queue with nothing to fetch gives an empty
+  // batch (FIssue then requests nothing), and FIssue checks the queue is still running.  A
+  // queue cannot restart under the pass: it starts only while the FSM is not working on it.
   logic [NumQ-1:0] elig_f_q, f_gnt, f_last_q;
-  nic_rr_pick #(.Num(NumQ)) u_f_pick (
+  logic            f_any;
+  nic_rr_pick_reg #(.Num(NumQ)) u_f_pick (
+    .clk_i,
+    .rst_i,
     .req_i  (elig_f_q),
     .last_i (f_last_q),
-    .gnt_o  (f_gnt)
+    .gnt_o  (f_gnt),
+    .any_o  (f_any)
   );
 
   // FAddr's results, each limit already clamped to Batch: the address of the first
@@ -375,8 +387,8 @@ module nic_tx_desc_fetch #(
       elig_f_q <= elig_f;
       unique case (fst_q)
         FIdle: begin
-          // elig_f_q != 0 is f_gnt != 0, worked out beside the pick rather than after it.
-          if (elig_f_q != '0) begin
+          // f_any is f_gnt != 0, from a register beside the pick.
+          if (f_any) begin
             fq_q     <= oh_index(f_gnt);
             f_last_q <= f_gnt;
             fst_q    <= FSel;
@@ -553,21 +565,30 @@ module nic_tx_desc_fetch #(
     end
   end
 
-  // The pick works from last cycle's eligibility (the subtract and compare above get a cycle
-  // of their own).  That can only be stale for the queue the scanner just left (its frame end
-  // moved s and the eop count): it is left out for that cycle.  A queue that stopped is left
-  // out at once.
+  // The eligibility is registered (the subtract and compare above get a cycle of their own),
+  // and the choice among it is a cycle late (nic_rr_pick_reg), so a pick reflects the queues
+  // as they were two cycles before.  Only the scanner makes a queue's next frame less ready
+  // (arrivals only add), so that is stale only for the queue the scanner is on (s_last_q) or
+  // has just left: it is left out while the scanner loads it or scans it, and the cycle after
+  // it leaves.  A queue that stopped is left out at once, and one picked as it stops is
+  // scanned as one that stops under the scanner is.  A queue cannot restart between the pick
+  // and the load: it starts only after its ready and run states, which the pick's inputs held
+  // a cycle before, have both changed.
   logic [NumQ-1:0] elig_s_q, elig_go, s_gnt, s_last_q;   // s_last_q one-hot, as f_last_q
-  logic            left_q;
+  logic            left_q, s_any;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      elig_go[q] = elig_s_q[q] && st_q[q] == QRun && !(left_q && s_last_q[q]);
+      elig_go[q] = elig_s_q[q] && st_q[q] == QRun &&
+                   !((left_q || sc_active_q || sc_load_q) && s_last_q[q]);
     end
   end
-  nic_rr_pick #(.Num(NumQ)) u_s_pick (
+  nic_rr_pick_reg #(.Num(NumQ)) u_s_pick (
+    .clk_i,
+    .rst_i,
     .req_i  (elig_go),
     .last_i (s_last_q),
-    .gnt_o  (s_gnt)
+    .gnt_o  (s_gnt),
+    .any_o  (s_any)
   );
 
   logic            rdv_q;            // the RAM output holds slot rd_idx_q of queue sc_q
@@ -633,9 +654,12 @@ module nic_tx_desc_fetch #(
     {c_cmd, c_eop, c_len, c_addr} = cur;
     c_end = c_eop || cnt_last_q;
     // Is the queue's next frame judgeable already?  Then the read issued now (the slot after
-    // this one) starts it, and the scanner stays.
+    // this one) starts it, and the scanner stays: for up to StayMax frames, or for as long as
+    // no other queue has a frame to judge (s_any: the round robin, which leaves this queue out,
+    // had a choice last cycle).  A switch would only come back to this queue, a few cycles
+    // later (the choice is a cycle late, and this queue's eligibility two).
     next_dec = (c_eop ? eop_ge3_q : eop_ge2_q) || far_q;
-    c_cont   = next_dec && 32'(stay_q) < StayMax - 1 && run_q;
+    c_cont   = next_dec && (32'(stay_q) < StayMax - 1 || !s_any) && run_q;
   end
 
   logic sc_stop;   // the frame ends and the scanner leaves the queue: this cycle's read is void
@@ -691,8 +715,8 @@ module nic_tx_desc_fetch #(
       if (sc_stop) sc_active_q <= 1'b0;
       // A queue is picked, then its scan position loaded (a cycle each).
       sc_load_q <= 1'b0;
-      // elig_go != 0 is s_gnt != 0, worked out beside the pick rather than after it.
-      if (!sc_active_q && !sc_load_q && elig_go != '0) begin
+      // s_any is s_gnt != 0, from a register beside the pick.
+      if (!sc_active_q && !sc_load_q && s_any) begin
         sc_load_q <= 1'b1;
         sc_q      <= oh_index(s_gnt);
         s_last_q  <= s_gnt;
@@ -706,7 +730,7 @@ module nic_tx_desc_fetch #(
         if (c_end) begin
           fa_cnt_q   <= '0;
           cnt_last_q <= MaxDescs == 1;
-          stay_q     <= stay_q + 4'd1;
+          stay_q     <= stay_q + 4'(stay_q != 4'hF);   // saturates: it may stay longer
         end else begin
           fa_cnt_q   <= fa_cnt_q + 8'd1;
           cnt_last_q <= 32'(fa_cnt_q) + 2 == MaxDescs;
@@ -771,7 +795,8 @@ module nic_tx_desc_fetch #(
 
   // From last cycle's eligibility (nic_tx_path waits for 16 idle cycles in a row anyway).
   // (A FIFO with entries shows one at its output within two cycles: its valid stands for its level.)
-  assign idle_o = !fsm_busy && elig_f_q == '0 && !sc_active_q && !sc_load_q && elig_s_q == '0 &&
+  assign idle_o = !fsm_busy && elig_f_q == '0 && !f_any && !sc_active_q && !sc_load_q &&
+                  elig_s_q == '0 && !s_any &&
                   !d1_valid_q && !s3_dv_q && !s4_rv_q && !dsc_valid_o && !rec_valid_o &&
                   start_ok == '0;
 
