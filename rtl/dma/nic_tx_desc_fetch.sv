@@ -327,7 +327,7 @@ module nic_tx_desc_fetch #(
     end
   end
 
-  // The queue a one-hot grant names (the picks are nic_rr_pick's, one-hot in and out: prefix
+  // The queue a one-hot grant names (the picks are nic_rr_pick_reg's, one-hot in and out: prefix
   // ORs, where a binary "last" would rotate the requests through a multiplexer first).
   function automatic logic [QW-1:0] oh_index(logic [NumQ-1:0] oh);
     oh_index = '0;
