@@ -11,8 +11,9 @@
 // One front end for all queues, so what a queue costs is its state, not an AXI slave, an
 // address decoder and a read multiplexer of its own (nic_top had a block and an interconnect
 // port a queue; docs/synthesis.md has the figures).  Per queue there remain the storage bits
-// (flip-flops, since the DMA path reads every queue's ring registers at once), a clock enable
-// a stored byte and nic_irq_mod; the counters of all queues are in nic_queue_stats' RAMs.
+// of the ring registers (flip-flops, since the DMA path reads every queue's at once) and a
+// clock enable a stored byte; the interrupt moderation of all queues (irq and irq_time
+// included) is nic_irq_mod's, in RAM, and their counters are in nic_queue_stats' RAMs.
 //
 // Register semantics are nic_csr_axil's, per queue: WriteMask bits are storage written with
 // the byte strobes, PulseMask bits pulse for a cycle when written 1, the rest read from the
@@ -108,12 +109,19 @@ module nic_queue_regs #(
   end
 
   // ---- Per queue: storage, the register image, interrupt moderation ----------------------
-  logic [NumQ-1:0][RegW-1:0] regs;      // queue q's registers as a read sees them
+  // irq and irq_time are kept by nic_irq_mod, in RAM; the rest of the storage bits here.
+  localparam int unsigned IrqIdx = nic_hw_pkg::TXQ_IRQ_IDX;
+  localparam int unsigned TimeIdx = nic_hw_pkg::TXQ_IRQ_TIME_IDX;
+  localparam int unsigned CtrlIdx = nic_hw_pkg::TXQ_CTRL_IDX;
+  localparam logic [RegW-1:0] StoreMask =
+      WriteMask & ~(RegW'(32'hFFFF_FFFF) << (32 * IrqIdx)) &
+      ~(RegW'(32'hFFFF_FFFF) << (32 * TimeIdx));
+
+  logic [NumQ-1:0][RegW-1:0] regs;      // queue q's registers as a read sees them (but irq's)
   logic [NumQ-1:0]           q_sel_q;   // the queue of the access being served, one-hot
   logic [NumRegs*4-1:0]      wr_be_q;   // a storage write: its register's enabled bytes
   logic [31:0]               w_data_q;
-  logic [NumQ-1:0]           arm_q;     // irq.arm written 1 (a pulse)
-  logic [NumQ-1:0]           irq_busy;
+  logic                      arm_q;     // irq.arm written 1 (a pulse, the served queue's)
 
   for (genvar q = 0; q < NumQ; q++) begin : g_q
     logic [RegW-1:0]       store_q;
@@ -127,8 +135,8 @@ module nic_queue_regs #(
       end else begin
         for (int unsigned i = 0; i < NumRegs * 4; i++) begin
           if (q_sel_q[q] && wr_be_q[i]) begin
-            store_q[8*i +: 8] <= (w_data_q[8*(i%4) +: 8] & WriteMask[8*i +: 8]) |
-                                 (store_q[8*i +: 8] & ~WriteMask[8*i +: 8]);
+            store_q[8*i +: 8] <= (w_data_q[8*(i%4) +: 8] & StoreMask[8*i +: 8]) |
+                                 (store_q[8*i +: 8] & ~StoreMask[8*i +: 8]);
           end
         end
       end
@@ -142,7 +150,7 @@ module nic_queue_regs #(
       hw.status.err     = nic_hw_pkg::queue_err_e'(err_i[4*q +: 4]);
     end
 
-    assign r       = (store_q & WriteMask) | (hw & ~WriteMask);
+    assign r       = (store_q & StoreMask) | (hw & ~WriteMask);
     assign regs[q] = r;
 
     assign enable_o[q]             = r.ctrl.enable;
@@ -150,20 +158,44 @@ module nic_queue_regs #(
     assign cpl_base_o[64*q +: 64]  = {r.cpl_hi.value, r.cpl_lo.value};
     assign log2_o[4*q +: 4]        = r.ring_size.log2;
     assign prod_o[16*q +: 16]      = r.prod.index;
-
-    nic_irq_mod u_irq (
-      .clk_i,
-      .rst_i,
-      .enable_i(r.ctrl.enable),
-      .cpl_i   (cpl_i && cpl_q_i == 16'(q)),
-      .pkts_i  (r.irq.pkts),
-      .cycles_i(r.irq_time.cycles),
-      .arm_i   (arm_q[q]),
-      .wr_i    (q_sel_q[q] && wr_be_q != '0),
-      .irq_o   (irq_o[q]),
-      .busy_o  (irq_busy[q])
-    );
   end
+
+  // ---- Interrupt moderation of every queue ---------------------------------------------
+  // It is given the served queue's writes of irq, irq_time and ctrl.enable in the cycle they
+  // are stored, and answers that queue's irq and irq_time words for the image.
+  logic [31:0]          mod_irq_word, mod_time_word, en_bit;
+  logic                 mod_busy;
+  nic_hw_pkg::txq_ctrl_t en_only;
+
+  always_comb begin
+    en_only        = '0;
+    en_only.enable = 1'b1;
+    for (int unsigned b = 0; b < 4; b++) begin
+      en_bit[8*b +: 8] = {8{wr_be_q[4*CtrlIdx + b]}} & en_only[8*b +: 8];
+    end
+  end
+
+  nic_irq_mod #(
+    .NumQ       (NumQ),
+    .ResetIrq   (ResetValue[32*IrqIdx +: 32]),
+    .ResetTime  (ResetValue[32*TimeIdx +: 32])
+  ) u_irq (
+    .clk_i,
+    .rst_i,
+    .enable_i    (enable_o),
+    .cpl_i       (cpl_i && {16'd0, cpl_q_i} < 32'(NumQ)),
+    .cpl_q_i     (cpl_q_i[QW-1:0]),
+    .sel_q_i     (sel_q),
+    .wr_irq_be_i (wr_be_q[4*IrqIdx +: 4]),
+    .wr_time_be_i(wr_be_q[4*TimeIdx +: 4]),
+    .wr_off_i    (en_bit != '0 && (w_data_q & en_bit) == '0),
+    .arm_i       (arm_q),
+    .wr_data_i   (w_data_q),
+    .rd_irq_o    (mod_irq_word),
+    .rd_time_o   (mod_time_word),
+    .irq_o,
+    .busy_o      (mod_busy)
+  );
 
   // ---- Holding registers -----------------------------------------------------------------
   // An address's queue and word, and whether each exists (the queue field is compared whole,
@@ -234,7 +266,6 @@ module nic_queue_regs #(
   logic [RegW-1:0]  img_q;
   logic             deny_q;
   logic             want_wr, want_rd, pick_wr, go, denied, stat_word, check_free, wr_now;
-  logic [NumQ-1:0]  sel_now;
   logic [QW-1:0]    cur;
   logic [NumQ-1:0]  cur_dec;
   logic [31:0]      byte_en, rd_word, pulse_bits;
@@ -252,10 +283,11 @@ module nic_queue_regs #(
   always_comb begin
     img = '0;
     for (int unsigned q = 0; q < NumQ; q++) img = img | (regs[q] & {RegW{q_sel_q[q]}});
+    img[32*IrqIdx +: 32]  = mod_irq_word;
+    img[32*TimeIdx +: 32] = mod_time_word;
   end
 
   assign wr_now  = (st_q == Idle && pick_wr && check_free) || st_q == WrChk;
-  assign sel_now = st_q == Idle ? cur_dec : q_sel_q;
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) cur_dec[q] = cur == QW'(q);
@@ -313,7 +345,7 @@ module nic_queue_regs #(
       r_data_q  <= '0;
       q_sel_q   <= '0;
       wr_be_q   <= '0;
-      arm_q     <= '0;
+      arm_q     <= 1'b0;
       deny_q    <= 1'b0;
     end else begin
       if (s_axil_awvalid_i && !aw_full_q) aw_full_q <= 1'b1;
@@ -322,7 +354,7 @@ module nic_queue_regs #(
       if (s_axil_bvalid_o && s_axil_bready_i) b_valid_q <= 1'b0;
       if (s_axil_rvalid_o && s_axil_rready_i) r_valid_q <= 1'b0;
       wr_be_q <= '0;
-      arm_q   <= '0;
+      arm_q   <= 1'b0;
       deny_q  <= 1'b0;
       unique case (st_q)
         Idle: begin
@@ -375,7 +407,7 @@ module nic_queue_regs #(
         end
         // irq.arm is the layout's one pulse bit (checked below); it goes to the queue's
         // interrupt moderation.
-        arm_q    <= (go && pulse_bits != '0) ? sel_now : '0;
+        arm_q    <= go && pulse_bits != '0;
         deny_q   <= aw_qok_q && aw_wok_q && !check_free && denied;
         b_resp_q <= !aw_qok_q ? nic_pkg::AxiRespDecErr :
                     (!aw_wok_q || !go) ? nic_pkg::AxiRespSlvErr : nic_pkg::AxiRespOkay;
@@ -403,7 +435,7 @@ module nic_queue_regs #(
     .busy_o     (stats_busy)
   );
 
-  assign busy_o = irq_busy != '0 || stats_busy;
+  assign busy_o = mod_busy || stats_busy;
 
   // The only pulse bit of the layout is irq.arm (what arm_q carries); AR's prot and the
   // address bits outside the decoded window are not used.
