@@ -128,7 +128,8 @@ struct Queue {
   // Interrupt moderation (nic_irq_mod): armed out of reset.
   bool armed = true;
   std::uint32_t pending = 0;        // completions not yet signalled
-  std::uint64_t first_pending = 0;  // cycle of the first of them
+  std::uint64_t first_pending = 0;  // cycle of the first of them (or of the timer's start)
+  bool timer_out = false;           // the timer ran out before irq_time was changed
   std::uint64_t irq_gen = 0;        // bumped when the count restarts: stale timers do nothing
 
   // Counters.
@@ -375,8 +376,9 @@ struct ModelDevice::Impl {
     q.err = QueueErr::kNone;
     q.cache.clear();
     ++q.epoch;
-    // nic_irq_mod forgets unsignalled completions while the queue is off; arm state stays.
+    // nic_irq_mod forgets unsignalled completions when the queue is disabled; arm state stays.
     q.pending = 0;
+    q.timer_out = false;
     ++q.irq_gen;
   }
 
@@ -446,11 +448,13 @@ struct ModelDevice::Impl {
   void Evaluate(Queue& q) {
     if (!q.armed || q.pending == 0) return;
     const bool count_hit = q.pending >= std::max<std::uint32_t>(q.irq_pkts, 1);
-    const bool timer_hit = q.irq_cycles != 0 && now >= q.first_pending + q.irq_cycles;
+    const bool timer_hit =
+        q.irq_cycles != 0 && (q.timer_out || now >= q.first_pending + q.irq_cycles);
     if (!count_hit && !timer_hit) return;
     interrupts.push_back(Vector(q));
     q.armed = false;
     q.pending = 0;
+    q.timer_out = false;
     ++q.irq_gen;
   }
 
@@ -466,6 +470,7 @@ struct ModelDevice::Impl {
   void Completed(Queue& q) {
     if (q.pending == 0) {
       q.first_pending = now;
+      q.timer_out = false;
       ++q.pending;
       ScheduleTimer(q);
     } else if (q.pending < 0xffff) {
@@ -1033,10 +1038,15 @@ struct ModelDevice::Impl {
       case r::kIrqTime: {
         const std::uint32_t was = q.irq_cycles;
         q.irq_cycles = (v & r::irq_time::kCyclesMask) >> r::irq_time::kCyclesShift;
-        // As the card's timer: turned on while completions wait, it counts from now.
+        // As the card's timer: turned on while completions wait, it counts from now; changed
+        // from one value that is not 0 to another, it keeps its start, and if it had run out it
+        // stays run out.
         if (was == 0 && q.irq_cycles != 0 && q.pending != 0) {
           q.first_pending = now;
           ++q.irq_gen;
+        } else if (was != 0 && q.irq_cycles != 0 && q.pending != 0 &&
+                   now >= q.first_pending + was) {
+          q.timer_out = true;
         }
         ScheduleTimer(q);
         Evaluate(q);

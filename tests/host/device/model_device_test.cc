@@ -1096,7 +1096,7 @@ TEST_F(ModelTest, ReceiveChecksumEngineOffReportsNothingChecked) {
 TEST_F(ModelTest, ReceiveCompletionsCarryPhaseAcrossWraps) {
   Device& dev = Watch(OpenModel());
   MgmtWrite(dev, csr::port::kBase + csr::port::kMtu, 9216 - 18);  // jumbo frames pass
-  RxRing rx(dev, 0, 3);  // 8 entries
+  RxRing rx(dev, 0, 3);                                           // 8 entries
   rx.Start();
   std::mt19937_64 rng(23);
   std::vector<Frame> sent;
@@ -1170,6 +1170,41 @@ TEST_F(ModelTest, TheModerationTimerFiresAfterItsCycles) {
   dev.Run(20);
   EXPECT_EQ(dev.TakeInterrupts(), std::vector<uint32_t>{5});
   EXPECT_EQ(dev.Now(), cpl_seen + 5010);
+}
+
+// As the card's nic_irq_mod: a timer changed from one value that is not 0 to another keeps its
+// start, and one that had run out (while the interrupt was disarmed) stays run out.
+TEST_F(ModelTest, AChangedTimerKeepsItsStart) {
+  Device& dev = Watch(OpenModel());
+  const uint32_t b = csr::txq::Base(5);
+  MgmtWrite(dev, b + csr::txq::kIrq, 100);  // more than will come
+  MgmtWrite(dev, b + csr::txq::kIrqTime, 5000);
+  TxRing tx(dev, 5, 4);
+  tx.Start();
+  FrameSpec s;
+  auto send_one = [&] {
+    tx.PostFrame(rtltest::BuildFrame(s));
+    tx.Doorbell();
+    for (int i = 0; i < 100000 && tx.Poll().empty(); ++i) dev.Run(1);
+    return dev.Now();
+  };
+  const uint64_t first = send_one();
+  dev.Run(3000);
+  MgmtWrite(dev, b + csr::txq::kIrqTime, 4000);  // 1000 cycles left, not 4000
+  dev.Run(990);
+  EXPECT_TRUE(dev.TakeInterrupts().empty());
+  dev.Run(20);
+  EXPECT_EQ(dev.TakeInterrupts(), std::vector<uint32_t>{5});
+  EXPECT_EQ(dev.Now(), first + 4010);
+  // Disarmed now: the next completion's timer runs out unsignalled; made longer, it stays out,
+  // so the arm fires at once.
+  send_one();
+  dev.Run(4100);
+  MgmtWrite(dev, b + csr::txq::kIrqTime, 9000);
+  dev.Run(10);
+  EXPECT_TRUE(dev.TakeInterrupts().empty());
+  dev.Write32(b + csr::txq::kIrq, 100 | csr::txq::irq::kArmMask);
+  EXPECT_EQ(dev.TakeInterrupts(), std::vector<uint32_t>{5});
 }
 
 // ==== Time ======================================================================================
