@@ -221,7 +221,8 @@ module nic_irq_mod #(
   // not after a write of the timer, whose evaluation decides).
   always_comb begin
     a2_armed = (a2_fwd_q ? n_armed_q : a2_armed_q) || a2_w_arm_q;
-    a2_texp  = a2_fwd_q ? n_texp_q : a2_texp_q;
+    // The run-out flag is read afresh as well: B4 may set it between back-to-back completions.
+    a2_texp  = (a2_fwd_q && n_texp_q) || a2_texp_q;
     a2_first = a2_fwd_q ? n_first_q : a2_first_q;
     a2_cnt   = a2_fwd_q ? n_cnt_q : a2_cnt_q;
     a2_ge1   = a2_fwd_q ? n_ge1_q : a2_ge1_q;
@@ -274,8 +275,10 @@ module nic_irq_mod #(
   logic [23:0]     b3_cycles_q;
   logic            b3_pend_q, b3_armed_q, b3_trun_q, b3_texp_q, b3_ge_q, b3_on_q;
   logic            b4_pend_q, b4_armed_q, b4_reached_q, b4_texp_q, b4_ge_q, b4_on_q;
-  logic            b2_stale_q, b3_stale_q, b4_stale_q;
-  logic            b1_hit, b2_hit, b3_hit, b4_cancel, b4_go, b4_tim, b4_fire;
+  logic            b2_stale_q, b3_stale_q, b4_stale_q;     // flags written since B1 read
+  logic            b2_cs_q, b3_cs_q, b4_cs_q;              // only the count written since
+  logic            b1_hit, b2_hit, b3_hit, b1_cs, b2_cs, b3_cs, a2_flags;
+  logic            b4_count_ok, b4_go, b4_timer, b4_tim, b4_fire;
 
   assign want = evq_q | trun_q;
 
@@ -297,16 +300,19 @@ module nic_irq_mod #(
     for (int unsigned q = 0; q < NumQ; q++) if (pick_q[q]) b0_q = b0_q | QW'(q);
   end
 
-  // A B stage's queue is written at this edge (by W1, A2 or B4): what the stage has read of it
-  // is stale.
-  function automatic logic hit(input logic [QW-1:0] q, input logic w1_v, input logic [QW-1:0] w1_q,
-                               input logic a2_v, input logic [QW-1:0] a2_q,
-                               input logic b4_go_, input logic [QW-1:0] b4_q);
-    hit = (w1_v && w1_q == q) || (a2_v && a2_q == q) || (b4_go_ && b4_q == q);
-  endfunction
-  assign b1_hit = hit(b1_q_q, w1_v_q, w1_q_q, a2_v_q, a2_q_q, b4_go, b4_q_q);
-  assign b2_hit = hit(b2_q_q, w1_v_q, w1_q_q, a2_v_q, a2_q_q, b4_go, b4_q_q);
-  assign b3_hit = hit(b3_q_q, w1_v_q, w1_q_q, a2_v_q, a2_q_q, b4_go, b4_q_q);
+  // A B stage's queue has its flags written at this edge (by W1, by B4, or by A2 with a first
+  // completion or a firing): what the stage has read of it is stale.  A2 that only adds to
+  // the count leaves the timer's flags as they were: the stage's count is stale, its timer not.
+  assign a2_flags = a2_go && (a2_first || a2_fire);
+  assign b1_hit = (w1_v_q && w1_q_q == b1_q_q) || (b4_go && b4_q_q == b1_q_q) ||
+                  (a2_flags && a2_q_q == b1_q_q);
+  assign b2_hit = (w1_v_q && w1_q_q == b2_q_q) || (b4_go && b4_q_q == b2_q_q) ||
+                  (a2_flags && a2_q_q == b2_q_q);
+  assign b3_hit = (w1_v_q && w1_q_q == b3_q_q) || (b4_go && b4_q_q == b3_q_q) ||
+                  (a2_flags && a2_q_q == b3_q_q);
+  assign b1_cs  = a2_v_q && a2_q_q == b1_q_q;
+  assign b2_cs  = a2_v_q && a2_q_q == b2_q_q;
+  assign b3_cs  = a2_v_q && a2_q_q == b3_q_q;
 
   always_ff @(posedge clk_i) begin
     if (pick_v_q) b1_q_q <= b0_q;
@@ -320,10 +326,12 @@ module nic_irq_mod #(
       b2_start_q <= ton_q[b1_q_q] ? ton_mem[b1_q_q] : t0_mem[b1_q_q];
       b2_cfg_q   <= cfg_ok_q[b1_q_q] ? cfg_t'(cfg_mem[b1_q_q]) : cfg_reset;
       b2_stale_q <= b1_hit;
+      b2_cs_q    <= b1_cs;
     end
     if (b2_v_q) begin   // B2: the time elapsed, the count's compare
       b3_q_q       <= b2_q_q;
       b3_stale_q   <= b2_stale_q || b2_hit;
+      b3_cs_q      <= b2_cs_q || b2_cs;
       b3_elapsed_q <= now_q - b2_start_q;
       b3_cycles_q  <= b2_cfg_q.cycles;
       b3_pend_q    <= !b2_clr_q && b2_cnt_q != '0;
@@ -336,6 +344,7 @@ module nic_irq_mod #(
     if (b3_v_q) begin   // B3: the timer's compare
       b4_q_q       <= b3_q_q;
       b4_stale_q   <= b3_stale_q || b3_hit;
+      b4_cs_q      <= b3_cs_q || b3_cs;
       b4_reached_q <= b3_trun_q && b3_elapsed_q >= TW'(b3_cycles_q);
       b4_pend_q    <= b3_pend_q;
       b4_armed_q   <= b3_armed_q;
@@ -345,12 +354,17 @@ module nic_irq_mod #(
     end
   end
 
-  // B4: dropped if its read is stale, or if A reads or writes the queue now (A1's read would
-  // miss what B4 writes; A2 writes the queue itself).  A dropped evaluation stays wanted.
-  assign b4_cancel = b4_stale_q || (a1_v_q && a1_q_q == b4_q_q) || (a2_v_q && a2_q_q == b4_q_q);
-  assign b4_go     = b4_v_q && !b4_cancel;
-  assign b4_tim    = b4_texp_q || b4_reached_q;
-  assign b4_fire   = b4_armed_q && b4_pend_q && (b4_ge_q || b4_tim);
+  // B4: dropped if the flags it read are stale (it stays wanted).  If only the count is, or A
+  // reads or writes the queue now (A1's read would miss what B4 writes; A2 writes it itself),
+  // B4 decides the timer only: run out, it sets the run-out flag, which A2 fires on, and stays
+  // wanted; so a timer runs out although completions of its queue keep coming.  Else it
+  // decides all: fire, or the timer's flags, and it is done.
+  assign b4_go       = b4_v_q && !b4_stale_q;
+  assign b4_count_ok = !b4_cs_q && !(a1_v_q && a1_q_q == b4_q_q) && !(a2_v_q && a2_q_q == b4_q_q);
+  assign b4_tim      = b4_texp_q || b4_reached_q;
+  assign b4_fire     = b4_count_ok && b4_armed_q && b4_pend_q && (b4_ge_q || b4_tim);
+  // The timer alone: run out now, for completions that wait.
+  assign b4_timer    = b4_pend_q && b4_on_q && b4_reached_q;
 
   // ---- The flags: W1's sets and clears win over A2's and B4's ------------------------------
   logic [NumQ-1:0] armed_d, clr_d, trun_d, texp_d, ton_d, evq_d, irq_d;
@@ -382,7 +396,14 @@ module nic_irq_mod #(
         texp_d[q]  = 1'b0;
         ton_d[q]   = 1'b0;
       end
-      if (b) begin
+      if (b && !b4_count_ok) begin
+        // The timer alone; A2's own flags (a first completion, a firing) win at this edge.
+        evq_d[q] = 1'b1;
+        if (b4_timer && !(a && (a2_first || a2_fire))) begin
+          trun_d[q] = 1'b0;
+          texp_d[q] = 1'b1;
+        end
+      end else if (b) begin
         evq_d[q] = 1'b0;
         if (b4_fire) begin
           armed_d[q] = 1'b0;

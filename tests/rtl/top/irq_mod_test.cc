@@ -232,6 +232,35 @@ class IrqMod : public ::testing::Test {
     return r < 4 ? kBusy[r] : static_cast<unsigned>(rng_() % kQueues);
   }
 
+  // One queue's completions two cycles in three (or every cycle), its threshold far off, its
+  // timer 200 cycles, and the host's arm every 300 cycles: the timer must fire although
+  // completions of the queue keep coming.
+  void Steady(int cycles, bool every_cycle) {
+    constexpr unsigned kQ = 5;
+    for (int i = 0; i < cycles; ++i) {
+      h_.Cycle([&] { Sample(); },
+               [&] {
+                 Vnic_irq_mod_q40& t = h_.top();
+                 const int k = i;
+                 t.cpl_i = k >= 8 && (every_cycle || k % 3 != 0);
+                 t.cpl_q_i = kQ;
+                 t.wr_irq_be_i = 0;
+                 t.wr_time_be_i = 0;
+                 t.wr_off_i = 0;
+                 t.arm_i = 0;
+                 t.sel_q_i = kQ;
+                 if (k % 300 == 1) {  // the arm, with pkts 60000
+                   t.wr_irq_be_i = 0xF;
+                   t.wr_data_i = (60000u << txq::irq::kPktsShift) | txq::irq::kArmMask;
+                   t.arm_i = 1;
+                 } else if (k % 300 == 3) {
+                   t.wr_time_be_i = 0xF;
+                   t.wr_data_i = 200;
+                 }
+               });
+    }
+  }
+
   void Drive(unsigned load) {
     Vnic_irq_mod_q40& t = h_.top();
     // The front end's enable register follows its write a cycle later.
@@ -298,6 +327,15 @@ TEST_F(IrqMod, EveryInterruptOwedAndEveryOwedOneComes) {
   // Nothing more to do once the longest timer (0x20000 cycles) has run out: busy_o falls.
   Run(0x20000 + 2 * kBound, 0);
   EXPECT_FALSE(h_.top().busy_o);
+}
+
+TEST_F(IrqMod, TheTimerFiresWhileCompletionsKeepComing) {
+  Steady(20000, false);
+  EXPECT_GT(timer_fires_, 50u);
+  EXPECT_EQ(timer_fires_, fires_);
+  Steady(20000, true);
+  EXPECT_GT(timer_fires_, 100u);
+  EXPECT_EQ(timer_fires_, fires_);
 }
 
 }  // namespace
