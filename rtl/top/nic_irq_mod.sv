@@ -41,9 +41,13 @@
 //                    at (a running timer, or a write since the last look); the pick is
 //                    registered and B0 makes it a queue number; B1 reads the queue, B2 works
 //                    out the time elapsed and compares the count, B3 compares the time, B4
-//                    decides and writes flags only.  An evaluation that overlaps anything else
-//                    on its queue (A1 or A2 on it, or a write to it after B1 read) is dropped
-//                    and asked again, so what B4 writes is never from a stale read.
+//                    decides and writes flags only.  An evaluation whose queue had its flags
+//                    written after B1 read (by a write, another evaluation, or A2 counting a
+//                    first completion or firing) is dropped and asked again.  One whose queue
+//                    only had its count changed, or that A reads or writes now, decides the
+//                    timer alone (its run-out flag, which A2 fires on) and is asked again; so
+//                    what B4 writes is never from a stale read, and a timer runs out although
+//                    completions of its queue keep coming.
 //
 // Time: now_q counts the cycles in which some timer runs; the timer's start is a stamp of it
 // (one bit wider than irq_time.cycles, so the difference is exact while a running timer is
@@ -176,7 +180,8 @@ module nic_irq_mod #(
   logic            a1_v_q, a2_v_q;
   logic [QW-1:0]   a1_q_q, a2_q_q;
   logic [15:0]     a1_cnt;
-  cfg_t            a1_cfg;
+  cfg_t            a1_raw;
+  logic            a1_ok;
   // A1's read, for A2.
   logic            a2_armed_q, a2_texp_q, a2_first_q, a2_ge1_q, a2_ge2_q, a2_en_q, a2_fwd_q;
   logic [15:0]     a2_cnt_q;
@@ -191,7 +196,20 @@ module nic_irq_mod #(
   logic [15:0]     a2_cnt, a2_cnt_n;
 
   assign a1_cnt = cnt_mem[a1_q_q];
-  assign a1_cfg = cfg_ok_q[a1_q_q] ? cfg_t'(cfg_mem[a1_q_q]) : cfg_reset;
+  assign a1_raw = cfg_mem[a1_q_q];
+  assign a1_ok  = cfg_ok_q[a1_q_q];
+
+  // A1's compares, made on the stored thresholds and on the reset ones, the written flag (a
+  // multiplexer over the queues) choosing last.
+  function automatic logic [4:0] ahead(input logic [15:0] cnt, input cfg_t cfg);
+    ahead = {{1'b0, cnt} + 17'd1 >= {1'b0, cfg.pkts},    // ge1
+             {1'b0, cnt} + 17'd2 >= {1'b0, cfg.pkts},    // ge2
+             cfg.pkts <= 16'd1,                          // pk1
+             cfg.pkts <= 16'd2,                          // pk2
+             cfg.cycles != '0};                          // on
+  endfunction
+  logic [4:0]  a1_ahead;
+  assign a1_ahead = a1_ok ? ahead(a1_cnt, a1_raw) : ahead(a1_cnt, cfg_reset);
 
   always_ff @(posedge clk_i) begin
     if (cpl_i) a1_q_q <= cpl_q_i;
@@ -201,12 +219,8 @@ module nic_irq_mod #(
       a2_texp_q   <= texp_q[a1_q_q];
       a2_first_q  <= clr_q[a1_q_q] || a1_cnt == '0;
       a2_cnt_q    <= a1_cnt;
-      a2_ge1_q    <= {1'b0, a1_cnt} + 17'd1 >= {1'b0, a1_cfg.pkts};
-      a2_ge2_q    <= {1'b0, a1_cnt} + 17'd2 >= {1'b0, a1_cfg.pkts};
-      a2_pk1_q    <= a1_cfg.pkts <= 16'd1;
-      a2_pk2_q    <= a1_cfg.pkts <= 16'd2;
-      a2_pkm2_q   <= {1'b0, a1_cfg.pkts} - 17'd2;
-      a2_on_q     <= a1_cfg.cycles != '0;
+      {a2_ge1_q, a2_ge2_q, a2_pk1_q, a2_pk2_q, a2_on_q} <= a1_ahead;
+      a2_pkm2_q   <= a1_ok ? {1'b0, a1_raw.pkts} - 17'd2 : {1'b0, cfg_reset.pkts} - 17'd2;
       a2_en_q     <= enable_i[a1_q_q];
       a2_fwd_q    <= a2_v_q && a2_q_q == a1_q_q;
       a2_w_arm_q  <= w1_v_q && w1_arm_q && w1_q_q == a1_q_q;
