@@ -167,7 +167,6 @@ module nic_rx_mover #(
   logic                 x_valid_q, x_done, x_first_q;
   prep_t                x_q;
   logic [LW-1:0]        x_left_q;       // lines (or beats to discard) left
-  logic                 x_last_q;       // x_left_q == 1 (writing lines: the current is the last)
   logic [6:0]           x_burst_q;      // beats left in the current burst
   logic [63:0]          x_line_q;       // line address of the current line
 
@@ -182,9 +181,7 @@ module nic_rx_mover #(
   logic [LW-1:0]        drem;
 
   always_comb begin
-    // A register, not a compare of x_left_q: the beat's go decides every line register's
-    // enable, and the compare in front of it was the receive path's longest path.
-    is_last   = x_last_q;
+    is_last   = x_left_q == LW'(1);
     req       = is_last ? x_q.req_last : x_first_q ? x_q.req_first : x_q.req_mid;
     pops      = is_last ? x_q.pops_last : x_first_q ? x_q.pops_first : 2'd1;
     dpop      = (x_left_q[LW-1:1] != '0) ? 2'd2 : 2'(x_left_q);
@@ -257,7 +254,6 @@ module nic_rx_mover #(
       x_q       <= p_q;
       x_first_q <= 1'b1;
       x_left_q  <= p_q.dropmode ? p_q.dbeats : p_q.lines;
-      x_last_q  <= p_q.lines == LW'(1);   // read only when writing lines
       x_burst_q <= '0;
       x_line_q  <= {p_q.addr[63:LB], {LB{1'b0}}};
     end else if (x_valid_q && x_q.dropmode) begin
@@ -265,7 +261,6 @@ module nic_rx_mover #(
     end else if (go) begin
       x_first_q <= 1'b0;
       x_left_q  <= x_left_q - 1'b1;
-      x_last_q  <= x_left_q == LW'(2);
       x_burst_q <= burst_now - 7'd1;
       x_line_q  <= x_line_q + 64'(Bytes);
     end
