@@ -43,7 +43,6 @@ struct Ref {
   bool wrote = false;
   std::uint64_t owed_since = 0;
   bool owed = false;
-  bool enabled = true;
 };
 
 struct Inputs {
