@@ -1,27 +1,24 @@
-// nic_q_start: one queue start a cycle, and the starting queue's ring registers.
+// nic_q_start: one queue start a cycle, and the starting queue's number and ring size.
 //
 // The DMA paths keep a queue's ring bases in RAM (one write port), written when the queue
 // starts, so at most one queue may start in a cycle.  The choice is the lowest numbered of the
 // queues that were ready last cycle (nic_rr_pick_reg with no last grant: two levels of prefix
 // ORs with a register between them), and it starts if it still is: start_o = choice & rdy_i.
-// Choosing from last cycle keeps the choice, and the select of the chosen queue's registers
-// behind it, off the path of this cycle's ready checks; a queue starts a cycle after it becomes
-// ready, one cycle more for each lower-numbered queue ready with it.  id_o and the *_o
-// registers are the chosen queue's, by AND-OR over the one-hot choice; they mean something in a
-// cycle with start_o != 0.
+// Choosing from last cycle keeps the choice, and what is read for the chosen queue behind it,
+// off the path of this cycle's ready checks; a queue starts a cycle after it becomes ready, one
+// cycle more for each lower-numbered queue ready with it.  id_o is the chosen queue's number
+// and depends on registers only, so it can address the register block's RAM of ring bases
+// (nic_queue_regs' base port, read in the same cycle); log2_o is the chosen queue's ring size,
+// by AND-OR over the one-hot choice.  Both mean something in a cycle with start_o != 0.
 module nic_q_start #(
   parameter int unsigned NumQ = 8
 ) (
   input  logic                                   clk_i,
   input  logic                                   rst_i,
   input  logic [NumQ-1:0]                        rdy_i,          // may start now
-  input  logic [NumQ*64-1:0]                     ring_base_i,    // queue q in [q*W +: W]
-  input  logic [NumQ*64-1:0]                     cpl_base_i,
-  input  logic [NumQ*4-1:0]                      log2_i,
+  input  logic [NumQ*4-1:0]                      log2_i,         // queue q in [q*4 +: 4]
   output logic [NumQ-1:0]                        start_o,        // one-hot or zero
   output logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] id_o,
-  output logic [63:0]                            ring_base_o,
-  output logic [63:0]                            cpl_base_o,
   output logic [3:0]                             log2_o
 );
 
@@ -42,16 +39,12 @@ module nic_q_start #(
   assign start_o = pick & rdy_i & {NumQ{pick_v}};
 
   always_comb begin
-    id_o        = '0;
-    ring_base_o = '0;
-    cpl_base_o  = '0;
-    log2_o      = '0;
+    id_o   = '0;
+    log2_o = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
       if (pick[q]) begin
-        id_o        = id_o | QW'(q);
-        ring_base_o = ring_base_o | ring_base_i[64*q +: 64];
-        cpl_base_o  = cpl_base_o | cpl_base_i[64*q +: 64];
-        log2_o      = log2_o | log2_i[4*q +: 4];
+        id_o   = id_o | QW'(q);
+        log2_o = log2_o | log2_i[4*q +: 4];
       end
     end
   end

@@ -53,10 +53,13 @@ module nic_rx_path #(
   input  logic                   clk_i,
   input  logic                   rst_i,
 
-  // ---- Queue registers (rxq blocks), queue q in bits [q*W +: W]
+  // ---- Queue registers (rxq blocks), queue q in bits [q*W +: W]; the ring bases of queue
+  // q_base_q_o only, read from the register block's RAM in the same cycle (q_base_q_o depends
+  // on registers only)
   input  logic [NumQ-1:0]        q_enable_i,
-  input  logic [NumQ*64-1:0]     q_ring_base_i,
-  input  logic [NumQ*64-1:0]     q_cpl_base_i,
+  output logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] q_base_q_o,
+  input  logic [63:0]            q_ring_base_i,
+  input  logic [63:0]            q_cpl_base_i,
   input  logic [NumQ*4-1:0]      q_log2_i,
   input  logic [NumQ*16-1:0]     q_prod_i,       // buffers posted up to here
   output logic [NumQ*16-1:0]     q_cons_o,       // next buffer the card will fill
@@ -205,7 +208,7 @@ module nic_rx_path #(
         if (start[q]) begin
           pend_q[q] <= 1'b0;
           mask_q[q*16 +: 16]      <= mask_in[q*16 +: 16];
-          if (q_ring_base_i[q*64 +: 6] != '0 || q_cpl_base_i[q*64 +: 6] != '0) begin
+          if (start_rbase[5:0] != '0 || start_cbase[5:0] != '0) begin  // this queue's
             err_q[q]     <= nic_hw_pkg::QueueErrRingAlign;
             running_q[q] <= 1'b0;
           end else if (q_log2_i[q*4 +: 4] == 4'd0) begin
@@ -244,21 +247,21 @@ module nic_rx_path #(
 
   // One start a cycle: the fetch and the completion writer keep the ring bases in RAM, written
   // at the start.  nic_q_start chooses from last cycle's ready queues; a queue starts a cycle
-  // after it becomes ready (more when lower-numbered queues start with it).
+  // after it becomes ready (more when lower-numbered queues start with it).  The chosen queue's
+  // bases are read from the register block by its number.
   logic [3:0] unused_start_log2;
   nic_q_start #(.NumQ(NumQ)) u_start (
     .clk_i,
     .rst_i,
-    .rdy_i       (start_rdy),
-    .ring_base_i (q_ring_base_i),
-    .cpl_base_i  (q_cpl_base_i),
-    .log2_i      (q_log2_i),
-    .start_o     (start),
-    .id_o        (start_id),
-    .ring_base_o (start_rbase),
-    .cpl_base_o  (start_cbase),
-    .log2_o      (unused_start_log2)
+    .rdy_i   (start_rdy),
+    .log2_i  (q_log2_i),
+    .start_o (start),
+    .id_o    (start_id),
+    .log2_o  (unused_start_log2)
   );
+  assign q_base_q_o  = start_id;
+  assign start_rbase = q_ring_base_i;
+  assign start_cbase = q_cpl_base_i;
 
   for (genvar q = 0; q < NumQ; q++) begin : g_q_prod
     always_ff @(posedge clk_i) begin

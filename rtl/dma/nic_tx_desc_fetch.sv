@@ -61,10 +61,13 @@ module nic_tx_desc_fetch #(
   input  logic                   clk_i,
   input  logic                   rst_i,
 
-  // ---- Queue registers (txq blocks), queue q in bits [q*W +: W]
+  // ---- Queue registers (txq blocks), queue q in bits [q*W +: W]; the ring bases of one
+  // queue at a time, q_base_q_o's, read from the register block's RAM in the same cycle
+  // (q_base_q_o depends on registers only)
   input  logic [NumQ-1:0]        q_enable_i,
-  input  logic [NumQ*64-1:0]     q_ring_base_i,
-  input  logic [NumQ*64-1:0]     q_cpl_base_i,
+  output logic [QW-1:0]          q_base_q_o,
+  input  logic [63:0]            q_ring_base_i,
+  input  logic [63:0]            q_cpl_base_i,
   input  logic [NumQ*4-1:0]      q_log2_i,
   input  logic [NumQ*16-1:0]     q_prod_i,
   output logic [NumQ*16-1:0]     q_cons_o,
@@ -201,24 +204,23 @@ module nic_tx_desc_fetch #(
   end
 
   // One start a cycle (one write into base_mem): nic_q_start chooses from last cycle's ready
-  // queues, so the select of the chosen queue's registers does not wait for this cycle's drain
-  // checks; a queue starts a cycle after it becomes ready.
+  // queues, so the chosen queue's number, and the read of its ring bases behind it, do not wait
+  // for this cycle's drain checks; a queue starts a cycle after it becomes ready.
   logic [QW-1:0] st_id;
   logic [63:0]   st_rb, st_cb;
   logic [3:0]    st_l2;
   nic_q_start #(.NumQ(NumQ)) u_start (
     .clk_i,
     .rst_i,
-    .rdy_i       (start_rdy),
-    .ring_base_i (q_ring_base_i),
-    .cpl_base_i  (q_cpl_base_i),
-    .log2_i      (q_log2_i),
-    .start_o     (start_ok),
-    .id_o        (st_id),
-    .ring_base_o (st_rb),
-    .cpl_base_o  (st_cb),
-    .log2_o      (st_l2)
+    .rdy_i   (start_rdy),
+    .log2_i  (q_log2_i),
+    .start_o (start_ok),
+    .id_o    (st_id),
+    .log2_o  (st_l2)
   );
+  assign q_base_q_o = st_id;
+  assign st_rb      = q_ring_base_i;
+  assign st_cb      = q_cpl_base_i;
 
   always_ff @(posedge clk_i) begin
     if (start_ok != '0) base_mem[st_id] <= st_rb;
@@ -243,10 +245,7 @@ module nic_tx_desc_fetch #(
       q_start_o <= '0;
     end else begin
       for (int unsigned q = 0; q < NumQ; q++) begin
-        logic [5:0]  rb, cb;   // the bases' low bits, for the alignment check
         logic [3:0]  l2;
-        rb = q_ring_base_i[64*q +: 6];
-        cb = q_cpl_base_i[64*q +: 6];
         l2 = q_log2_i[4*q +: 4];
         q_start_o[q] <= start_ok[q];
         odesc_q[q] <= odesc_q[q] + 8'(odesc_inc[q]) - 8'(odesc_dec[q]);
@@ -258,7 +257,7 @@ module nic_tx_desc_fetch #(
           s_q[q]    <= '0;
           eopc_q[q] <= '0;
           mask[q]   <= nic_pkg::ring_mask(l2);
-          if (rb[5:0] != '0 || cb[5:0] != '0) begin
+          if (st_rb[5:0] != '0 || st_cb[5:0] != '0) begin   // the starting queue's bases
             st_q[q]  <= QErr;
             err_q[q] <= nic_hw_pkg::QueueErrRingAlign;
           end else if (l2 == 4'd0) begin

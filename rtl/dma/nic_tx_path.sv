@@ -32,10 +32,13 @@ module nic_tx_path #(
   input  logic                   clk_i,
   input  logic                   rst_i,
 
-  // ---- Queue registers (txq blocks), queue q in bits [q*W +: W]
+  // ---- Queue registers (txq blocks), queue q in bits [q*W +: W]; the ring bases of queue
+  // q_base_q_o only, read from the register block's RAM in the same cycle (q_base_q_o depends
+  // on registers only)
   input  logic [NumQ-1:0]        q_enable_i,
-  input  logic [NumQ*64-1:0]     q_ring_base_i,
-  input  logic [NumQ*64-1:0]     q_cpl_base_i,
+  output logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] q_base_q_o,
+  input  logic [63:0]            q_ring_base_i,
+  input  logic [63:0]            q_cpl_base_i,
   input  logic [NumQ*4-1:0]      q_log2_i,
   input  logic [NumQ*16-1:0]     q_prod_i,
   output logic [NumQ*16-1:0]     q_cons_o,
@@ -141,6 +144,7 @@ module nic_tx_path #(
     .clk_i,
     .rst_i,
     .q_enable_i,
+    .q_base_q_o,
     .q_ring_base_i,
     .q_cpl_base_i,
     .q_log2_i,

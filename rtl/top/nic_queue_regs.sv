@@ -10,10 +10,12 @@
 //
 // One front end for all queues, so what a queue costs is its state, not an AXI slave, an
 // address decoder and a read multiplexer of its own (nic_top had a block and an interconnect
-// port a queue; docs/synthesis.md has the figures).  Per queue there remain the storage bits
-// of the ring registers (flip-flops, since the DMA path reads every queue's at once) and a
-// clock enable a stored byte; the interrupt moderation of all queues (irq and irq_time
-// included) is nic_irq_mod's, in RAM, and their counters are in nic_queue_stats' RAMs.
+// port a queue; docs/synthesis.md has the figures).  Per queue there remain in flip-flops the
+// ring registers the DMA path reads for every queue at once (enable, ring size, producer
+// index) with a clock enable a stored byte.  The ring and completion bases, which the path
+// reads for one queue at a time (the queue starting), are in a RAM with a read port of the
+// path's; the interrupt moderation of all queues (irq and irq_time included) is nic_irq_mod's,
+// in RAM, and their counters are in nic_queue_stats' RAMs.
 //
 // Register semantics are nic_csr_axil's, per queue: WriteMask bits are storage written with
 // the byte strobes, PulseMask bits pulse for a cycle when written 1, the rest read from the
@@ -63,10 +65,12 @@ module nic_queue_regs #(
   output logic                s_axil_rvalid_o,
   input  logic                s_axil_rready_i,
 
-  // Every queue's ring registers, to the DMA path; queue q in bits [q*W +: W].
+  // Every queue's ring registers, to the DMA path; queue q in bits [q*W +: W].  The bases of
+  // one queue, base_q_i's, read from RAM in the same cycle (base_q_i below NumQ).
   output logic [NumQ-1:0]     enable_o,
-  output logic [NumQ*64-1:0]  ring_base_o,
-  output logic [NumQ*64-1:0]  cpl_base_o,
+  input  logic [QW-1:0]       base_q_i,
+  output logic [63:0]         ring_base_o,
+  output logic [63:0]         cpl_base_o,
   output logic [NumQ*4-1:0]   log2_o,
   output logic [NumQ*16-1:0]  prod_o,
   // What the DMA path reports back.
@@ -109,16 +113,26 @@ module nic_queue_regs #(
   end
 
   // ---- Per queue: storage, the register image, interrupt moderation ----------------------
-  // irq and irq_time are kept by nic_irq_mod, in RAM; the rest of the storage bits here.
+  // irq and irq_time are kept by nic_irq_mod, in RAM, the four base words in base_mem; the
+  // rest of the storage bits here.
   localparam int unsigned IrqIdx = nic_hw_pkg::TXQ_IRQ_IDX;
   localparam int unsigned TimeIdx = nic_hw_pkg::TXQ_IRQ_TIME_IDX;
   localparam int unsigned CtrlIdx = nic_hw_pkg::TXQ_CTRL_IDX;
+  localparam int unsigned BaseIdx = nic_hw_pkg::TXQ_RING_LO_IDX;  // ring_lo/hi, cpl_lo/hi
+  localparam logic [RegW-1:0] BaseMask = RegW'({128{1'b1}}) << (32 * BaseIdx);
   localparam logic [RegW-1:0] StoreMask =
       WriteMask & ~(RegW'(32'hFFFF_FFFF) << (32 * IrqIdx)) &
-      ~(RegW'(32'hFFFF_FFFF) << (32 * TimeIdx));
+      ~(RegW'(32'hFFFF_FFFF) << (32 * TimeIdx)) & ~BaseMask;
+
+  if (nic_hw_pkg::TXQ_RING_HI_IDX != BaseIdx + 1 || nic_hw_pkg::TXQ_CPL_LO_IDX != BaseIdx + 2 ||
+      nic_hw_pkg::TXQ_CPL_HI_IDX != BaseIdx + 3 || (WriteMask & BaseMask) != BaseMask ||
+      (ResetValue & BaseMask) != '0 || (PulseMask & BaseMask) != '0) begin : g_bad_bases
+    $fatal(1, "nic_queue_regs: the bases must be four whole storage words in a row, reset 0");
+  end
 
   logic [NumQ-1:0][RegW-1:0] regs;      // queue q's registers as a read sees them (but irq's)
   logic [NumQ-1:0]           q_sel_q;   // the queue of the access being served, one-hot
+  logic [QW-1:0]             sel_q;     // ... binary
   logic [NumRegs*4-1:0]      wr_be_q;   // a storage write: its register's enabled bytes
   logic [31:0]               w_data_q;
   logic                      arm_q;     // irq.arm written 1 (a pulse, the served queue's)
@@ -153,12 +167,50 @@ module nic_queue_regs #(
     assign r       = (store_q & StoreMask) | (hw & ~WriteMask);
     assign regs[q] = r;
 
-    assign enable_o[q]             = r.ctrl.enable;
-    assign ring_base_o[64*q +: 64] = {r.ring_hi.value, r.ring_lo.value};
-    assign cpl_base_o[64*q +: 64]  = {r.cpl_hi.value, r.cpl_lo.value};
-    assign log2_o[4*q +: 4]        = r.ring_size.log2;
-    assign prod_o[16*q +: 16]      = r.prod.index;
+    assign enable_o[q]        = r.ctrl.enable;
+    assign log2_o[4*q +: 4]   = r.ring_size.log2;
+    assign prod_o[16*q +: 16] = r.prod.index;
   end
+
+  // ---- The ring and completion bases, in RAM ---------------------------------------------
+  // An entry a queue: ring_lo, ring_hi, cpl_lo, cpl_hi, byte j of the four words at bits
+  // [8j +: 8].  Written through the same registered byte enables as the store, at the served
+  // queue; read twice, without a clock: for the image (the served queue) and for the DMA path
+  // (base_q_i).  A RAM is not cleared by reset, so each queue has a flag, set by reset, that
+  // makes its entry read 0; the queue's first write of a base writes the whole entry (the
+  // bytes not written as 0) and clears it.
+  logic [127:0]    base_mem [NumQ];
+  logic [NumQ-1:0] base_zero_q;
+  logic            base_zero_sel_q;   // the served queue's flag, taken as its access starts
+  logic [15:0]     base_be;
+  logic [127:0]    base_wd, base_img, base_path;
+
+  always_comb begin
+    for (int unsigned i = 0; i < 16; i++) begin
+      base_wd[8*i +: 8] = wr_be_q[4*BaseIdx + i] ? w_data_q[8*(i%4) +: 8] : 8'd0;
+    end
+    base_be = (base_zero_sel_q && wr_be_q[4*BaseIdx +: 16] != '0) ? '1 :
+              wr_be_q[4*BaseIdx +: 16];
+  end
+
+  always_ff @(posedge clk_i) begin
+    for (int unsigned i = 0; i < 16; i++) begin
+      if (base_be[i]) base_mem[sel_q][8*i +: 8] <= base_wd[8*i +: 8];
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      base_zero_q <= '1;
+    end else if (wr_be_q[4*BaseIdx +: 16] != '0) begin
+      base_zero_q <= base_zero_q & ~q_sel_q;
+    end
+  end
+
+  assign base_img    = base_zero_sel_q ? '0 : base_mem[sel_q];
+  assign base_path   = base_zero_q[base_q_i] ? '0 : base_mem[base_q_i];
+  assign ring_base_o = base_path[63:0];
+  assign cpl_base_o  = base_path[127:64];
 
   // ---- Interrupt moderation of every queue ---------------------------------------------
   // It is given the served queue's writes of irq, irq_time and ctrl.enable in the cycle they
@@ -262,7 +314,6 @@ module nic_queue_regs #(
   typedef enum logic [3:0] {Idle, WrImg, WrHit, WrChk, WrDo, RdImg, RdWord, RdAns, RdStat} state_e;
   state_e           st_q;
   logic             last_wr_q;   // the last access served was a write: a waiting read goes next
-  logic [QW-1:0]    sel_q;       // the queue served, binary (q_sel_q is it one-hot)
   logic [RegW-1:0]  img_q;
   logic             deny_q;
   logic             want_wr, want_rd, pick_wr, go, denied, stat_word, check_free, wr_now;
@@ -285,6 +336,7 @@ module nic_queue_regs #(
     for (int unsigned q = 0; q < NumQ; q++) img = img | (regs[q] & {RegW{q_sel_q[q]}});
     img[32*IrqIdx +: 32]  = mod_irq_word;
     img[32*TimeIdx +: 32] = mod_time_word;
+    img[32*BaseIdx +: 128] = base_img;
   end
 
   assign wr_now  = (st_q == Idle && pick_wr && check_free) || st_q == WrChk;
@@ -328,7 +380,10 @@ module nic_queue_regs #(
     if (st_q == WrImg || st_q == RdImg) img_q <= img;
     mgmt_hit_q <= mgmt_hit;
     rd_word_q  <= rd_word;
-    if (st_q == Idle) sel_q <= cur;
+    if (st_q == Idle) begin
+      sel_q           <= cur;
+      base_zero_sel_q <= base_zero_q[cur];
+    end
   end
 
   always_ff @(posedge clk_i) begin

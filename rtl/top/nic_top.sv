@@ -318,13 +318,16 @@ module nic_top #(
   // ======================================================================================
   // The data paths and their events
   // ======================================================================================
-  // Queue registers toward the paths (queue q in bits [q*W +: W]) and their state back.
+  // Queue registers toward the paths (queue q in bits [q*W +: W]; the ring bases of the queue
+  // a path names, from the register block's RAM) and their state back.
   logic [NumTxQ-1:0]    txq_enable, txq_running;
-  logic [NumTxQ*64-1:0] txq_ring_base, txq_cpl_base;
+  logic [$clog2(NumTxQ > 1 ? NumTxQ : 2)-1:0] txq_base_q;
+  logic [63:0]          txq_ring_base, txq_cpl_base;
   logic [NumTxQ*4-1:0]  txq_log2, txq_err;
   logic [NumTxQ*16-1:0] txq_prod, txq_cons;
   logic [NumRxQ-1:0]    rxq_enable, rxq_running;
-  logic [NumRxQ*64-1:0] rxq_ring_base, rxq_cpl_base;
+  logic [$clog2(NumRxQ > 1 ? NumRxQ : 2)-1:0] rxq_base_q;
+  logic [63:0]          rxq_ring_base, rxq_cpl_base;
   logic [NumRxQ*4-1:0]  rxq_log2, rxq_err;
   logic [NumRxQ*16-1:0] rxq_prod, rxq_cons;
   logic                 tx_csum_enable, rx_csum_enable;
@@ -364,6 +367,7 @@ module nic_top #(
     .clk_i,
     .rst_i,
     .q_enable_i        (txq_enable),
+    .q_base_q_o        (txq_base_q),
     .q_ring_base_i     (txq_ring_base),
     .q_cpl_base_i      (txq_cpl_base),
     .q_log2_i          (txq_log2),
@@ -424,6 +428,7 @@ module nic_top #(
     .clk_i,
     .rst_i,
     .q_enable_i        (rxq_enable),
+    .q_base_q_o        (rxq_base_q),
     .q_ring_base_i     (rxq_ring_base),
     .q_cpl_base_i      (rxq_cpl_base),
     .q_log2_i          (rxq_log2),
@@ -1030,6 +1035,7 @@ module nic_top #(
     .s_axil_rvalid_o (csr_rvalid[SlvTxq]),
     .s_axil_rready_i (csr_rready[SlvTxq]),
     .enable_o        (txq_enable),
+    .base_q_i        (txq_base_q),
     .ring_base_o     (txq_ring_base),
     .cpl_base_o      (txq_cpl_base),
     .log2_o          (txq_log2),
@@ -1075,6 +1081,7 @@ module nic_top #(
     .s_axil_rvalid_o (csr_rvalid[SlvRxq]),
     .s_axil_rready_i (csr_rready[SlvRxq]),
     .enable_o        (rxq_enable),
+    .base_q_i        (rxq_base_q),
     .ring_base_o     (rxq_ring_base),
     .cpl_base_o      (rxq_cpl_base),
     .log2_o          (rxq_log2),

@@ -156,8 +156,8 @@ class RxBench {
         mac_(h_.top(), wire_) {
     Model& t = h_.top();
     t.q_enable_i = 0;
-    std::memset(t.q_ring_base_i.data(), 0, sizeof(t.q_ring_base_i));
-    std::memset(t.q_cpl_base_i.data(), 0, sizeof(t.q_cpl_base_i));
+    t.q_ring_base_i = 0;
+    t.q_cpl_base_i = 0;
     t.q_log2_i = 0;
     std::memset(t.q_prod_i.data(), 0, sizeof(t.q_prod_i));
     t.rx_queue_i = 0;
@@ -477,11 +477,12 @@ class RxBench {
       if (hq.enabled) en |= static_cast<uint8_t>(1u << q);
       log2 |= (override_log2_[q] >= 0 ? static_cast<uint32_t>(override_log2_[q]) : hq.log2)
               << (4 * q);
-      const uint64_t rb = hq.ring_bus + ring_skew_[q];
-      t.q_ring_base_i[2 * q] = static_cast<uint32_t>(rb);
-      t.q_ring_base_i[2 * q + 1] = static_cast<uint32_t>(rb >> 32);
-      t.q_cpl_base_i[2 * q] = static_cast<uint32_t>(hq.cpl_bus);
-      t.q_cpl_base_i[2 * q + 1] = static_cast<uint32_t>(hq.cpl_bus >> 32);
+      // The bases as the register block's RAM answers the path's read port: those of the
+      // queue q_base_q_o names (it depends on registers only), without a clock.
+      if (t.q_base_q_o == q) {
+        t.q_ring_base_i = hq.ring_bus + ring_skew_[q];
+        t.q_cpl_base_i = hq.cpl_bus;
+      }
       const uint32_t prod =
           override_prod_[q] >= 0 ? static_cast<uint32_t>(override_prod_[q]) : hq.prod;
       uint32_t& w = t.q_prod_i[q / 2];

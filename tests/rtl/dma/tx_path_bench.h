@@ -121,9 +121,8 @@ class TxPathBench {
         rng_(o.seed * 31 + 5) {
     auto& t = h_.top();
     t.q_enable_i = 0;
+    DriveBases();
     for (unsigned q = 0; q < kTxQueues; ++q) {
-      PutBits(t.q_ring_base_i, 64 * q, 64, 0);
-      PutBits(t.q_cpl_base_i, 64 * q, 64, 0);
       PutBits(t.q_log2_i, 4 * q, 4, 0);
       PutBits(t.q_prod_i, 16 * q, 16, 0);
     }
@@ -186,8 +185,9 @@ class TxPathBench {
     mem_.Grant(s.cpl_bus, 8ull * s.size, false, true);
     s.granted = true;
     auto& t = h_.top();
-    PutBits(t.q_ring_base_i, 64 * q, 64, s.ring_bus);
-    PutBits(t.q_cpl_base_i, 64 * q, 64, s.cpl_bus);
+    ring_base_[q] = s.ring_bus;
+    cpl_base_[q] = s.cpl_bus;
+    DriveBases();
     PutBits(t.q_log2_i, 4 * q, 4, log2);
     PutBits(t.q_prod_i, 16 * q, 16, 0);
     PutBits(t.q_enable_i, q, 1, 1);
@@ -233,6 +233,9 @@ class TxPathBench {
     return static_cast<uint16_t>(TakeBits(h_.top().q_cons_o, 16 * q, 16));
   }
   bool Idle() { return h_.top().idle_o; }
+  // Queue q's descriptor and completion rings, as the register block holds them.
+  uint64_t RingBase(unsigned q) const { return ring_base_[q]; }
+  uint64_t CplBase(unsigned q) const { return cpl_base_[q]; }
   // Jobs of queue q not yet completed (posted or waiting).
   size_t Pending(unsigned q) const { return q_[q].todo.size() + q_[q].inflight.size(); }
   size_t Pending() const {
@@ -268,6 +271,7 @@ class TxPathBench {
         [&] {
           axi_.Drive(c);
           mac_.Drive(c);
+          DriveBases();
         });
     if (++since_service_ >= opt_.service_every) {
       since_service_ = 0;
@@ -555,6 +559,16 @@ class TxPathBench {
     if (problems_.size() < 40) problems_.push_back(what);
   }
 
+  // The register block's RAM of ring bases, as nic_queue_regs answers the path's read port:
+  // the bases of the queue q_base_q_o names (it depends on registers only), without a clock.
+  // Called after every edge and every change of the table.
+  void DriveBases() {
+    auto& t = h_.top();
+    const unsigned q = t.q_base_q_o;
+    t.q_ring_base_i = q < kTxQueues ? ring_base_[q] : 0;
+    t.q_cpl_base_i = q < kTxQueues ? cpl_base_[q] : 0;
+  }
+
   TxBenchOptions opt_;
   sim::Harness<Model> h_;
   sim::HostMemory mem_;
@@ -570,6 +584,7 @@ class TxPathBench {
   uint64_t cpl_evts_ = 0, cpl_evt_bytes_ = 0, wire_evts_ = 0, wire_evt_bytes_ = 0;
   uint64_t rd_errs_ = 0, wr_errs_ = 0, cpl_writes_ = 0, completions_ = 0, good_bytes_ = 0;
   uint64_t cpl_evts_q_[kTxQueues] = {};
+  uint64_t ring_base_[kTxQueues] = {}, cpl_base_[kTxQueues] = {};
   uint64_t first_beat_ = ~0ull, last_beat_ = 0, r_beats_ = 0, r_stalls_ = 0;
 
  public:

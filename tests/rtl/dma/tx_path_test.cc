@@ -264,7 +264,7 @@ TYPED_TEST(TxPath, CompletionRingAcrossA256KiBBoundary) {
   typename TestFixture::Bench b(TestFixture::Name("across"), o);
   auto& rng = b.rng();
   ASSERT_TRUE(b.Start(3, 9, 0, 0, true)) << "no place across a 256 KiB boundary";
-  const uint64_t cpl_bus = TakeBits(b.top().q_cpl_base_i, 64 * 3, 64);
+  const uint64_t cpl_bus = b.CplBase(3);
   ASSERT_NE(cpl_bus >> 18, (cpl_bus + 8 * 512 - 1) >> 18) << "the ring does not cross";
   for (unsigned i = 0; i < 1400; ++i) b.Push(3, RawJob(rng, 3, i, 60 + rng() % 100, 1));
   const bool ran = b.Run(2'000'000);
@@ -389,7 +389,7 @@ TYPED_TEST(TxPath, DescriptorReadErrorStopsOnlyItsQueue) {
     for (unsigned i = 0; i < 40; ++i) b.Push(q, PlainJob(rng, q, i, true, true, 4, 1500));
   }
   // Queue 3's descriptors at ring index 20 are read with an error.
-  b.mem().InjectError(TakeBits(b.top().q_ring_base_i, 64 * 3, 64) + 32 * 20, 32, 1, true, false);
+  b.mem().InjectError(b.RingBase(3) + 32 * 20, 32, 1, true, false);
   uint64_t c = 0;
   for (; c < 1'000'000 && (b.Pending(0) || b.Pending(4) || b.Running(3)); ++c) b.Step();
   EXPECT_FALSE(b.Running(3));
@@ -421,7 +421,7 @@ TYPED_TEST(TxPath, CompletionWriteErrorStopsTheQueue) {
   b.Start(7, 5);
   constexpr unsigned kBad = 14;  // in the ring's second line at 512 bits
   const unsigned per_line = std::max<unsigned>(1, TestFixture::Bench::kBeat / 8);
-  b.mem().InjectError(TakeBits(b.top().q_cpl_base_i, 64 * 7, 64) + 8 * kBad, 8, 1, false, true);
+  b.mem().InjectError(b.CplBase(7) + 8 * kBad, 8, 1, false, true);
   for (unsigned i = 0; i < 24; ++i) b.Push(7, RawJob(rng, 7, i, 64 + rng() % 500, 2));
   uint64_t c = 0;
   for (; c < 200'000 && b.Err(7) == hw::QueueErr::kNone; ++c) b.Step();
@@ -525,7 +525,7 @@ TYPED_TEST(TxPath, DisableStopsCompletions) {
   // A write the card had already issued may still land; give it time, then snapshot queue 2's
   // completion ring: nothing may change it from now on, while queue 6 goes on.
   b.Cycles(64);
-  const uint64_t cpl_bus = TakeBits(b.top().q_cpl_base_i, 64 * 2, 64);
+  const uint64_t cpl_bus = b.CplBase(2);
   std::vector<uint8_t> before(8 * 128);
   std::memcpy(before.data(), mbufnic_bustov(cpl_bus), before.size());
   const bool ran = b.Run(1'000'000);

@@ -1,7 +1,7 @@
 // nic_queue_regs_tb: test top for nic_queue_regs as the transmit direction (txq's definition and
 // masks) with NumQ queues: the AXI4-Lite port with flat AMBA names for sim/bfm/axil_manager.h
 // (which drives AxPROT 0; priv_i makes a write privileged, as the card's management port does),
-// the events in, every queue's ring registers out.
+// the events in, every queue's ring registers out (the bases of the queue base_q_i names).
 module nic_queue_regs_tb #(
   parameter int unsigned NumQ = 5
 ) (
@@ -30,8 +30,9 @@ module nic_queue_regs_tb #(
   input  logic               s_axil_rready_i,
 
   output logic [NumQ-1:0]    enable_o,
-  output logic [NumQ*64-1:0] ring_base_o,
-  output logic [NumQ*64-1:0] cpl_base_o,
+  input  logic [$clog2(NumQ)-1:0] base_q_i,
+  output logic [63:0]        ring_base_o,
+  output logic [63:0]        cpl_base_o,
   output logic [NumQ*4-1:0]  log2_o,
   output logic [NumQ*16-1:0] prod_o,
   input  logic [NumQ*16-1:0] cons_i,
@@ -85,6 +86,7 @@ module nic_queue_regs_tb #(
     .s_axil_rvalid_o,
     .s_axil_rready_i,
     .enable_o,
+    .base_q_i,
     .ring_base_o,
     .cpl_base_o,
     .log2_o,

@@ -55,10 +55,7 @@ class QueueRegs : public ::testing::Test {
  protected:
   QueueRegs() : h_("queue_regs", 9), mgr_(sim::AxilPinsOf(h_.top()), 9) {
     h_.Reset();
-    for (auto& q : store_) {
-      for (unsigned i = 0; i < txq::kNumRegs; ++i)
-        q[i] = txq::kRegs[i].reset & txq::kRegs[i].rw_mask;
-    }
+    ResetModel();
     // What the path reports, different for every queue.
     Vnic_queue_regs_tb& t = h_.top();
     t.running_i = 0;
@@ -153,7 +150,14 @@ class QueueRegs : public ::testing::Test {
     return mgr_.write_op(i).resp;
   }
 
-  // The reference: what a write does and answers, what a read answers.
+  // The reference: the storage after reset, what a write does and answers, what a read
+  // answers.
+  void ResetModel() {
+    for (auto& q : store_) {
+      for (unsigned i = 0; i < txq::kNumRegs; ++i)
+        q[i] = txq::kRegs[i].reset & txq::kRegs[i].rw_mask;
+    }
+  }
   AxiResp ModelWrite(unsigned q, unsigned word, std::uint32_t v, std::uint8_t strb, bool priv) {
     if (q >= kQueues) return AxiResp::kDecErr;
     if (word >= txq::kNumRegs) return AxiResp::kSlvErr;
@@ -186,17 +190,18 @@ class QueueRegs : public ::testing::Test {
     return {store_[q][word], AxiResp::kOkay};
   }
 
-  // Every queue's ring registers on the outputs, against the reference.
+  // Every queue's ring registers on the outputs, against the reference; the bases through
+  // the path's read port, one queue after the other (a read without a clock).
   void CheckOutputs() {
-    const Vnic_queue_regs_tb& t = h_.top();
+    Vnic_queue_regs_tb& t = h_.top();
     for (unsigned q = 0; q < kQueues; ++q) {
       const auto& s = store_[q];
       SCOPED_TRACE(q);
+      t.base_q_i = static_cast<std::uint8_t>(q);
+      t.eval();
       EXPECT_EQ(Bits(t.enable_o, q, 1), s[txq::kCtrl / 4] & 1);
-      EXPECT_EQ(Bits(t.ring_base_o, 64 * q, 64),
-                std::uint64_t{s[txq::kRingHi / 4]} << 32 | s[txq::kRingLo / 4]);
-      EXPECT_EQ(Bits(t.cpl_base_o, 64 * q, 64),
-                std::uint64_t{s[txq::kCplHi / 4]} << 32 | s[txq::kCplLo / 4]);
+      EXPECT_EQ(t.ring_base_o, std::uint64_t{s[txq::kRingHi / 4]} << 32 | s[txq::kRingLo / 4]);
+      EXPECT_EQ(t.cpl_base_o, std::uint64_t{s[txq::kCplHi / 4]} << 32 | s[txq::kCplLo / 4]);
       EXPECT_EQ(Bits(t.log2_o, 4 * q, 4), s[txq::kRingSize / 4] & 0xF);
       EXPECT_EQ(Bits(t.prod_o, 16 * q, 16), s[txq::kProd / 4] & 0xFFFF);
     }
@@ -262,6 +267,42 @@ TEST_F(QueueRegs, EveryAccessAnswersAsTheReferenceSays) {
       EXPECT_EQ(Read(q, 4 * w).data, ModelRead(q, w).data) << "queue " << q << " word " << w;
     }
   }
+}
+
+TEST_F(QueueRegs, ResetClearsTheBasesAndAFirstWriteLeavesTheRestZero) {
+  // The ring and completion bases are in a RAM, which reset does not clear: a queue's bases
+  // read 0 after reset (on the bus and on the path's port) until its first base write, and
+  // that write leaves the bytes it does not name 0, not what the RAM held.
+  const unsigned words[] = {txq::kRingLo, txq::kRingHi, txq::kCplLo, txq::kCplHi};
+  for (unsigned q = 0; q < kQueues; ++q) {
+    for (unsigned off : words) {
+      const std::uint32_t v = 0xA5A5A5A5u ^ (q << 8) ^ off;
+      ASSERT_EQ(ModelWrite(q, off / 4, v, 0xF, true), AxiResp::kOkay);
+      ASSERT_EQ(Write(q, off, v), AxiResp::kOkay);
+    }
+  }
+  CheckOutputs();
+  h_.Reset();
+  ResetModel();
+  auto all_as_the_reference = [&] {
+    for (unsigned q = 0; q < kQueues; ++q) {
+      for (unsigned off : words) {
+        EXPECT_EQ(Read(q, off).data, ModelRead(q, off / 4).data) << "queue " << q << " @" << off;
+      }
+    }
+    CheckOutputs();
+  };
+  all_as_the_reference();
+  // One byte of queue 2's cpl_hi, then two of queue 4's ring_lo and one of its ring_hi.
+  ASSERT_EQ(ModelWrite(2, txq::kCplHi / 4, 0x12345678u, 0x4, true), AxiResp::kOkay);
+  ASSERT_EQ(Write(2, txq::kCplHi, 0x12345678u, 0x4), AxiResp::kOkay);
+  ASSERT_EQ(ModelWrite(4, txq::kRingLo / 4, 0x9ABCDEF0u, 0x3, true), AxiResp::kOkay);
+  ASSERT_EQ(Write(4, txq::kRingLo, 0x9ABCDEF0u, 0x3), AxiResp::kOkay);
+  ASSERT_EQ(ModelWrite(4, txq::kRingHi / 4, 0x0F0F0F0Fu, 0x8, true), AxiResp::kOkay);
+  ASSERT_EQ(Write(4, txq::kRingHi, 0x0F0F0F0Fu, 0x8), AxiResp::kOkay);
+  EXPECT_EQ(Read(2, txq::kCplHi).data, 0x00340000u);
+  EXPECT_EQ(Read(4, txq::kRingLo).data, 0x0000DEF0u);
+  all_as_the_reference();
 }
 
 TEST_F(QueueRegs, InterruptsFollowTheirQueueAndArmIsTheHosts) {
