@@ -126,51 +126,76 @@ module nic_irq_mod #(
   // ---- W: register writes ----------------------------------------------------------------
   // W0 reads the served queue's thresholds (for a read too) and works out the write's effect;
   // W1 applies it.  Writes come at most every other cycle, so W1's queue is not written in W0.
+  // The written flag (cfg_ok_q, a multiplexer over the queues) decides the read word, but a
+  // write's effect is worked out on both the stored and the reset thresholds, with the timer's
+  // changes, and the flag, registered, chooses in W1: no compare waits for the multiplexer.
   logic   w0_v, w0_be;
-  cfg_t   w0_old, w0_new;
-  nic_hw_pkg::txq_irq_t      w0_irq_old, w0_irq_new, rd_irq;
-  nic_hw_pkg::txq_irq_time_t w0_time_old, w0_time_new, rd_time;
+  cfg_t   w0_old;
+  nic_hw_pkg::txq_irq_t      rd_irq;
+  nic_hw_pkg::txq_irq_time_t rd_time;
 
-  logic            w1_v_q, w1_cfg_q, w1_off_q, w1_arm_q, w1_on, w1_off_t, w1_time;
+  // What a write does to the timer, from its old and new cycles: {changed, turned on (it
+  // starts now), turned off}.
+  function automatic logic [2:0] t_effect(input logic [23:0] old_c, input logic [23:0] new_c);
+    t_effect = {new_c != old_c, new_c != '0 && old_c == '0, new_c == '0 && old_c != '0};
+  endfunction
+
+  logic            w1_v_q, w1_cfg_q, w1_off_q, w1_arm_q, w1_ok_q, w1_on, w1_off_t, w1_time;
   logic [QW-1:0]   w1_q_q;
-  cfg_t            w1_new_q;
-  logic [23:0]     w1_old_cycles_q;
+  cfg_t            w1_st_new_q, w1_rs_new_q, w1_new;  // on the stored thresholds, on the reset
+  logic [2:0]      w1_st_t_q, w1_rs_t_q;              // ones; their t_effect
+
+  // The written bytes over the stored thresholds (st) and over the reset ones (rs).
+  cfg_t                      w0_st, w0_st_new, w0_rs_new;
+  nic_hw_pkg::txq_irq_t      w0_irq_st, w0_irq_rs;
+  nic_hw_pkg::txq_irq_time_t w0_time_st, w0_time_rs;
 
   always_comb begin
-    w0_be       = wr_irq_be_i != '0 || wr_time_be_i != '0;
-    w0_v        = w0_be || wr_off_i || arm_i;
-    w0_old      = cfg_ok_q[sel_q_i] ? cfg_t'(cfg_mem[sel_q_i]) : cfg_reset;
-    w0_irq_old  = '0;
-    w0_irq_old.pkts = w0_old.pkts;
-    w0_time_old = '0;
-    w0_time_old.cycles = w0_old.cycles;
-    w0_irq_new  = (wr_data_i & be_mask(wr_irq_be_i)) | (w0_irq_old & ~be_mask(wr_irq_be_i));
-    w0_time_new = (wr_data_i & be_mask(wr_time_be_i)) | (w0_time_old & ~be_mask(wr_time_be_i));
-    w0_new.pkts   = w0_irq_new.pkts;
-    w0_new.cycles = w0_time_new.cycles;
-    rd_irq      = w0_irq_old;
-    rd_time     = w0_time_old;
+    w0_be        = wr_irq_be_i != '0 || wr_time_be_i != '0;
+    w0_v         = w0_be || wr_off_i || arm_i;
+    w0_st        = cfg_t'(cfg_mem[sel_q_i]);
+    w0_old       = cfg_ok_q[sel_q_i] ? w0_st : cfg_reset;
+    rd_irq       = '0;
+    rd_irq.pkts  = w0_old.pkts;
+    rd_time      = '0;
+    rd_time.cycles = w0_old.cycles;
+    w0_irq_st    = '0;
+    w0_irq_st.pkts = w0_st.pkts;
+    w0_irq_rs    = '0;
+    w0_irq_rs.pkts = cfg_reset.pkts;
+    w0_time_st   = '0;
+    w0_time_st.cycles = w0_st.cycles;
+    w0_time_rs   = '0;
+    w0_time_rs.cycles = cfg_reset.cycles;
+    w0_irq_st    = (wr_data_i & be_mask(wr_irq_be_i)) | (w0_irq_st & ~be_mask(wr_irq_be_i));
+    w0_irq_rs    = (wr_data_i & be_mask(wr_irq_be_i)) | (w0_irq_rs & ~be_mask(wr_irq_be_i));
+    w0_time_st   = (wr_data_i & be_mask(wr_time_be_i)) | (w0_time_st & ~be_mask(wr_time_be_i));
+    w0_time_rs   = (wr_data_i & be_mask(wr_time_be_i)) | (w0_time_rs & ~be_mask(wr_time_be_i));
+    w0_st_new    = {w0_time_st.cycles, w0_irq_st.pkts};
+    w0_rs_new    = {w0_time_rs.cycles, w0_irq_rs.pkts};
   end
   assign rd_irq_o  = rd_irq;
   assign rd_time_o = rd_time;
 
   always_ff @(posedge clk_i) begin
     if (w0_v) begin
-      w1_q_q     <= sel_q_i;
-      w1_new_q   <= w0_new;
-      w1_old_cycles_q <= w0_old.cycles;
-      w1_cfg_q   <= w0_be;
-      w1_off_q   <= wr_off_i;
-      w1_arm_q   <= arm_i;
+      w1_q_q   <= sel_q_i;
+      w1_ok_q  <= cfg_ok_q[sel_q_i];
+      w1_st_new_q <= w0_st_new;
+      w1_rs_new_q <= w0_rs_new;
+      w1_st_t_q   <= t_effect(w0_st.cycles, w0_st_new.cycles);
+      w1_rs_t_q   <= t_effect(cfg_reset.cycles, w0_rs_new.cycles);
+      w1_cfg_q <= w0_be;
+      w1_off_q <= wr_off_i;
+      w1_arm_q <= arm_i;
     end
   end
 
-  assign w1_time  = w1_new_q.cycles != w1_old_cycles_q;
-  assign w1_on    = w1_new_q.cycles != '0 && w1_old_cycles_q == '0;   // turned on: starts now
-  assign w1_off_t = w1_new_q.cycles == '0 && w1_old_cycles_q != '0;   // turned off
+  assign w1_new = w1_ok_q ? w1_st_new_q : w1_rs_new_q;
+  assign {w1_time, w1_on, w1_off_t} = w1_ok_q ? w1_st_t_q : w1_rs_t_q;
 
   always_ff @(posedge clk_i) begin
-    if (w1_v_q && w1_cfg_q) cfg_mem[w1_q_q] <= w1_new_q;
+    if (w1_v_q && w1_cfg_q) cfg_mem[w1_q_q] <= w1_new;
   end
   always_ff @(posedge clk_i) begin
     if (w1_v_q && w1_on) ton_mem[w1_q_q] <= now_q;
@@ -181,7 +206,7 @@ module nic_irq_mod #(
   logic [QW-1:0]   a1_q_q, a2_q_q;
   logic [15:0]     a1_cnt;
   cfg_t            a1_raw;
-  logic            a1_ok;
+  logic            a1_ok_q;
   // A1's read, for A2.
   logic            a2_armed_q, a2_texp_q, a2_first_q, a2_ge1_q, a2_ge2_q, a2_en_q, a2_fwd_q;
   logic [15:0]     a2_cnt_q;
@@ -197,10 +222,10 @@ module nic_irq_mod #(
 
   assign a1_cnt = cnt_mem[a1_q_q];
   assign a1_raw = cfg_mem[a1_q_q];
-  assign a1_ok  = cfg_ok_q[a1_q_q];
 
-  // A1's compares, made on the stored thresholds and on the reset ones, the written flag (a
-  // multiplexer over the queues) choosing last.
+  // A1's compares, made on the stored thresholds and on the reset ones, the written flag
+  // choosing last.  The flag is read with the completion's queue number, a cycle ahead (with
+  // W1's write of it in that cycle), so the multiplexer over the queues is not in A1.
   function automatic logic [4:0] ahead(input logic [15:0] cnt, input cfg_t cfg);
     ahead = {{1'b0, cnt} + 17'd1 >= {1'b0, cfg.pkts},    // ge1
              {1'b0, cnt} + 17'd2 >= {1'b0, cfg.pkts},    // ge2
@@ -209,10 +234,13 @@ module nic_irq_mod #(
              cfg.cycles != '0};                          // on
   endfunction
   logic [4:0]  a1_ahead;
-  assign a1_ahead = a1_ok ? ahead(a1_cnt, a1_raw) : ahead(a1_cnt, cfg_reset);
+  assign a1_ahead = a1_ok_q ? ahead(a1_cnt, a1_raw) : ahead(a1_cnt, cfg_reset);
 
   always_ff @(posedge clk_i) begin
-    if (cpl_i) a1_q_q <= cpl_q_i;
+    if (cpl_i) begin
+      a1_q_q  <= cpl_q_i;
+      a1_ok_q <= cfg_ok_q[cpl_q_i] || (w1_v_q && w1_cfg_q && w1_q_q == cpl_q_i);
+    end
     if (a1_v_q) begin
       a2_q_q      <= a1_q_q;
       a2_armed_q  <= armed_q[a1_q_q];
@@ -220,7 +248,7 @@ module nic_irq_mod #(
       a2_first_q  <= clr_q[a1_q_q] || a1_cnt == '0;
       a2_cnt_q    <= a1_cnt;
       {a2_ge1_q, a2_ge2_q, a2_pk1_q, a2_pk2_q, a2_on_q} <= a1_ahead;
-      a2_pkm2_q   <= a1_ok ? {1'b0, a1_raw.pkts} - 17'd2 : {1'b0, cfg_reset.pkts} - 17'd2;
+      a2_pkm2_q   <= a1_ok_q ? {1'b0, a1_raw.pkts} - 17'd2 : {1'b0, cfg_reset.pkts} - 17'd2;
       a2_en_q     <= enable_i[a1_q_q];
       a2_fwd_q    <= a2_v_q && a2_q_q == a1_q_q;
       a2_w_arm_q  <= w1_v_q && w1_arm_q && w1_q_q == a1_q_q;
@@ -502,6 +530,7 @@ module nic_irq_mod #(
                   b2_v_q || b3_v_q || b4_v_q || w1_v_q;
 
   logic unused;   // the words' other fields (irq.arm comes as arm_i)
-  assign unused = ^{w0_irq_new[31:16], w0_time_new[31:24], irq_reset, time_reset};
+  assign unused = ^{w0_irq_st[31:16], w0_irq_rs[31:16], w0_time_st[31:24], w0_time_rs[31:24],
+                    irq_reset, time_reset};
 
 endmodule
