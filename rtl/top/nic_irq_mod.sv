@@ -30,13 +30,17 @@
 //   writes (W)       a register write (the cycle the front end stores it) is read against the
 //                    stored thresholds in W0 and applied in W1: the thresholds, the arm, the
 //                    timer turned on or off, a disable's forgetting, and an evaluation asked
-//                    for.  A write's sets and clears of a flag win over A2's and B4's.
+//                    for.  A write's sets and clears of a flag win over A2's and B4's.  W0
+//                    works the write out on the stored and on the reset thresholds; the
+//                    thresholds-written flag, registered, chooses in W1.
 //   completions (A)  A1 reads the queue's flags, count and thresholds and compares the count
-//                    with the threshold ahead of time; A2 counts the completion, decides from
-//                    the count and the timer's run-out flag, and writes.  Back to back
-//                    completions of one queue take A2's own result instead of A1's read, and a
-//                    write in A1's cycle is taken into account (an arm counts; a disable drops
-//                    the completion; a timer written is left to the evaluation it asked for).
+//                    with the threshold ahead of time (the thresholds-written flag was read
+//                    with the completion's queue number, a cycle before); A2 counts the
+//                    completion, decides from the count and the timer's run-out flag, and
+//                    writes.  Back to back completions of one queue take A2's own result
+//                    instead of A1's read, and a write in A1's cycle is taken into account (an
+//                    arm counts; a disable drops the completion; a timer written is left to the
+//                    evaluation it asked for).
 //   evaluations (B)  nic_rr_pick_reg picks, a cycle late, among the queues that want looking
 //                    at (a running timer, or a write since the last look); the pick is
 //                    registered and B0 makes it a queue number; B1 reads the queue, B2 works
