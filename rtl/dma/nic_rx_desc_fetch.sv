@@ -105,30 +105,29 @@ module nic_rx_desc_fetch #(
   logic [15:0]    fill_rd_q [NumQ];
   logic [MRW:0]   rd_cnt_q [NumQ];
 
-  // What each queue could fetch now, and the batch it would read: computed for every queue
-  // each cycle in four register stages, so that no stage has more than one carry chain and the
-  // pick stage (below) only chooses and copies:
+  // What each queue could fetch now, and the limits of the batch it would read: computed for
+  // every queue each cycle in three register stages, so that no stage has more than one carry
+  // chain and the pick stage (below) only chooses and copies:
   //   S1  from the pointers: descriptors posted and not fetched, descriptors cached, to the
   //       ring's end; the ring address's bits 11:4;
   //   S2  each saturated to 9 bits, the cache's room; the address's distance to 4 KiB;
   //   S3  whether the queue wants a batch (something posted, and room for a whole batch or
   //       for all that is posted: the 9-bit saturated counts decide it exactly, since a room
   //       of 256 or more always takes a whole batch); the smaller of FetchDescs and what is
-  //       posted, and of the room and the ring's end;
-  //   S4  the smallest of those two and the 4 KiB limit, with its length in beats chosen by
-  //       the same comparisons (beats grow with descriptors) while the three sums are formed.
-  // A queue's batch is four cycles old; a queue that issued or was (re)started is skipped for
-  // four cycles (its fetch position moved), and the others can only be more eager now than the
-  // registers say (prod and the consumer index only move forward).
+  //       posted, and of the room and the ring's end.
+  // The batch itself, the smallest of those two and the 4 KiB limit with its length in beats,
+  // is worked out only for the held pick (S4, below), not for every queue.  The fetch position
+  // moves a cycle after the issue, so a queue's limits are five cycles old; a queue that issued
+  // or was (re)started is skipped for five cycles (its fetch position moved), and the others
+  // can only be more eager now than the registers say (prod and the consumer index only move
+  // forward).
   logic [15:0]     posted [NumQ], cached [NumQ];
   logic [16:0]     to_end [NumQ];
   logic [5:0]      boff_q [NumQ];         // the ring base's bits 11:6, latched at the start
   logic [7:0]      a4k [NumQ];
-  logic [DpbW:0]   lane [NumQ];
   logic [15:0]     posted16_q [NumQ], cached16_q [NumQ];
   logic [16:0]     end17_q [NumQ];
   logic [7:0]      a4k_q [NumQ];
-  logic [DpbW:0]   lane1_q [NumQ], lane2_q [NumQ], lane_q [NumQ];
   logic [8:0]      to_4k [NumQ];
   logic [8:0]      posted9_q [NumQ], room9_q [NumQ], end9_q [NumQ], to_4k_q [NumQ];
   logic [NumQ-1:0] want;
@@ -142,7 +141,6 @@ module nic_rx_desc_fetch #(
   logic [15:0]     prod1_q [NumQ], cons1_q [NumQ];
   logic [NumQ-1:0] run1_q;
   logic            in_chg, chg1_q, chg2_q, chg3_q, chg4_q, want_any_q;
-  logic [8:0]      l_a [NumQ], l_b [NumQ], l_c [NumQ], n [NumQ], len [NumQ];
 
   // A count saturated to 9 bits.
   function automatic logic [8:0] sat9(logic [16:0] v);
@@ -164,7 +162,6 @@ module nic_rx_desc_fetch #(
       cached[q]  = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
       to_end[q]  = {1'b0, q_mask_i[q*16 +: 16]} - {1'b0, fetch_q[q]} + 17'd1;
       a4k[q]     = {boff_q[q], 2'd0} + fetch_q[q][7:0];
-      lane[q]    = (DpbW + 1)'(fetch_q[q]) & (DpbW + 1)'(Dpb - 1);
       // S2
       to_4k[q]   = 9'd256 - {1'b0, a4k_q[q]};
       // S3
@@ -172,25 +169,10 @@ module nic_rx_desc_fetch #(
                    (room9_q[q] >= 9'(FetchDescs) || room9_q[q] >= posted9_q[q]);
       n_a[q]     = min9(9'(FetchDescs), posted9_q[q]);
       n_b[q]     = min9(room9_q[q], end9_q[q]);
-      // S4
-      l_a[q]     = beats_m1(lane_q[q], n_a_q[q]);
-      l_b[q]     = beats_m1(lane_q[q], n_b_q[q]);
-      l_c[q]     = beats_m1(lane_q[q], to_4k3_q[q]);
-      if (n_a_q[q] <= n_b_q[q] && n_a_q[q] <= to_4k3_q[q]) begin
-        n[q]   = n_a_q[q];
-        len[q] = l_a[q];
-      end else if (n_b_q[q] <= to_4k3_q[q]) begin
-        n[q]   = n_b_q[q];
-        len[q] = l_b[q];
-      end else begin
-        n[q]   = to_4k3_q[q];
-        len[q] = l_c[q];
-      end
     end
   end
 
-  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, blocked_q, elig;
-  logic [8:0]      n_q [NumQ], len_q [NumQ];
+  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, block4_q, blocked_q, elig;
 
   // Per queue: a generate loop, not a loop in one process, so Verilator need not unroll it
   // (it refuses nonblocking writes to arrays in a loop it keeps, past 32 queues or so).
@@ -200,21 +182,13 @@ module nic_rx_desc_fetch #(
       cached16_q[q] <= cached[q];
       end17_q[q]    <= to_end[q];
       a4k_q[q]      <= a4k[q];
-      lane1_q[q]    <= lane[q];
       posted9_q[q]  <= sat9({1'b0, posted16_q[q]});
       room9_q[q]    <= sat9(17'(CacheDescs) - {1'b0, cached16_q[q]});
       end9_q[q]     <= sat9(end17_q[q]);
       to_4k_q[q]    <= to_4k[q];
-      lane2_q[q]    <= lane1_q[q];
       n_a_q[q]      <= n_a[q];
       n_b_q[q]      <= n_b[q];
       to_4k3_q[q]   <= to_4k_q[q];
-      // A reset keeps lane_q a flip-flop rather than the tail of a shift-register LUT
-      // (lane1_q -> lane2_q -> lane_q): an SRL's clock-to-output is about a nanosecond longer,
-      // and lane_q starts S4's adders, this block's longest path (4.17 ns with the SRL).
-      lane_q[q]     <= rst_i ? '0 : lane2_q[q];
-      n_q[q]        <= n[q];
-      len_q[q]      <= len[q];
       if (q_start_i[q]) boff_q[q] <= start_base_i[11:6];
       prod1_q[q]    <= q_prod_i[q*16 +: 16];
       cons1_q[q]    <= q_cons_i[q*16 +: 16];
@@ -271,10 +245,17 @@ module nic_rx_desc_fetch #(
   logic [QW-1:0]   pk_pick_q;
   logic [15:0]     pk_fetch_q;
   logic [63:0]     pk_addr;
-  logic [8:0]      pk_n_q;
-  logic [7:0]      pk_len_q;  // a batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb)
+  logic [8:0]      pk_na_q, pk_nb_q, pk_t4k_q;   // S3's limits of the held pick's batch
+  // S4, on the held pick: the batch (the smallest limit) and its length in beats less one.
+  // A batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb): its length fits 8 bits.
+  logic [8:0]      pk_n;
+  logic [7:0]      pk_len, pk_l_a, pk_l_b, pk_l_c;
+  // The issue, a cycle on: the fetch position of the queue moves by its batch.
+  logic            is_v_q;
+  logic [NumQ-1:0] is_gnt_q;
+  logic [8:0]      is_n_q;
 
-  // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that
+  // blocked_q is the OR of the last five cycles' block_q, formed a cycle early so that
   // eligibility is one LUT; the held pick's one-hot is zero whenever nothing is held.  want_q
   // holds last cycle's running: a queue that stops this cycle may still be picked, and its
   // pick is dropped before it issues (pk_ok).  So q_running_i (which falls in the cycle a
@@ -296,18 +277,20 @@ module nic_rx_desc_fetch #(
   );
 
   logic [15:0]   p_fetch;
-  logic [8:0]    p_n, p_len;
+  logic [8:0]    p_na, p_nb, p_t4k;
 
   always_comb begin
     pick    = '0;
     p_fetch = '0;
-    p_n     = '0;
-    p_len   = '0;
+    p_na    = '0;
+    p_nb    = '0;
+    p_t4k   = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
       pick    = pick | (gnt[q] ? QW'(q) : '0);
       p_fetch = p_fetch | (fetch_q[q] & {16{gnt[q]}});
-      p_n     = p_n | (n_q[q] & {9{gnt[q]}});
-      p_len   = p_len | (len_q[q] & {9{gnt[q]}});
+      p_na    = p_na | (n_a_q[q] & {9{gnt[q]}});
+      p_nb    = p_nb | (n_b_q[q] & {9{gnt[q]}});
+      p_t4k   = p_t4k | (to_4k3_q[q] & {9{gnt[q]}});
     end
   end
 
@@ -334,13 +317,18 @@ module nic_rx_desc_fetch #(
       block_q    <= '0;
       block2_q   <= '0;
       block3_q   <= '0;
+      block4_q   <= '0;
       blocked_q  <= '0;
+      is_v_q     <= 1'b0;
     end else begin
-      // Skipped for four cycles after it issued or (re)started: its batch is stale until then.
+      // Skipped for five cycles after it issued or (re)started: its batch is stale until then.
       block_q  <= (track_push ? pk_gnt_q : '0) | q_start_i;
       block2_q <= block_q;
       block3_q <= block2_q;
-      blocked_q <= (track_push ? pk_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q;
+      block4_q <= block3_q;
+      blocked_q <= (track_push ? pk_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q |
+                   block4_q;
+      is_v_q   <= track_push;
       if (m_axi_arready_i) ar_valid_q <= 1'b0;
       if (track_push) ar_valid_q <= 1'b1;
       if (pk_load) begin
@@ -352,12 +340,36 @@ module nic_rx_desc_fetch #(
     if (pk_load) begin
       pk_pick_q  <= pick;
       pk_fetch_q <= p_fetch;
-      pk_n_q     <= p_n;
-      pk_len_q   <= 8'(p_len);
+      pk_na_q    <= p_na;
+      pk_nb_q    <= p_nb;
+      pk_t4k_q   <= p_t4k;
     end
     if (track_push) begin
       ar_addr_q <= pk_addr;
-      ar_len_q  <= pk_len_q;
+      ar_len_q  <= pk_len;
+      is_gnt_q  <= pk_gnt_q;
+      is_n_q    <= pk_n;
+    end
+  end
+
+  // S4: the smallest of the held pick's three limits, with its length in beats chosen by the
+  // same comparisons (beats grow with descriptors) while the three sums are formed.  Its first
+  // lane is its fetch position's.
+  logic [DpbW:0] pk_lane0;
+  always_comb begin
+    pk_lane0 = pk_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
+    pk_l_a   = 8'(beats_m1(pk_lane0, pk_na_q));
+    pk_l_b   = 8'(beats_m1(pk_lane0, pk_nb_q));
+    pk_l_c   = 8'(beats_m1(pk_lane0, pk_t4k_q));
+    if (pk_na_q <= pk_nb_q && pk_na_q <= pk_t4k_q) begin
+      pk_n   = pk_na_q;
+      pk_len = pk_l_a;
+    end else if (pk_nb_q <= pk_t4k_q) begin
+      pk_n   = pk_nb_q;
+      pk_len = pk_l_b;
+    end else begin
+      pk_n   = pk_t4k_q;
+      pk_len = pk_l_c;
     end
   end
 
@@ -390,14 +402,12 @@ module nic_rx_desc_fetch #(
   logic [8:0]           t_n, t_cnt0;
   logic [MRW:0]         t_level;
   logic [8:0]           pk_cnt0;
-  logic [DpbW:0]        pk_lane0;
 
   // What the burst's first beat carries: from the batch's first lane to the end of its line, or
   // fewer.  Formed here from the pick registers, so the response side finds it ready.
   always_comb begin
-    pk_lane0 = pk_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
-    pk_cnt0  = 9'(Dpb) - 9'(pk_lane0);
-    if (pk_cnt0 > pk_n_q) pk_cnt0 = pk_n_q;
+    pk_cnt0 = 9'(Dpb) - 9'(pk_lane0);
+    if (pk_cnt0 > pk_n) pk_cnt0 = pk_n;
   end
 
   nic_fifo #(.Width(TrackBits), .Depth(MaxReads)) u_track (
@@ -405,7 +415,7 @@ module nic_rx_desc_fetch #(
     .rst_i,
     .s_valid_i (track_push),
     .s_ready_o (track_room),
-    .s_data_i  ({pk_pick_q, pk_fetch_q, pk_n_q, pk_cnt0}),
+    .s_data_i  ({pk_pick_q, pk_fetch_q, pk_n, pk_cnt0}),
     .m_valid_o (t_valid),
     .m_ready_i (t_pop),
     .m_data_o  ({t_q, t_idx, t_n, t_cnt0}),
@@ -481,8 +491,8 @@ module nic_rx_desc_fetch #(
         fill_q[q]    <= '0;
         fill_rd_q[q] <= '0;
       end else begin
-        if (track_push && pk_gnt_q[q]) begin
-          fetch_q[q] <= (fetch_q[q] + 16'(pk_n_q)) & q_mask_i[q*16 +: 16];
+        if (is_v_q && is_gnt_q[q]) begin
+          fetch_q[q] <= (fetch_q[q] + 16'(is_n_q)) & q_mask_i[q*16 +: 16];
         end
         if (r_keep && t_q == QW'(q)) begin
           fill_q[q] <= (fill_q[q] + 16'(r_cnt)) & q_mask_i[q*16 +: 16];
@@ -546,7 +556,7 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign idle_o = !ar_valid_q && !pk_v_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q &&
+  assign idle_o = !ar_valid_q && !pk_v_q && !is_v_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q &&
                   !chg3_q && !chg4_q && !want_any_q && want3_q == '0 && want_q == '0 && !pick_v;
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.

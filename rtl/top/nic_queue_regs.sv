@@ -130,7 +130,8 @@ module nic_queue_regs #(
     $fatal(1, "nic_queue_regs: the bases must be four whole storage words in a row, reset 0");
   end
 
-  logic [NumQ-1:0][RegW-1:0] regs;      // queue q's registers as a read sees them (but irq's)
+  logic [NumQ-1:0][RegW-1:0] regs;      // queue q's registers as a read sees them (but the
+                                        // moderation's words and the bases)
   logic [NumQ-1:0]           q_sel_q;   // the queue of the access being served, one-hot
   logic [QW-1:0]             sel_q;     // ... binary
   logic [NumRegs*4-1:0]      wr_be_q;   // a storage write: its register's enabled bytes
