@@ -110,8 +110,9 @@ function analyse(dir, top) {
     r.errors.push('no stat.json: Yosys did not reach `stat`');
   }
 
-  // sta: "Latest arrival time in 'top' is N:" (picoseconds), then the path, latest first.
-  const m = /Latest arrival time in '[^']*' is (\d+):\n((?:[ \t]+\S.*\n)*)/.exec(log);
+  // sta: "Latest arrival time in 'top' is N:" (picoseconds), then the path, latest first.  A
+  // top with parameters is named $paramod\...\NumQ=32'...: quotes inside the quotes.
+  const m = /Latest arrival time in '.*?' is (\d+):\n((?:[ \t]+\S.*\n)*)/.exec(log);
   if (m) {
     r.critical_path_ns = Number(m[1]) / 1000;
     r.critical_path = m[2].split('\n').map((l) => l.trim()).filter((l) => l !== '');
