@@ -183,15 +183,15 @@ module nic_irq_mod #(
 
   always_ff @(posedge clk_i) begin
     if (w0_v) begin
-      w1_q_q   <= sel_q_i;
-      w1_ok_q  <= cfg_ok_q[sel_q_i];
+      w1_q_q      <= sel_q_i;
+      w1_ok_q     <= cfg_ok_q[sel_q_i];
       w1_st_new_q <= w0_st_new;
       w1_rs_new_q <= w0_rs_new;
       w1_st_t_q   <= t_effect(w0_st.cycles, w0_st_new.cycles);
       w1_rs_t_q   <= t_effect(cfg_reset.cycles, w0_rs_new.cycles);
-      w1_cfg_q <= w0_be;
-      w1_off_q <= wr_off_i;
-      w1_arm_q <= arm_i;
+      w1_cfg_q    <= w0_be;
+      w1_off_q    <= wr_off_i;
+      w1_arm_q    <= arm_i;
     end
   end
 
