@@ -24,8 +24,8 @@
 // Ring bases in RAM.  Only the queue whose batch is about to be read needs its ring's bus
 // address, so the bases are kept in a RAM (distributed RAM, read without a clock edge) at the
 // queue's number, written at the start (one queue a cycle: q_start_i is one-hot, and
-// start_q_i, start_base_i name it and its base), and read for the held pick.  Every queue keeps
-// only its base's bits 11:6 in flip-flops, for the distance to 4 KiB its batch must stop at.
+// start_q_i, start_base_i name it and its base), and read for the held pick, with what the
+// batch needs of it: its distance to 4 KiB.
 module nic_rx_desc_fetch #(
   // AXI data width in bits: 128 to 512 (a beat holds whole descriptors).
   parameter int unsigned DataWidth = 512,
@@ -105,34 +105,24 @@ module nic_rx_desc_fetch #(
   logic [15:0]    fill_rd_q [NumQ];
   logic [MRW:0]   rd_cnt_q [NumQ];
 
-  // What each queue could fetch now, and the limits of the batch it would read: computed for
-  // every queue each cycle in three register stages, so that no stage has more than one carry
-  // chain and the pick stage (below) only chooses and copies:
-  //   S1  from the pointers: descriptors posted and not fetched, descriptors cached, to the
-  //       ring's end; the ring address's bits 11:4;
-  //   S2  each saturated to 9 bits, the cache's room; the address's distance to 4 KiB;
-  //   S3  whether the queue wants a batch (something posted, and room for a whole batch or
-  //       for all that is posted: the 9-bit saturated counts decide it exactly, since a room
-  //       of 256 or more always takes a whole batch); the smaller of FetchDescs and what is
-  //       posted, and of the room and the ring's end.
-  // The batch itself, the smallest of those two and the 4 KiB limit with its length in beats,
-  // is worked out only for the held pick (S4, below), not for every queue.  The fetch position
-  // moves a cycle after the issue, so a queue's limits are five cycles old; a queue that issued
-  // or was (re)started is skipped for five cycles (its fetch position moved), and the others
-  // can only be more eager now than the registers say (prod and the consumer index only move
-  // forward).
+  // Whether each queue wants a batch: worked out for every queue each cycle in three register
+  // stages, so that no stage has more than one carry chain:
+  //   S1  from the pointers: descriptors posted and not fetched, descriptors cached;
+  //   S2  each saturated to 9 bits, the cache's room;
+  //   S3  whether the queue wants a batch: something posted, and room for a whole batch or for
+  //       all that is posted (the 9-bit saturated counts decide it exactly, since a room of
+  //       256 or more always takes a whole batch).
+  // The batch itself (the smallest of FetchDescs, what is posted, the room, what is left to
+  // the ring's end and to 4 KiB, with its length in beats) is worked out only for the held
+  // pick (P1 and the issue, below), from S2's two counts copied at the pick.  The fetch
+  // position moves a cycle after the issue, so a queue's counts are five cycles old; a queue
+  // that issued or was (re)started is skipped for five cycles (its fetch position moved), and
+  // the others can only be more eager now than the registers say (prod and the consumer index
+  // only move forward).
   logic [15:0]     posted [NumQ], cached [NumQ];
-  logic [16:0]     to_end [NumQ];
-  logic [5:0]      boff_q [NumQ];         // the ring base's bits 11:6, latched at the start
-  logic [7:0]      a4k [NumQ];
   logic [15:0]     posted16_q [NumQ], cached16_q [NumQ];
-  logic [16:0]     end17_q [NumQ];
-  logic [7:0]      a4k_q [NumQ];
-  logic [8:0]      to_4k [NumQ];
-  logic [8:0]      posted9_q [NumQ], room9_q [NumQ], end9_q [NumQ], to_4k_q [NumQ];
+  logic [8:0]      posted9_q [NumQ], room9_q [NumQ];
   logic [NumQ-1:0] want;
-  logic [8:0]      n_a [NumQ], n_b [NumQ];
-  logic [8:0]      n_a_q [NumQ], n_b_q [NumQ], to_4k3_q [NumQ];
   logic [NumQ-1:0] want3_q;
   // For idle_o only: S3's want, registered (want_any_q: whether any queue wants), speaks of the
   // pointers three cycles ago, so the block looks idle only once the queue inputs have held
@@ -160,15 +150,9 @@ module nic_rx_desc_fetch #(
       // S1
       posted[q]  = (q_prod_i[q*16 +: 16] - fetch_q[q]) & q_mask_i[q*16 +: 16];
       cached[q]  = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
-      to_end[q]  = {1'b0, q_mask_i[q*16 +: 16]} - {1'b0, fetch_q[q]} + 17'd1;
-      a4k[q]     = {boff_q[q], 2'd0} + fetch_q[q][7:0];
-      // S2
-      to_4k[q]   = 9'd256 - {1'b0, a4k_q[q]};
       // S3
       want[q]    = q_running_i[q] && posted9_q[q] != '0 &&
                    (room9_q[q] >= 9'(FetchDescs) || room9_q[q] >= posted9_q[q]);
-      n_a[q]     = min9(9'(FetchDescs), posted9_q[q]);
-      n_b[q]     = min9(room9_q[q], end9_q[q]);
     end
   end
 
@@ -180,16 +164,8 @@ module nic_rx_desc_fetch #(
     always_ff @(posedge clk_i) begin
       posted16_q[q] <= posted[q];
       cached16_q[q] <= cached[q];
-      end17_q[q]    <= to_end[q];
-      a4k_q[q]      <= a4k[q];
       posted9_q[q]  <= sat9({1'b0, posted16_q[q]});
       room9_q[q]    <= sat9(17'(CacheDescs) - {1'b0, cached16_q[q]});
-      end9_q[q]     <= sat9(end17_q[q]);
-      to_4k_q[q]    <= to_4k[q];
-      n_a_q[q]      <= n_a[q];
-      n_b_q[q]      <= n_b[q];
-      to_4k3_q[q]   <= to_4k_q[q];
-      if (q_start_i[q]) boff_q[q] <= start_base_i[11:6];
       prod1_q[q]    <= q_prod_i[q*16 +: 16];
       cons1_q[q]    <= q_cons_i[q*16 +: 16];
     end
@@ -217,22 +193,28 @@ module nic_rx_desc_fetch #(
   end
 
   // ---- Issue: round robin over the queues that want a batch ------------------------------
-  // Two stages.  Pick: the round robin (nic_rr_pick_reg) chooses among the queues that were
-  // eligible last cycle, and the choice, one-hot, copies its batch by AND-OR into the pick
-  // registers (pk_*).  Issue: a held pick becomes a read when the tracker has room and the AR
-  // register is free.  Nothing that depends on an issue feeds back into the pick in the same
-  // cycle: the held queue is simply not eligible, so a new pick loads in the cycle the held one
-  // issues and a read can leave every cycle.  A held batch stays a legal read while it waits
-  // (its queue's fetch position moves only by its own issue; what is posted and the cache's
-  // room only grow); it is dropped if its queue stops or restarts before it issues.
+  // Three stages.  Pick (P0): the round robin (nic_rr_pick_reg) chooses among the queues that
+  // were eligible last cycle, and the choice, one-hot, copies the queue's fetch position, S2's
+  // two counts and its ring mask by AND-OR into the pick registers (pk_*).  P1: the held pick's
+  // limits, each one compare or one adder (what is posted or FetchDescs, the room or the
+  // ring's end, the distance to 4 KiB), and its bus address, from the ring base in RAM
+  // (p1_*).  Issue: the batch, the smallest of P1's three limits with its length in beats,
+  // becomes a read when the tracker has room and the AR register is free.  Nothing that
+  // depends on an issue feeds back into the pick in the same cycle: the queues held in P0 and
+  // P1 are simply not eligible, so a pick moves on in the cycle the one ahead of it does and a
+  // read can leave every cycle.  A held batch stays a legal read while it waits (its queue's
+  // fetch position moves only by its own issue; what is posted and the cache's room only
+  // grow); it is dropped if its queue stops or restarts before it issues.
   //
   // The choice is a cycle late (its two levels do not fit one cycle at many queues), so it may
-  // name a queue that was eligible last cycle and is not now: the one whose held pick issues
-  // this cycle (chosen again from last cycle's eligibility, when it was only held), or one that
-  // stopped or (re)started.  Such a pick is dropped before it issues, as a held pick whose queue
-  // stops is: pk_ok checks the held queue is running and not blocked (blocked_q holds it from
-  // the cycle after its issue or its start).  A queue's batch is fresh once it is no longer
-  // blocked, so a pick that passes pk_ok carries a batch worked out since its last issue.
+  // name a queue that was eligible last cycle and is not now: one that stopped or (re)started,
+  // or the one that P0 took last cycle and has just passed on to P1 (chosen again from the
+  // cycle before P0 held it).  Such a pick is dropped, in P0 or in P1, as a held pick whose
+  // queue stops is: pk_ok and p1_ok check the held queue is running and not blocked (blocked_q
+  // holds it from the cycle after its issue or its start), and pk_ok that P1 does not hold it
+  // (so a second pick of a queue does not wait in P0 while P1 waits, keeping the others out).
+  // A queue's counts are fresh once it is no longer blocked, so a pick that passes those checks
+  // carries a batch worked out since its last issue.
   logic            ar_valid_q;
   logic [63:0]     ar_addr_q;
   logic [7:0]      ar_len_q;
@@ -240,32 +222,41 @@ module nic_rx_desc_fetch #(
   logic [NumQ-1:0] last_q, gnt;
   logic [QW-1:0]   pick;
   logic            pick_v;   // a choice this cycle (gnt is not zero)
-  logic            pk_v_q, pk_ok, pk_kill, pk_load;
+  // P0: the pick.
+  logic            pk_v_q, pk_ok, pk_kill, pk_adv, pk_load;
   logic [NumQ-1:0] pk_gnt_q;
   logic [QW-1:0]   pk_pick_q;
-  logic [15:0]     pk_fetch_q;
-  logic [63:0]     pk_addr;
-  logic [8:0]      pk_na_q, pk_nb_q, pk_t4k_q;   // S3's limits of the held pick's batch
-  // S4, on the held pick: the batch (the smallest limit) and its length in beats less one.
-  // A batch is at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb): its length fits 8 bits.
-  logic [8:0]      pk_n;
-  logic [7:0]      pk_len, pk_l_a, pk_l_b, pk_l_c;
-  // The issue, a cycle on: the fetch position of the queue moves by its batch.
+  logic [15:0]     pk_fetch_q, pk_mask_q;
+  logic [8:0]      pk_post_q, pk_room_q;  // S2's counts: posted, the cache's room
+  // P1: the limits and the address.
+  logic            p1_v_q, p1_ok, p1_kill, p1_load;
+  logic [NumQ-1:0] p1_gnt_q;
+  logic [QW-1:0]   p1_pick_q;
+  logic [15:0]     p1_fetch_q;
+  logic [8:0]      p1_na_q, p1_nb_q, p1_t4k_q;
+  logic [63:0]     p1_addr_q;
+  logic [8:0]      p1_na, p1_nb, p1_t4k;
+  logic [63:0]     p1_addr;
+  // The issue: the batch (the smallest limit) and its length in beats less one.  A batch is
+  // at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb): its length fits 8 bits.
+  logic [8:0]      bt_n;
+  logic [7:0]      bt_len, bt_l_a, bt_l_b, bt_l_c;
+  // A cycle after the issue: the fetch position of the queue moves by its batch.
   logic            is_v_q;
   logic [NumQ-1:0] is_gnt_q;
   logic [8:0]      is_n_q;
 
   // blocked_q is the OR of the last five cycles' block_q, formed a cycle early so that
-  // eligibility is one LUT; the held pick's one-hot is zero whenever nothing is held.  want_q
+  // eligibility is one LUT; the held picks' one-hots are zero whenever nothing is held.  want_q
   // holds last cycle's running: a queue that stops this cycle may still be picked, and its
-  // pick is dropped before it issues (pk_ok).  So q_running_i (which falls in the cycle a
-  // queue stops: a disable, an error, a producer index found past the ring) meets only that
-  // check and not the round robin and the batch's AND-OR behind it.  A queue never starts while
-  // it runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
+  // pick is dropped before it issues (pk_ok, p1_ok).  So q_running_i (which falls in the cycle
+  // a queue stops: a disable, an error, a producer index found past the ring) meets only those
+  // checks and not the round robin and the AND-OR behind it.  A queue never starts while it
+  // runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
   // does not want a batch (want_q), and q_start_i, which nic_rx_path works out this cycle, stays
   // off the pick: it only blocks the queue from the next cycle on, which drops a pick of it
-  // made from the cycle before (pk_ok).
-  assign elig = want_q & ~blocked_q & ~pk_gnt_q;
+  // made from the cycle before.
+  assign elig = want_q & ~blocked_q & ~pk_gnt_q & ~p1_gnt_q;
 
   nic_rr_pick_reg #(.Num(NumQ)) u_pick (
     .clk_i,
@@ -276,28 +267,32 @@ module nic_rx_desc_fetch #(
     .any_o  (pick_v)
   );
 
-  logic [15:0]   p_fetch;
-  logic [8:0]    p_na, p_nb, p_t4k;
+  logic [15:0]   p_fetch, p_mask;
+  logic [8:0]    p_post, p_room;
 
   always_comb begin
     pick    = '0;
     p_fetch = '0;
-    p_na    = '0;
-    p_nb    = '0;
-    p_t4k   = '0;
+    p_mask  = '0;
+    p_post  = '0;
+    p_room  = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
       pick    = pick | (gnt[q] ? QW'(q) : '0);
       p_fetch = p_fetch | (fetch_q[q] & {16{gnt[q]}});
-      p_na    = p_na | (n_a_q[q] & {9{gnt[q]}});
-      p_nb    = p_nb | (n_b_q[q] & {9{gnt[q]}});
-      p_t4k   = p_t4k | (to_4k3_q[q] & {9{gnt[q]}});
+      p_mask  = p_mask | (q_mask_i[q*16 +: 16] & {16{gnt[q]}});
+      p_post  = p_post | (posted9_q[q] & {9{gnt[q]}});
+      p_room  = p_room | (room9_q[q] & {9{gnt[q]}});
     end
   end
 
-  assign pk_ok      = (pk_gnt_q & q_running_i & ~blocked_q) != '0;
+  assign p1_ok      = (p1_gnt_q & q_running_i & ~blocked_q) != '0;
+  assign p1_kill    = p1_v_q && !p1_ok;
+  assign track_push = p1_v_q && p1_ok && track_room && (!ar_valid_q || m_axi_arready_i);
+  assign p1_load    = !p1_v_q || track_push || p1_kill;
+  assign pk_ok      = (pk_gnt_q & q_running_i & ~blocked_q & ~p1_gnt_q) != '0;
   assign pk_kill    = pk_v_q && !pk_ok;
-  assign track_push = pk_v_q && pk_ok && track_room && (!ar_valid_q || m_axi_arready_i);
-  assign pk_load    = !pk_v_q || track_push || pk_kill;
+  assign pk_adv     = pk_v_q && pk_ok && p1_load;
+  assign pk_load    = !pk_v_q || pk_adv || pk_kill;
 
 `ifndef SYNTHESIS
   // What keeps q_start_i off the pick (above).
@@ -313,6 +308,8 @@ module nic_rx_desc_fetch #(
       ar_valid_q <= 1'b0;
       pk_v_q     <= 1'b0;
       pk_gnt_q   <= '0;
+      p1_v_q     <= 1'b0;
+      p1_gnt_q   <= '0;
       last_q     <= '0;
       block_q    <= '0;
       block2_q   <= '0;
@@ -321,16 +318,20 @@ module nic_rx_desc_fetch #(
       blocked_q  <= '0;
       is_v_q     <= 1'b0;
     end else begin
-      // Skipped for five cycles after it issued or (re)started: its batch is stale until then.
-      block_q  <= (track_push ? pk_gnt_q : '0) | q_start_i;
+      // Skipped for five cycles after it issued or (re)started: its counts are stale until then.
+      block_q  <= (track_push ? p1_gnt_q : '0) | q_start_i;
       block2_q <= block_q;
       block3_q <= block2_q;
       block4_q <= block3_q;
-      blocked_q <= (track_push ? pk_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q |
+      blocked_q <= (track_push ? p1_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q |
                    block4_q;
       is_v_q   <= track_push;
       if (m_axi_arready_i) ar_valid_q <= 1'b0;
       if (track_push) ar_valid_q <= 1'b1;
+      if (p1_load) begin
+        p1_v_q   <= pk_adv;
+        p1_gnt_q <= pk_adv ? pk_gnt_q : '0;
+      end
       if (pk_load) begin
         pk_v_q   <= pick_v;
         pk_gnt_q <= gnt;
@@ -340,56 +341,84 @@ module nic_rx_desc_fetch #(
     if (pk_load) begin
       pk_pick_q  <= pick;
       pk_fetch_q <= p_fetch;
-      pk_na_q    <= p_na;
-      pk_nb_q    <= p_nb;
-      pk_t4k_q   <= p_t4k;
+      pk_mask_q  <= p_mask;
+      pk_post_q  <= p_post;
+      pk_room_q  <= p_room;
+    end
+    if (p1_load) begin
+      p1_pick_q  <= pk_pick_q;
+      p1_fetch_q <= pk_fetch_q;
+      p1_na_q    <= p1_na;
+      p1_nb_q    <= p1_nb;
+      p1_t4k_q   <= p1_t4k;
+      p1_addr_q  <= p1_addr;
     end
     if (track_push) begin
-      ar_addr_q <= pk_addr;
-      ar_len_q  <= pk_len;
-      is_gnt_q  <= pk_gnt_q;
-      is_n_q    <= pk_n;
+      ar_addr_q <= p1_addr_q;
+      ar_len_q  <= bt_len;
+      is_gnt_q  <= p1_gnt_q;
+      is_n_q    <= bt_n;
     end
   end
 
-  // S4: the smallest of the held pick's three limits, with its length in beats chosen by the
-  // same comparisons (beats grow with descriptors) while the three sums are formed.  Its first
-  // lane is its fetch position's.
-  logic [DpbW:0] pk_lane0;
-  always_comb begin
-    pk_lane0 = pk_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
-    pk_l_a   = 8'(beats_m1(pk_lane0, pk_na_q));
-    pk_l_b   = 8'(beats_m1(pk_lane0, pk_nb_q));
-    pk_l_c   = 8'(beats_m1(pk_lane0, pk_t4k_q));
-    if (pk_na_q <= pk_nb_q && pk_na_q <= pk_t4k_q) begin
-      pk_n   = pk_na_q;
-      pk_len = pk_l_a;
-    end else if (pk_nb_q <= pk_t4k_q) begin
-      pk_n   = pk_nb_q;
-      pk_len = pk_l_b;
-    end else begin
-      pk_n   = pk_t4k_q;
-      pk_len = pk_l_c;
-    end
-  end
-
-  // The held pick's bus address: its ring base (from the RAM) + 16 * its fetch position.  A ring
-  // is at most 2^15 descriptors of 16 bytes, so that is a 20-bit add onto the base's low bits;
-  // the high bits are the base's or, on a carry, the base's plus one, which the RAM keeps beside
-  // the base (worked out at the start), so no 64-bit carry chain follows the read.  A held
-  // pick's queue cannot restart (write the RAM) before it issues: it stops running first, and
-  // the pick is dropped.
-  localparam int unsigned BaseW = 64 + 44;
+  // P1's address: the ring base (from the RAM) + 16 * the fetch position.  A ring is at most
+  // 2^15 descriptors of 16 bytes, so that is a 20-bit add onto the base's low bits; the high
+  // bits are the base's or, on a carry, the base's plus one, which the RAM keeps beside the
+  // base (worked out at the start), so no 64-bit carry chain follows the read.  Beside them the
+  // RAM keeps the base's bits 11:4 negated (mod 256), for the distance to 4 KiB.  A held pick's
+  // queue cannot restart (write the RAM) before it issues: it stops running first, and the pick
+  // is dropped.
+  localparam int unsigned BaseW = 64 + 44 + 8;
   logic [BaseW-1:0] base_mem [NumQ];
   logic [63:0]      pk_base;
   logic [43:0]      pk_hi1;
+  logic [7:0]       pk_nb4k, p1_d4k;
   logic [20:0]      pk_lo;
   always_ff @(posedge clk_i) begin
-    if (q_start_i != '0) base_mem[start_q_i] <= {start_base_i, start_base_i[63:20] + 44'd1};
+    if (q_start_i != '0) begin
+      base_mem[start_q_i] <= {start_base_i, start_base_i[63:20] + 44'd1,
+                              8'd0 - start_base_i[11:4]};
+    end
   end
-  assign {pk_base, pk_hi1} = base_mem[pk_pick_q];
+  assign {pk_base, pk_hi1, pk_nb4k} = base_mem[pk_pick_q];
   assign pk_lo   = {1'b0, pk_base[19:0]} + {1'b0, pk_fetch_q, 4'd0};
-  assign pk_addr = {pk_lo[20] ? pk_hi1 : pk_base[63:20], pk_lo[19:0]};
+  assign p1_addr = {pk_lo[20] ? pk_hi1 : pk_base[63:20], pk_lo[19:0]};
+
+  // P1's limits.  The fetch position is within the mask, so what is left to the ring's end,
+  // mask - fetch + 1, is (mask & ~fetch) + 1: at least 256 when a bit above 7 is set, so the
+  // room (at most 256) is the smaller, and otherwise compared before the increment.  The
+  // distance to 4 KiB is 256 - ((bits 11:4 of the base + fetch) mod 256): the RAM's negated
+  // base less the fetch position's low byte, with 0 meaning a whole 256.
+  logic [15:0] p1_left;
+  always_comb begin
+    p1_left = pk_mask_q & ~pk_fetch_q;
+    p1_na   = min9(9'(FetchDescs), pk_post_q);
+    p1_nb   = (p1_left[15:8] != '0 || pk_room_q <= {1'b0, p1_left[7:0]}) ? pk_room_q
+                                                                       : 9'(p1_left[7:0]) + 9'd1;
+    p1_d4k  = pk_nb4k - pk_fetch_q[7:0];
+    p1_t4k  = {p1_d4k == '0, p1_d4k};
+  end
+
+  // The issue: the smallest of P1's three limits, with its length in beats chosen by the same
+  // comparisons (beats grow with descriptors) while the three sums are formed.  Its first lane
+  // is its fetch position's.
+  logic [DpbW:0] bt_lane0;
+  always_comb begin
+    bt_lane0 = p1_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
+    bt_l_a   = 8'(beats_m1(bt_lane0, p1_na_q));
+    bt_l_b   = 8'(beats_m1(bt_lane0, p1_nb_q));
+    bt_l_c   = 8'(beats_m1(bt_lane0, p1_t4k_q));
+    if (p1_na_q <= p1_nb_q && p1_na_q <= p1_t4k_q) begin
+      bt_n   = p1_na_q;
+      bt_len = bt_l_a;
+    end else if (p1_nb_q <= p1_t4k_q) begin
+      bt_n   = p1_nb_q;
+      bt_len = bt_l_b;
+    end else begin
+      bt_n   = p1_t4k_q;
+      bt_len = bt_l_c;
+    end
+  end
 
   assign m_axi_araddr_o  = ar_addr_q;
   assign m_axi_arlen_o   = ar_len_q;
@@ -401,13 +430,13 @@ module nic_rx_desc_fetch #(
   logic [15:0]          t_idx;
   logic [8:0]           t_n, t_cnt0;
   logic [MRW:0]         t_level;
-  logic [8:0]           pk_cnt0;
+  logic [8:0]           bt_cnt0;
 
   // What the burst's first beat carries: from the batch's first lane to the end of its line, or
-  // fewer.  Formed here from the pick registers, so the response side finds it ready.
+  // fewer.  Formed here from P1's registers, so the response side finds it ready.
   always_comb begin
-    pk_cnt0 = 9'(Dpb) - 9'(pk_lane0);
-    if (pk_cnt0 > pk_n) pk_cnt0 = pk_n;
+    bt_cnt0 = 9'(Dpb) - 9'(bt_lane0);
+    if (bt_cnt0 > bt_n) bt_cnt0 = bt_n;
   end
 
   nic_fifo #(.Width(TrackBits), .Depth(MaxReads)) u_track (
@@ -415,7 +444,7 @@ module nic_rx_desc_fetch #(
     .rst_i,
     .s_valid_i (track_push),
     .s_ready_o (track_room),
-    .s_data_i  ({pk_pick_q, pk_fetch_q, pk_n, pk_cnt0}),
+    .s_data_i  ({p1_pick_q, p1_fetch_q, bt_n, bt_cnt0}),
     .m_valid_o (t_valid),
     .m_ready_i (t_pop),
     .m_data_o  ({t_q, t_idx, t_n, t_cnt0}),
@@ -556,8 +585,9 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign idle_o = !ar_valid_q && !pk_v_q && !is_v_q && t_level == '0 && !in_chg && !chg1_q && !chg2_q &&
-                  !chg3_q && !chg4_q && !want_any_q && want3_q == '0 && want_q == '0 && !pick_v;
+  assign idle_o = !ar_valid_q && !pk_v_q && !p1_v_q && !is_v_q && t_level == '0 && !in_chg &&
+                  !chg1_q && !chg2_q && !chg3_q && !chg4_q && !want_any_q && want3_q == '0 &&
+                  want_q == '0 && !pick_v;
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.
   logic unused_rdata;

@@ -1192,13 +1192,9 @@ TEST(RxPath, RingStateErrors) {
   b.CheckClean();
 }
 
-// A queue stopped while a batch of it is picked and waiting to be read: the batch is dropped,
-// never read.  The fetch picks from last cycle's running state, so only the check at the issue
-// keeps a stopped queue's batch off the bus.  Reads are held on AR while the queue is up: the
-// first batch waits in the AR register and the next in the pick.  The queue is disabled, then
-// AR released: the read that was already on AR goes, the picked one must not.
-TEST(RxPath, StopWhileABatchWaitsToBeRead) {
-  RxBench b(TestName(), 27);
+// Queue 4 up with 200 buffers posted at once while reads are held on AR: its first batch waits
+// in the AR register, its second in the stage before the issue.
+void HoldQueue4sReads(RxBench& b) {
   b.HoldReads(true);
   b.SetupQueue(4, 9);
   b.Enable(4);
@@ -1206,12 +1202,49 @@ TEST(RxPath, StopWhileABatchWaitsToBeRead) {
   b.Run(200);
   ASSERT_TRUE(b.top().m_axi_arvalid_o) << "no read waiting on AR";
   EXPECT_EQ(b.axi().read_bursts(), 0u);
+}
+
+// A queue stopped while a batch of it is picked and waiting to be read: the batch is dropped,
+// never read.  The fetch picks from last cycle's running state, so only the check at the issue
+// keeps a stopped queue's batch off the bus.  Reads are held on AR while the queue is up: the
+// first batch waits in the AR register and the next in the stage before the issue.  The queue
+// is disabled, then AR released: the read that was already on AR goes, the picked one must not.
+TEST(RxPath, StopWhileABatchWaitsToBeRead) {
+  RxBench b(TestName(), 27);
+  ASSERT_NO_FATAL_FAILURE(HoldQueue4sReads(b));
   b.Disable(4, false);
   b.Run(20);
   EXPECT_FALSE(b.QueueRunning(4));
   b.HoldReads(false);
   ASSERT_TRUE(b.RunUntil([&] { return b.Quiet(); }, 5000)) << "hang";
   EXPECT_EQ(b.axi().read_bursts(), 1u) << "a batch picked before the stop was read after it";
+  b.CheckClean();
+}
+
+// A queue restarted while a batch of it waits behind another queue's: the batch, picked from
+// the old run, is dropped, not read from the new run's ring.  The fetch holds a pick in two
+// stages before the issue.  With reads held on AR, queue 4's first batch waits in the AR
+// register and its second in the stage before the issue; queue 5's batch is picked behind it.
+// Queue 5 restarts on fresh rings with nothing posted and stays unblocked long enough to look
+// eligible again; then AR is released.  Only queue 4's rings may be read: the new ring has no
+// descriptor granted, and a read of it is a DMA violation.
+TEST(RxPath, RestartWhileABatchWaitsBehindAnother) {
+  RxBench b(TestName(), 28);
+  ASSERT_NO_FATAL_FAILURE(HoldQueue4sReads(b));
+  b.SetupQueue(5, 9);
+  b.Enable(5);
+  for (int i = 0; i < 40; ++i) b.Post(5, 2048, 0);
+  b.Run(50);
+  b.Restart(5, 9);
+  ASSERT_TRUE(b.RunUntil([&] { return !b.Retired(5); }, 1000)) << "no restart";
+  b.Run(50);
+  EXPECT_TRUE(b.QueueRunning(5));
+  EXPECT_EQ(b.axi().read_bursts(), 0u);
+  b.HoldReads(false);
+  ASSERT_TRUE(b.RunUntil([&] { return b.Quiet(); }, 5000)) << "hang";
+  // Queue 4's 200 descriptors, posted at once: six batches of 32 and one of 8.  None of
+  // queue 5's.
+  EXPECT_EQ(b.axi().read_bursts(), 7u);
   b.CheckClean();
 }
 
