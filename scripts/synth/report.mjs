@@ -48,6 +48,27 @@ const sumOf = (cells, re) =>
 const pick = (cells, re) =>
   Object.fromEntries(Object.entries(cells).filter(([type]) => re.test(type)));
 
+// One sta run's longest path: its delay in ns, the listing, where it starts and ends, and the
+// cells on it (all null when there was no such run).
+function staPath(m) {
+  if (!m) return { ns: null, path: [], from: null, to: null, levels: null };
+  const path = m[2].split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // The listing runs from the endpoint back: a cell line ("<ps> <cell> (<TYPE>.<arc>)"), then
+  // the net that drives that arc.  The start is the net a flip-flop's C->Q drives (or a
+  // primary input); levels are the cells in between.
+  const cq = path.findIndex((l) => /\(\w+\.C->Q\)$/.test(l));
+  const input = path.find((l) => /\(<primary input>\)$/.test(l));
+  const end = /\((\w+\.\w+)\)$/.exec(path[0] ?? '');
+  return {
+    ns: Number(m[1]) / 1000,
+    path,
+    from: cq > 0 ? path[cq - 1] : (input ?? '?').replace(/\s*\(<primary input>\)$/, ''),
+    to: `${path[1] ?? '?'}${end ? ` (${end[1]})` : ''}`,
+    levels: path.slice(1, cq > 0 ? cq : path.length)
+      .filter((l) => /^\d+ .*\(\w+\.\S+->\S+\)$/.test(l)).length,
+  };
+}
+
 function analyse(dir, top) {
   const r = { errors: [], warnings: [] };
   r.seconds = Number(read(path.join(dir, 'seconds')) ?? NaN);
@@ -111,26 +132,22 @@ function analyse(dir, top) {
   }
 
   // sta: "Latest arrival time in 'top' is N:" (picoseconds), then the path, latest first.  A
-  // top with parameters is named $paramod\...\NumQ=32'...: quotes inside the quotes.
-  const m = /Latest arrival time in '.*?' is (\d+):\n((?:[ \t]+\S.*\n)*)/.exec(log);
-  if (m) {
-    r.critical_path_ns = Number(m[1]) / 1000;
-    r.critical_path = m[2].split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    // The listing runs from the endpoint back: a cell line ("<ps> <cell> (<TYPE>.<arc>)"),
-    // then the net that drives that arc.  The start is the net a flip-flop's C->Q drives (or
-    // a primary input); levels are the cells in between.
-    const p = r.critical_path;
-    const cq = p.findIndex((l) => /\(\w+\.C->Q\)$/.test(l));
-    const input = p.find((l) => /\(<primary input>\)$/.test(l));
-    r.path_from = cq > 0 ? p[cq - 1] : (input ?? '?').replace(/\s*\(<primary input>\)$/, '');
-    const end = /\((\w+\.\w+)\)$/.exec(p[0] ?? '');
-    r.path_to = `${p[1] ?? '?'}${end ? ` (${end[1]})` : ''}`;
-    r.path_levels = p.slice(1, cq > 0 ? cq : p.length)
-      .filter((l) => /^\d+ .*\(\w+\.\S+->\S+\)$/.test(l)).length;
-  } else {
-    r.critical_path_ns = null;
-    if (rc === 0 && r.flat) r.warnings.push('sta printed no arrival time');
-  }
+  // top with parameters is named $paramod\...\NumQ=32'...: quotes inside the quotes.  The
+  // flow runs sta twice: over every path, then over the card's only (idle_o, the simulator's
+  // hint, left out: scripts/synth.sh).
+  const runs = [...log.matchAll(/Latest arrival time in '.*?' is (\d+):\n((?:[ \t]+\S.*\n)*)/g)];
+  const all = staPath(runs[0]);
+  const card = staPath(runs[1]);
+  r.critical_path_ns = all.ns;
+  r.critical_path = all.path;
+  r.path_from = all.from;
+  r.path_to = all.to;
+  r.path_levels = all.levels;
+  r.card_path_ns = card.ns;
+  r.card_path_from = card.from;
+  r.card_path_to = card.to;
+  r.card_path_levels = card.levels;
+  if (!runs.length && rc === 0 && r.flat) r.warnings.push('sta printed no arrival time');
   r.status = r.errors.length ? 'failed' : 'ok';
   return r;
 }
@@ -184,15 +201,17 @@ md.push(`${yosysShort}, \`synth_xilinx -family xcup -flatten\`` +
         `${opts.commit ? `, commit ${opts.commit}` : ''}: \`${opts.command}\``);
 md.push('');
 md.push('| top | parameters | LUT | FF | CARRY4 | BRAM | LUTRAM (LUTs) | SRL | DSP | ' +
-        'logic-only path (ns) |');
-md.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+        'logic-only path (ns) | card path (ns) |');
+md.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of results) {
   if (r.status !== 'ok') continue;
   let ns = r.critical_path_ns === null ? 'n/a' : nsText(r.critical_path_ns);
-  if (!r.flat) ns = 'not timed (-H)';
+  let card = r.card_path_ns === null ? 'n/a' : nsText(r.card_path_ns);
+  if (!r.flat) ns = card = 'not timed (-H)';
   const boxes = r.black_boxes.length ? `; black boxes: ${r.black_boxes.join(', ')}` : '';
   md.push(`| ${r.top} | ${paramText(r.parameters)}${boxes} | ${r.lut} | ${r.ff} | ` +
-          `${carryText(r)} | ${bramText(r)} | ${r.lutram} | ${r.srl} | ${r.dsp} | ${ns} |`);
+          `${carryText(r)} | ${bramText(r)} | ${r.lutram} | ${r.srl} | ${r.dsp} | ${ns} | ` +
+          `${card} |`);
 }
 const notes = [];
 for (const r of results) {
@@ -201,9 +220,16 @@ for (const r of results) {
   if (r.latch) notes.push(`- ${r.top}: ${r.latch} latch(es) inferred`);
 }
 for (const r of results) {
-  if (r.status === 'ok' && r.critical_path_ns !== null &&
+  if (r.status === 'ok' && r.card_path_ns !== null && Number(nsText(r.card_path_ns)) > aimNs) {
+    notes.push(`- ${r.top}: ${nsText(r.card_path_ns)} ns on the card's paths, over the ` +
+               `${aimNs} ns aim: ${r.card_path_levels} cells from \`${r.card_path_from}\` to ` +
+               `\`${r.card_path_to}\``);
+  }
+  // Every path's longest, where it is another (or there was no second run).
+  if (r.status === 'ok' && r.critical_path_ns !== null && r.critical_path_ns !== r.card_path_ns &&
       Number(nsText(r.critical_path_ns)) > aimNs) {
-    notes.push(`- ${r.top}: ${nsText(r.critical_path_ns)} ns, over the ${aimNs} ns aim: ` +
+    const what = r.card_path_ns === null ? '' : ' with the paths into idle_o';
+    notes.push(`- ${r.top}: ${nsText(r.critical_path_ns)} ns${what}, over the ${aimNs} ns aim: ` +
                `${r.path_levels} cells from \`${r.path_from}\` to \`${r.path_to}\``);
   }
 }
@@ -229,7 +255,8 @@ const json = {
   yosys,
   package: opts.package ? `@yowasp/yosys@${opts.package}` : null,
   flow: 'synth_xilinx -family xcup -flatten; stat; ' +
-        'read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v; sta ' +
+        'read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v; sta; ' +
+        'delete -output w:idle_o; opt_clean; sta (card_path_ns) ' +
         '(tops with flat: false: synth_xilinx -family xcup; stat -top, not timed)',
   date: date.toISOString(),
   commit: opts.commit || null,
