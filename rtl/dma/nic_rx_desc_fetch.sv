@@ -399,24 +399,33 @@ module nic_rx_desc_fetch #(
     p1_t4k  = {p1_d4k == '0, p1_d4k};
   end
 
-  // The issue: the smallest of P1's three limits, with its length in beats chosen by the same
-  // comparisons (beats grow with descriptors) while the three sums are formed.  Its first lane
-  // is its fetch position's.
+  // The issue: the smallest of P1's three limits, with its length in beats and what its first
+  // beat carries (from the first lane to the end of its line, or fewer) chosen by the same
+  // comparisons, while each is formed for all three limits.  Its first lane is its fetch
+  // position's.
   logic [DpbW:0] bt_lane0;
+  logic [8:0]    bt_cnt0, bt_line0, bt_c_a, bt_c_b, bt_c_c;
   always_comb begin
     bt_lane0 = p1_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
+    bt_line0 = 9'(Dpb) - 9'(bt_lane0);
     bt_l_a   = 8'(beats_m1(bt_lane0, p1_na_q));
     bt_l_b   = 8'(beats_m1(bt_lane0, p1_nb_q));
     bt_l_c   = 8'(beats_m1(bt_lane0, p1_t4k_q));
+    bt_c_a   = min9(bt_line0, p1_na_q);
+    bt_c_b   = min9(bt_line0, p1_nb_q);
+    bt_c_c   = min9(bt_line0, p1_t4k_q);
     if (p1_na_q <= p1_nb_q && p1_na_q <= p1_t4k_q) begin
-      bt_n   = p1_na_q;
-      bt_len = bt_l_a;
+      bt_n    = p1_na_q;
+      bt_len  = bt_l_a;
+      bt_cnt0 = bt_c_a;
     end else if (p1_nb_q <= p1_t4k_q) begin
-      bt_n   = p1_nb_q;
-      bt_len = bt_l_b;
+      bt_n    = p1_nb_q;
+      bt_len  = bt_l_b;
+      bt_cnt0 = bt_c_b;
     end else begin
-      bt_n   = p1_t4k_q;
-      bt_len = bt_l_c;
+      bt_n    = p1_t4k_q;
+      bt_len  = bt_l_c;
+      bt_cnt0 = bt_c_c;
     end
   end
 
@@ -430,15 +439,9 @@ module nic_rx_desc_fetch #(
   logic [15:0]          t_idx;
   logic [8:0]           t_n, t_cnt0;
   logic [MRW:0]         t_level;
-  logic [8:0]           bt_cnt0;
 
-  // What the burst's first beat carries: from the batch's first lane to the end of its line, or
-  // fewer.  Formed here from P1's registers, so the response side finds it ready.
-  always_comb begin
-    bt_cnt0 = 9'(Dpb) - 9'(bt_lane0);
-    if (bt_cnt0 > bt_n) bt_cnt0 = bt_n;
-  end
-
+  // The tracker takes the burst's first-beat count (bt_cnt0) with it, so the response side
+  // finds it ready.
   nic_fifo #(.Width(TrackBits), .Depth(MaxReads)) u_track (
     .clk_i,
     .rst_i,
