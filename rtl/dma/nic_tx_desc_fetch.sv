@@ -317,11 +317,12 @@ module nic_tx_desc_fetch #(
   // Room for a whole batch: where the store's room is what limits the fetch (the scanner frees a
   // slot a frame), the reads stay whole batches of whole beats, not a descriptor or three as
   // slots free up; a read of an odd count wastes half a beat of the read channel that the
-  // frames' data share.
+  // frames' data share.  Something is posted when prod and the fetch count differ in the bits
+  // the mask keeps ((prod - f) & mask is not zero): a compare, not a subtraction.
   logic [NumQ-1:0] elig_f;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      elig_f[q] = st_q[q] == QRun && ((prod[q] - f_q[q]) & mask[q]) != '0 &&
+      elig_f[q] = st_q[q] == QRun && ((prod[q] ^ f_q[q]) & mask[q]) != '0 &&
                   GapW'(f_q[q]) - GapW'(s_q[q]) <= GapW'(QDescs - Batch);
     end
   end
