@@ -535,14 +535,24 @@ module nic_rx_desc_fetch #(
         rd_cnt_q[q] <= '0;
       end else begin
         // One more, one less, or as it was: the pulses select, they are not added.
-        if (track_push && pk_gnt_q[q] && !(t_pop && t_q == QW'(q))) begin
+        if (track_push && p1_gnt_q[q] && !(t_pop && t_q == QW'(q))) begin
           rd_cnt_q[q] <= rd_cnt_q[q] + 1'b1;
-        end else if (!(track_push && pk_gnt_q[q]) && t_pop && t_q == QW'(q)) begin
+        end else if (!(track_push && p1_gnt_q[q]) && t_pop && t_q == QW'(q)) begin
           rd_cnt_q[q] <= rd_cnt_q[q] - 1'b1;
         end
       end
     end
   end
+
+`ifndef SYNTHESIS
+  // A burst's last beat ends a read its queue has counted: the count is what lets a queue
+  // restart, so it must follow the queue that issued.
+  always_ff @(posedge clk_i) begin
+    if (!rst_i && t_pop && rd_cnt_q[t_q] == '0) begin
+      $error("nic_rx_desc_fetch: a read of queue %0d ended that the queue had not counted", t_q);
+    end
+  end
+`endif
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
