@@ -105,36 +105,39 @@ module nic_rx_desc_fetch #(
   logic [15:0]    fill_rd_q [NumQ];
   logic [MRW:0]   rd_cnt_q [NumQ];
 
-  // Whether each queue wants a batch: worked out for every queue each cycle in three register
-  // stages, so that no stage has more than one carry chain:
-  //   S1  from the pointers: descriptors posted and not fetched, descriptors cached;
-  //   S2  each saturated to 9 bits, the cache's room;
-  //   S3  whether the queue wants a batch: something posted, and room for a whole batch or for
-  //       all that is posted (the 9-bit saturated counts decide it exactly, since a room of
-  //       256 or more always takes a whole batch).
+  // Whether each queue wants a batch: something posted, and room in the cache for a whole batch
+  // or for all that is posted.  Worked out for every queue each cycle in two stages, three
+  // flip-flops a queue:
+  //   S1  something posted: prod and the fetch position differ (in the ring's bits); room for a
+  //       whole batch: cached (fetch - cons) at most CacheDescs - FetchDescs; room for all
+  //       that is posted: cached + posted, which is prod - cons (the consumer index never
+  //       passes the fetch position, nor that prod), at most CacheDescs.  One subtraction
+  //       each, then a compare with a constant, which is LUTs, not a second carry chain;
+  //   S2  whether the queue wants a batch.
   // The batch itself (the smallest of FetchDescs, what is posted, the room, what is left to
   // the ring's end and to 4 KiB, with its length in beats) is worked out only for the held
-  // pick (P1 and the issue, below), from S2's two counts copied at the pick.  The fetch
-  // position moves a cycle after the issue, so a queue's counts are five cycles old; a queue
-  // that issued or was (re)started is skipped for five cycles (its fetch position moved), and
+  // pick (P1, P2 and the issue, below), from the queue's pointers copied at the pick.  The
+  // fetch position moves a cycle after the issue, so a queue's wish is four cycles old; a queue
+  // that issued or was (re)started is skipped for four cycles (its fetch position moved), and
   // the others can only be more eager now than the registers say (prod and the consumer index
   // only move forward).
-  logic [15:0]     posted [NumQ], cached [NumQ];
-  logic [15:0]     posted16_q [NumQ], cached16_q [NumQ];
-  logic [8:0]      posted9_q [NumQ], room9_q [NumQ];
+  logic [15:0]     cached [NumQ], outst [NumQ];
+  logic            has_q [NumQ], fit_b_q [NumQ], fit_a_q [NumQ];
   logic [NumQ-1:0] want;
-  logic [NumQ-1:0] want3_q;
-  // For idle_o only: S3's want, registered (want_any_q: whether any queue wants), speaks of the
-  // pointers three cycles ago, so the block looks idle only once the queue inputs have held
+  logic [NumQ-1:0] want2_q;
+  // For idle_o only: S2's want, registered (want_any_q: whether any queue wants), speaks of the
+  // pointers two cycles ago, so the block looks idle only once the queue inputs have held
   // still for four cycles (its own fetch positions move only by a read, which keeps it busy
-  // until answered).  Registered so that the comparisons of S3 do not run on into idle_o.
+  // until answered).  Registered so that S2 does not run on into idle_o.
   logic [15:0]     prod1_q [NumQ], cons1_q [NumQ];
   logic [NumQ-1:0] run1_q;
   logic            in_chg, chg1_q, chg2_q, chg3_q, chg4_q, want_any_q;
 
-  // A count saturated to 9 bits.
-  function automatic logic [8:0] sat9(logic [16:0] v);
-    sat9 = (v > 17'd256) ? 9'd256 : v[8:0];
+  // v <= k for a constant k, bit by bit from the lowest (v's bits up to i are at most k's):
+  // gates that the mapper packs into a few LUTs, where a comparison would take a carry chain.
+  function automatic logic le_k(logic [16:0] v, logic [16:0] k);
+    le_k = 1'b1;
+    for (int unsigned i = 0; i < 17; i++) le_k = k[i] ? (!v[i] || le_k) : (!v[i] && le_k);
   endfunction
   function automatic logic [8:0] min9(logic [8:0] a, logic [8:0] b);
     min9 = (a < b) ? a : b;
@@ -148,24 +151,22 @@ module nic_rx_desc_fetch #(
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       // S1
-      posted[q]  = (q_prod_i[q*16 +: 16] - fetch_q[q]) & q_mask_i[q*16 +: 16];
       cached[q]  = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
-      // S3
-      want[q]    = q_running_i[q] && posted9_q[q] != '0 &&
-                   (room9_q[q] >= 9'(FetchDescs) || room9_q[q] >= posted9_q[q]);
+      outst[q]   = (q_prod_i[q*16 +: 16] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
+      // S2
+      want[q]    = q_running_i[q] && has_q[q] && (fit_b_q[q] || fit_a_q[q]);
     end
   end
 
-  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, block4_q, blocked_q, elig;
+  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, blocked_q, elig;
 
   // Per queue: a generate loop, not a loop in one process, so Verilator need not unroll it
   // (it refuses nonblocking writes to arrays in a loop it keeps, past 32 queues or so).
   for (genvar q = 0; q < NumQ; q++) begin : g_q_stages
     always_ff @(posedge clk_i) begin
-      posted16_q[q] <= posted[q];
-      cached16_q[q] <= cached[q];
-      posted9_q[q]  <= sat9({1'b0, posted16_q[q]});
-      room9_q[q]    <= sat9(17'(CacheDescs) - {1'b0, cached16_q[q]});
+      has_q[q]      <= (q_prod_i[q*16 +: 16] & q_mask_i[q*16 +: 16]) != fetch_q[q];
+      fit_b_q[q]    <= le_k({1'b0, cached[q]}, 17'(CacheDescs - FetchDescs));
+      fit_a_q[q]    <= le_k({1'b0, outst[q]}, 17'(CacheDescs));
       prod1_q[q]    <= q_prod_i[q*16 +: 16];
       cons1_q[q]    <= q_cons_i[q*16 +: 16];
     end
@@ -174,7 +175,7 @@ module nic_rx_desc_fetch #(
   always_ff @(posedge clk_i) begin
     run1_q <= q_running_i;
     if (rst_i) begin
-      want3_q <= '0;
+      want2_q <= '0;
       want_q  <= '0;
       chg1_q  <= 1'b1;
       chg2_q  <= 1'b1;
@@ -182,8 +183,8 @@ module nic_rx_desc_fetch #(
       chg4_q  <= 1'b1;
       want_any_q <= 1'b0;
     end else begin
-      want3_q <= want;
-      want_q  <= want3_q & want;
+      want2_q <= want;
+      want_q  <= want2_q & want;
       chg1_q  <= in_chg;
       chg2_q  <= chg1_q;
       chg3_q  <= chg2_q;
@@ -193,28 +194,30 @@ module nic_rx_desc_fetch #(
   end
 
   // ---- Issue: round robin over the queues that want a batch ------------------------------
-  // Three stages.  Pick (P0): the round robin (nic_rr_pick_reg) chooses among the queues that
-  // were eligible last cycle, and the choice, one-hot, copies the queue's fetch position, S2's
-  // two counts and its ring mask by AND-OR into the pick registers (pk_*).  P1: the held pick's
-  // limits, each one compare or one adder (what is posted or FetchDescs, the room or the
-  // ring's end, the distance to 4 KiB), and its bus address, from the ring base in RAM
-  // (p1_*).  Issue: the batch, the smallest of P1's three limits with its length in beats,
-  // becomes a read when the tracker has room and the AR register is free.  Nothing that
-  // depends on an issue feeds back into the pick in the same cycle: the queues held in P0 and
-  // P1 are simply not eligible, so a pick moves on in the cycle the one ahead of it does and a
-  // read can leave every cycle.  A held batch stays a legal read while it waits (its queue's
-  // fetch position moves only by its own issue; what is posted and the cache's room only
-  // grow); it is dropped if its queue stops or restarts before it issues.
+  // Four stages.  Pick (P0): the round robin (nic_rr_pick_reg) chooses among the queues that
+  // were eligible last cycle, and the choice, one-hot, copies the queue's fetch position, prod,
+  // consumer index and ring mask by AND-OR into the pick registers (pk_*).  P1: what is posted
+  // (so the batch's first limit, FetchDescs or that), what is cached, what is left to the
+  // ring's end, the distance to 4 KiB, and the bus address, from the ring base in RAM (p1_*).
+  // P2: the cache's room and the second limit, the room or the ring's end (p2_*).  Issue: the
+  // batch, the smallest of the three limits with its length in beats, becomes a read when the
+  // tracker has room and the AR register is free.  Each stage has one carry chain or two side
+  // by side.  Nothing that depends on an issue feeds back into the pick in the same cycle: the
+  // queues held in P0, P1 and P2 are simply not eligible, so a pick moves on in the cycle the
+  // one ahead of it does and a read can leave every cycle.  A held batch stays a legal read
+  // while it waits (its queue's fetch position moves only by its own issue; what is posted and
+  // the cache's room only grow); it is dropped if its queue stops or restarts before it issues.
   //
   // The choice is a cycle late (its two levels do not fit one cycle at many queues), so it may
   // name a queue that was eligible last cycle and is not now: one that stopped or (re)started,
   // or the one that P0 took last cycle and has just passed on to P1 (chosen again from the
-  // cycle before P0 held it).  Such a pick is dropped, in P0 or in P1, as a held pick whose
-  // queue stops is: pk_ok and p1_ok check the held queue is running and not blocked (blocked_q
-  // holds it from the cycle after its issue or its start), and pk_ok that P1 does not hold it
-  // (so a second pick of a queue does not wait in P0 while P1 waits, keeping the others out).
-  // A queue's counts are fresh once it is no longer blocked, so a pick that passes those checks
-  // carries a batch worked out since its last issue.
+  // cycle before P0 held it).  Such a pick is dropped, in whichever stage it is, as a held pick
+  // whose queue stops is: pk_ok, p1_ok and p2_ok check the held queue is running and not
+  // blocked (blocked_q holds it from the cycle after its issue or its start), and pk_ok that P1
+  // does not hold it (so a second pick of a queue does not wait in P0 while P1 waits, keeping
+  // the others out; it is dropped there, so it never reaches P1).  A queue's wish is fresh once
+  // it is no longer blocked, and the pick copies its pointers as they are, so a pick that passes
+  // those checks carries a batch of at least one descriptor from after its last issue.
   logic            ar_valid_q;
   logic [63:0]     ar_addr_q;
   logic [7:0]      ar_len_q;
@@ -226,17 +229,27 @@ module nic_rx_desc_fetch #(
   logic            pk_v_q, pk_ok, pk_kill, pk_adv, pk_load;
   logic [NumQ-1:0] pk_gnt_q;
   logic [QW-1:0]   pk_pick_q;
-  logic [15:0]     pk_fetch_q, pk_mask_q;
-  logic [8:0]      pk_post_q, pk_room_q;  // S2's counts: posted, the cache's room
-  // P1: the limits and the address.
-  logic            p1_v_q, p1_ok, p1_kill, p1_load;
+  logic [15:0]     pk_fetch_q, pk_prod_q, pk_cons_q, pk_mask_q;
+  // P1: what is posted, cached and left, the 4 KiB limit, the address.
+  logic            p1_v_q, p1_ok, p1_kill, p1_adv, p1_load;
   logic [NumQ-1:0] p1_gnt_q;
   logic [QW-1:0]   p1_pick_q;
-  logic [15:0]     p1_fetch_q;
-  logic [8:0]      p1_na_q, p1_nb_q, p1_t4k_q;
+  logic [15:0]     p1_fetch_q, p1_cached_q;
+  logic [8:0]      p1_na_q, p1_t4k_q;
+  logic [7:0]      p1_left_q;        // what is left to the ring's end less one, low byte
+  logic            p1_big_q;         // ... and whether it is 256 or more
   logic [63:0]     p1_addr_q;
-  logic [8:0]      p1_na, p1_nb, p1_t4k;
+  logic [15:0]     p1_post, p1_cached, p1_left;
+  logic [8:0]      p1_na, p1_t4k;
   logic [63:0]     p1_addr;
+  // P2: the room or the ring's end.
+  logic            p2_v_q, p2_ok, p2_kill, p2_load;
+  logic [NumQ-1:0] p2_gnt_q;
+  logic [QW-1:0]   p2_pick_q;
+  logic [15:0]     p2_fetch_q;
+  logic [8:0]      p2_na_q, p2_nb_q, p2_t4k_q;
+  logic [63:0]     p2_addr_q;
+  logic [8:0]      p2_nb;
   // The issue: the batch (the smallest limit) and its length in beats less one.  A batch is
   // at most 64 beats (FetchDescs + Dpb - 1 <= 64 Dpb): its length fits 8 bits.
   logic [8:0]      bt_n;
@@ -246,17 +259,17 @@ module nic_rx_desc_fetch #(
   logic [NumQ-1:0] is_gnt_q;
   logic [8:0]      is_n_q;
 
-  // blocked_q is the OR of the last five cycles' block_q, formed a cycle early so that
+  // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that
   // eligibility is one LUT; the held picks' one-hots are zero whenever nothing is held.  want_q
   // holds last cycle's running: a queue that stops this cycle may still be picked, and its
-  // pick is dropped before it issues (pk_ok, p1_ok).  So q_running_i (which falls in the cycle
-  // a queue stops: a disable, an error, a producer index found past the ring) meets only those
-  // checks and not the round robin and the AND-OR behind it.  A queue never starts while it
-  // runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
+  // pick is dropped before it issues (pk_ok, p1_ok, p2_ok).  So q_running_i (which falls in the
+  // cycle a queue stops: a disable, an error, a producer index found past the ring) meets only
+  // those checks and not the round robin and the AND-OR behind it.  A queue never starts while
+  // it runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
   // does not want a batch (want_q), and q_start_i, which nic_rx_path works out this cycle, stays
   // off the pick: it only blocks the queue from the next cycle on, which drops a pick of it
   // made from the cycle before.
-  assign elig = want_q & ~blocked_q & ~pk_gnt_q & ~p1_gnt_q;
+  assign elig = want_q & ~blocked_q & ~pk_gnt_q & ~p1_gnt_q & ~p2_gnt_q;
 
   nic_rr_pick_reg #(.Num(NumQ)) u_pick (
     .clk_i,
@@ -267,28 +280,31 @@ module nic_rx_desc_fetch #(
     .any_o  (pick_v)
   );
 
-  logic [15:0]   p_fetch, p_mask;
-  logic [8:0]    p_post, p_room;
+  logic [15:0]   p_fetch, p_prod, p_cons, p_mask;
 
   always_comb begin
     pick    = '0;
     p_fetch = '0;
+    p_prod  = '0;
+    p_cons  = '0;
     p_mask  = '0;
-    p_post  = '0;
-    p_room  = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
       pick    = pick | (gnt[q] ? QW'(q) : '0);
       p_fetch = p_fetch | (fetch_q[q] & {16{gnt[q]}});
+      p_prod  = p_prod | (q_prod_i[q*16 +: 16] & {16{gnt[q]}});
+      p_cons  = p_cons | (q_cons_i[q*16 +: 16] & {16{gnt[q]}});
       p_mask  = p_mask | (q_mask_i[q*16 +: 16] & {16{gnt[q]}});
-      p_post  = p_post | (posted9_q[q] & {9{gnt[q]}});
-      p_room  = p_room | (room9_q[q] & {9{gnt[q]}});
     end
   end
 
+  assign p2_ok      = (p2_gnt_q & q_running_i & ~blocked_q) != '0;
+  assign p2_kill    = p2_v_q && !p2_ok;
+  assign track_push = p2_v_q && p2_ok && track_room && (!ar_valid_q || m_axi_arready_i);
+  assign p2_load    = !p2_v_q || track_push || p2_kill;
   assign p1_ok      = (p1_gnt_q & q_running_i & ~blocked_q) != '0;
   assign p1_kill    = p1_v_q && !p1_ok;
-  assign track_push = p1_v_q && p1_ok && track_room && (!ar_valid_q || m_axi_arready_i);
-  assign p1_load    = !p1_v_q || track_push || p1_kill;
+  assign p1_adv     = p1_v_q && p1_ok && p2_load;
+  assign p1_load    = !p1_v_q || p1_adv || p1_kill;
   assign pk_ok      = (pk_gnt_q & q_running_i & ~blocked_q & ~p1_gnt_q) != '0;
   assign pk_kill    = pk_v_q && !pk_ok;
   assign pk_adv     = pk_v_q && pk_ok && p1_load;
@@ -310,24 +326,27 @@ module nic_rx_desc_fetch #(
       pk_gnt_q   <= '0;
       p1_v_q     <= 1'b0;
       p1_gnt_q   <= '0;
+      p2_v_q     <= 1'b0;
+      p2_gnt_q   <= '0;
       last_q     <= '0;
       block_q    <= '0;
       block2_q   <= '0;
       block3_q   <= '0;
-      block4_q   <= '0;
       blocked_q  <= '0;
       is_v_q     <= 1'b0;
     end else begin
-      // Skipped for five cycles after it issued or (re)started: its counts are stale until then.
-      block_q  <= (track_push ? p1_gnt_q : '0) | q_start_i;
+      // Skipped for four cycles after it issued or (re)started: its wish is stale until then.
+      block_q  <= (track_push ? p2_gnt_q : '0) | q_start_i;
       block2_q <= block_q;
       block3_q <= block2_q;
-      block4_q <= block3_q;
-      blocked_q <= (track_push ? p1_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q |
-                   block4_q;
+      blocked_q <= (track_push ? p2_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q;
       is_v_q   <= track_push;
       if (m_axi_arready_i) ar_valid_q <= 1'b0;
       if (track_push) ar_valid_q <= 1'b1;
+      if (p2_load) begin
+        p2_v_q   <= p1_adv;
+        p2_gnt_q <= p1_adv ? p1_gnt_q : '0;
+      end
       if (p1_load) begin
         p1_v_q   <= pk_adv;
         p1_gnt_q <= pk_adv ? pk_gnt_q : '0;
@@ -341,22 +360,32 @@ module nic_rx_desc_fetch #(
     if (pk_load) begin
       pk_pick_q  <= pick;
       pk_fetch_q <= p_fetch;
+      pk_prod_q  <= p_prod;
+      pk_cons_q  <= p_cons;
       pk_mask_q  <= p_mask;
-      pk_post_q  <= p_post;
-      pk_room_q  <= p_room;
     end
     if (p1_load) begin
-      p1_pick_q  <= pk_pick_q;
-      p1_fetch_q <= pk_fetch_q;
-      p1_na_q    <= p1_na;
-      p1_nb_q    <= p1_nb;
-      p1_t4k_q   <= p1_t4k;
-      p1_addr_q  <= p1_addr;
+      p1_pick_q   <= pk_pick_q;
+      p1_fetch_q  <= pk_fetch_q;
+      p1_cached_q <= p1_cached;
+      p1_na_q     <= p1_na;
+      p1_t4k_q    <= p1_t4k;
+      p1_left_q   <= p1_left[7:0];
+      p1_big_q    <= p1_left[15:8] != '0;
+      p1_addr_q   <= p1_addr;
+    end
+    if (p2_load) begin
+      p2_pick_q  <= p1_pick_q;
+      p2_fetch_q <= p1_fetch_q;
+      p2_na_q    <= p1_na_q;
+      p2_nb_q    <= p2_nb;
+      p2_t4k_q   <= p1_t4k_q;
+      p2_addr_q  <= p1_addr_q;
     end
     if (track_push) begin
-      ar_addr_q <= p1_addr_q;
+      ar_addr_q <= p2_addr_q;
       ar_len_q  <= bt_len;
-      is_gnt_q  <= p1_gnt_q;
+      is_gnt_q  <= p2_gnt_q;
       is_n_q    <= bt_n;
     end
   end
@@ -384,46 +413,61 @@ module nic_rx_desc_fetch #(
   assign pk_lo   = {1'b0, pk_base[19:0]} + {1'b0, pk_fetch_q, 4'd0};
   assign p1_addr = {pk_lo[20] ? pk_hi1 : pk_base[63:20], pk_lo[19:0]};
 
-  // P1's limits.  The fetch position is within the mask, so what is left to the ring's end,
-  // mask - fetch + 1, is (mask & ~fetch) + 1: at least 256 when a bit above 7 is set, so the
-  // room (at most 256) is the smaller, and otherwise compared before the increment.  The
-  // distance to 4 KiB is 256 - ((bits 11:4 of the base + fetch) mod 256): the RAM's negated
-  // base less the fetch position's low byte, with 0 meaning a whole 256.
-  logic [15:0] p1_left;
+  // P1's counts and limits.  What is posted, capped at FetchDescs (at least one, as the queue
+  // wanted a batch).  The fetch position is within the mask, so what is left to the ring's end,
+  // mask - fetch + 1, is (mask & ~fetch) + 1, kept as its low byte and whether it is 256 or
+  // more.  The distance to 4 KiB is 256 - ((bits 11:4 of the base + fetch) mod 256): the RAM's
+  // negated base less the fetch position's low byte, with 0 meaning a whole 256.
   always_comb begin
-    p1_left = pk_mask_q & ~pk_fetch_q;
-    p1_na   = min9(9'(FetchDescs), pk_post_q);
-    p1_nb   = (p1_left[15:8] != '0 || pk_room_q <= {1'b0, p1_left[7:0]}) ? pk_room_q
-                                                                       : 9'(p1_left[7:0]) + 9'd1;
-    p1_d4k  = pk_nb4k - pk_fetch_q[7:0];
-    p1_t4k  = {p1_d4k == '0, p1_d4k};
+    p1_post   = (pk_prod_q - pk_fetch_q) & pk_mask_q;
+    p1_cached = (pk_fetch_q - pk_cons_q) & pk_mask_q;
+    p1_left   = pk_mask_q & ~pk_fetch_q;
+    p1_na     = le_k({1'b0, p1_post}, 17'(FetchDescs - 1)) ? 9'(p1_post) : 9'(FetchDescs);
+    p1_d4k    = pk_nb4k - pk_fetch_q[7:0];
+    p1_t4k    = {p1_d4k == '0, p1_d4k};
   end
 
-  // The issue: the smallest of P1's three limits, with its length in beats and what its first
+  // P2's limit: the cache's room (CacheDescs - cached, at most 256 counted) or what is left to
+  // the ring's end, whichever is smaller.  The room is at most what is left less one (left_q)
+  // when cached + left_q reaches CacheDescs: that sum and the room's subtraction are the two
+  // carry chains, side by side; a room of 256 or more is never the smaller unless the ring's
+  // end is as far.
+  logic [16:0] p2_sum;
+  logic [8:0]  p2_room, p2_room9;   // the room's low bits, and the room counted up to 256
+  always_comb begin
+    p2_room  = 9'(CacheDescs) - 9'(p1_cached_q);
+    p2_sum   = {1'b0, p1_cached_q} + 17'(p1_left_q);
+    p2_room9 = (CacheDescs >= 256 && le_k({1'b0, p1_cached_q}, 17'(CacheDescs) - 17'd256)) ?
+               9'd256 : p2_room;
+    p2_nb    = (p1_big_q || !le_k(p2_sum, 17'(CacheDescs - 1))) ? p2_room9
+                                                                 : 9'(p1_left_q) + 9'd1;
+  end
+
+  // The issue: the smallest of P2's three limits, with its length in beats and what its first
   // beat carries (from the first lane to the end of its line, or fewer) chosen by the same
   // comparisons, while each is formed for all three limits.  Its first lane is its fetch
   // position's.
   logic [DpbW:0] bt_lane0;
   logic [8:0]    bt_cnt0, bt_line0, bt_c_a, bt_c_b, bt_c_c;
   always_comb begin
-    bt_lane0 = p1_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
+    bt_lane0 = p2_fetch_q[DpbW:0] & (DpbW + 1)'(Dpb - 1);
     bt_line0 = 9'(Dpb) - 9'(bt_lane0);
-    bt_l_a   = 8'(beats_m1(bt_lane0, p1_na_q));
-    bt_l_b   = 8'(beats_m1(bt_lane0, p1_nb_q));
-    bt_l_c   = 8'(beats_m1(bt_lane0, p1_t4k_q));
-    bt_c_a   = min9(bt_line0, p1_na_q);
-    bt_c_b   = min9(bt_line0, p1_nb_q);
-    bt_c_c   = min9(bt_line0, p1_t4k_q);
-    if (p1_na_q <= p1_nb_q && p1_na_q <= p1_t4k_q) begin
-      bt_n    = p1_na_q;
+    bt_l_a   = 8'(beats_m1(bt_lane0, p2_na_q));
+    bt_l_b   = 8'(beats_m1(bt_lane0, p2_nb_q));
+    bt_l_c   = 8'(beats_m1(bt_lane0, p2_t4k_q));
+    bt_c_a   = min9(bt_line0, p2_na_q);
+    bt_c_b   = min9(bt_line0, p2_nb_q);
+    bt_c_c   = min9(bt_line0, p2_t4k_q);
+    if (p2_na_q <= p2_nb_q && p2_na_q <= p2_t4k_q) begin
+      bt_n    = p2_na_q;
       bt_len  = bt_l_a;
       bt_cnt0 = bt_c_a;
-    end else if (p1_nb_q <= p1_t4k_q) begin
-      bt_n    = p1_nb_q;
+    end else if (p2_nb_q <= p2_t4k_q) begin
+      bt_n    = p2_nb_q;
       bt_len  = bt_l_b;
       bt_cnt0 = bt_c_b;
     end else begin
-      bt_n    = p1_t4k_q;
+      bt_n    = p2_t4k_q;
       bt_len  = bt_l_c;
       bt_cnt0 = bt_c_c;
     end
@@ -447,7 +491,7 @@ module nic_rx_desc_fetch #(
     .rst_i,
     .s_valid_i (track_push),
     .s_ready_o (track_room),
-    .s_data_i  ({p1_pick_q, p1_fetch_q, bt_n, bt_cnt0}),
+    .s_data_i  ({p2_pick_q, p2_fetch_q, bt_n, bt_cnt0}),
     .m_valid_o (t_valid),
     .m_ready_i (t_pop),
     .m_data_o  ({t_q, t_idx, t_n, t_cnt0}),
@@ -535,9 +579,9 @@ module nic_rx_desc_fetch #(
         rd_cnt_q[q] <= '0;
       end else begin
         // One more, one less, or as it was: the pulses select, they are not added.
-        if (track_push && p1_gnt_q[q] && !(t_pop && t_q == QW'(q))) begin
+        if (track_push && p2_gnt_q[q] && !(t_pop && t_q == QW'(q))) begin
           rd_cnt_q[q] <= rd_cnt_q[q] + 1'b1;
-        end else if (!(track_push && p1_gnt_q[q]) && t_pop && t_q == QW'(q)) begin
+        end else if (!(track_push && p2_gnt_q[q]) && t_pop && t_q == QW'(q)) begin
           rd_cnt_q[q] <= rd_cnt_q[q] - 1'b1;
         end
       end
@@ -598,9 +642,9 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  assign idle_o = !ar_valid_q && !pk_v_q && !p1_v_q && !is_v_q && t_level == '0 && !in_chg &&
-                  !chg1_q && !chg2_q && !chg3_q && !chg4_q && !want_any_q && want3_q == '0 &&
-                  want_q == '0 && !pick_v;
+  assign idle_o = !ar_valid_q && !pk_v_q && !p1_v_q && !p2_v_q && !is_v_q && t_level == '0 &&
+                  !in_chg && !chg1_q && !chg2_q && !chg3_q && !chg4_q && !want_any_q &&
+                  want2_q == '0 && want_q == '0 && !pick_v;
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.
   logic unused_rdata;

@@ -805,6 +805,25 @@ TEST(RxPath, DescriptorRingAcrossA1MiBBoundary) {
   EXPECT_TRUE(b.QueueRunning(kQ));
 }
 
+// The cache takes what is posted while it has room for it, not only whole batches: with 230 of
+// its 256 slots filled (more than 256 - 32), ten more buffers posted are read at once, with no
+// frame to free a slot.
+TEST(RxPath, CacheNearlyFullStillTakesWhatFits) {
+  RxBench b(TestName(), 29);
+  b.SetupQueue(3, 9);
+  b.Enable(3);
+  for (int i = 0; i < 230; ++i) b.Post(3, 2048, 0);
+  b.Run(10);
+  ASSERT_TRUE(b.RunUntil([&] { return b.Quiet(); }, 5000)) << "hang";
+  // Seven batches of 32 and one of 6.
+  EXPECT_EQ(b.axi().read_bursts(), 8u);
+  for (int i = 0; i < 10; ++i) b.Post(3, 2048, 0);
+  b.Run(10);  // the producer index reaches the card
+  ASSERT_TRUE(b.RunUntil([&] { return b.Quiet(); }, 5000)) << "hang";
+  EXPECT_EQ(b.axi().read_bursts(), 9u) << "ten buffers that fit the cache were not read";
+  b.CheckClean();
+}
+
 // Directed: frames over two and three buffers at chosen alignments.
 TEST(RxPath, FewBuffers) {
   RxBench b(TestName(), 24);
