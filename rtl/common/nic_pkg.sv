@@ -98,4 +98,14 @@ package nic_pkg;
     for (int unsigned b = 0; b < 16; b++) ring_mask[b] = 4'(b) < log2;
   endfunction
 
+  // v <= k for a constant k, bit by bit from the lowest (v's bits up to i are at most k's):
+  // gates that the mapper packs into a few LUTs, where Yosys builds a comparison, even with a
+  // constant, as a carry chain; after a subtraction that is a second chain in a row.
+  function automatic logic le_const(logic [16:0] v, logic [16:0] k);
+    le_const = 1'b1;
+    for (int unsigned i = 0; i < 17; i++) begin
+      le_const = k[i] ? (!v[i] || le_const) : (!v[i] && le_const);
+    end
+  endfunction
+
 endpackage

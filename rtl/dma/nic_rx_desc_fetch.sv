@@ -112,7 +112,8 @@ module nic_rx_desc_fetch #(
   //       whole batch: cached (fetch - cons) at most CacheDescs - FetchDescs; room for all
   //       that is posted: cached + posted, which is prod - cons (the consumer index never
   //       passes the fetch position, nor that prod), at most CacheDescs.  One subtraction
-  //       each, then a compare with a constant, which is LUTs, not a second carry chain;
+  //       each, then a compare with a constant written as gates (nic_pkg::le_const), not a
+  //       second carry chain;
   //   S2  whether the queue wants a batch.
   // The batch itself (the smallest of FetchDescs, what is posted, the room, what is left to
   // the ring's end and to 4 KiB, with its length in beats) is worked out only for the held
@@ -133,12 +134,6 @@ module nic_rx_desc_fetch #(
   logic [NumQ-1:0] run1_q;
   logic            in_chg, chg1_q, chg2_q, chg3_q, chg4_q, want_any_q;
 
-  // v <= k for a constant k, bit by bit from the lowest (v's bits up to i are at most k's):
-  // gates that the mapper packs into a few LUTs, where a comparison would take a carry chain.
-  function automatic logic le_k(logic [16:0] v, logic [16:0] k);
-    le_k = 1'b1;
-    for (int unsigned i = 0; i < 17; i++) le_k = k[i] ? (!v[i] || le_k) : (!v[i] && le_k);
-  endfunction
   function automatic logic [8:0] min9(logic [8:0] a, logic [8:0] b);
     min9 = (a < b) ? a : b;
   endfunction
@@ -165,8 +160,8 @@ module nic_rx_desc_fetch #(
   for (genvar q = 0; q < NumQ; q++) begin : g_q_stages
     always_ff @(posedge clk_i) begin
       has_q[q]      <= (q_prod_i[q*16 +: 16] & q_mask_i[q*16 +: 16]) != fetch_q[q];
-      fit_b_q[q]    <= le_k({1'b0, cached[q]}, 17'(CacheDescs - FetchDescs));
-      fit_a_q[q]    <= le_k({1'b0, outst[q]}, 17'(CacheDescs));
+      fit_b_q[q]    <= nic_pkg::le_const({1'b0, cached[q]}, 17'(CacheDescs - FetchDescs));
+      fit_a_q[q]    <= nic_pkg::le_const({1'b0, outst[q]}, 17'(CacheDescs));
       prod1_q[q]    <= q_prod_i[q*16 +: 16];
       cons1_q[q]    <= q_cons_i[q*16 +: 16];
     end
@@ -422,7 +417,8 @@ module nic_rx_desc_fetch #(
     p1_post   = (pk_prod_q - pk_fetch_q) & pk_mask_q;
     p1_cached = (pk_fetch_q - pk_cons_q) & pk_mask_q;
     p1_left   = pk_mask_q & ~pk_fetch_q;
-    p1_na     = le_k({1'b0, p1_post}, 17'(FetchDescs - 1)) ? 9'(p1_post) : 9'(FetchDescs);
+    p1_na     = nic_pkg::le_const({1'b0, p1_post}, 17'(FetchDescs - 1)) ? 9'(p1_post)
+                                                                         : 9'(FetchDescs);
     p1_d4k    = pk_nb4k - pk_fetch_q[7:0];
     p1_t4k    = {p1_d4k == '0, p1_d4k};
   end
@@ -430,17 +426,18 @@ module nic_rx_desc_fetch #(
   // P2's limit: the cache's room (CacheDescs - cached, at most 256 counted) or what is left to
   // the ring's end, whichever is smaller.  The room is at most what is left less one (left_q)
   // when cached + left_q reaches CacheDescs: that sum and the room's subtraction are the two
-  // carry chains, side by side; a room of 256 or more is never the smaller unless the ring's
-  // end is as far.
+  // carry chains, side by side (the compares with constants are gates, nic_pkg::le_const); a
+  // room of 256 or more is never the smaller unless the ring's end is as far.
   logic [16:0] p2_sum;
   logic [8:0]  p2_room, p2_room9;   // the room's low bits, and the room counted up to 256
   always_comb begin
     p2_room  = 9'(CacheDescs) - 9'(p1_cached_q);
     p2_sum   = {1'b0, p1_cached_q} + 17'(p1_left_q);
-    p2_room9 = (CacheDescs >= 256 && le_k({1'b0, p1_cached_q}, 17'(CacheDescs) - 17'd256)) ?
-               9'd256 : p2_room;
-    p2_nb    = (p1_big_q || !le_k(p2_sum, 17'(CacheDescs - 1))) ? p2_room9
-                                                                 : 9'(p1_left_q) + 9'd1;
+    p2_room9 = (CacheDescs >= 256 &&
+                nic_pkg::le_const({1'b0, p1_cached_q}, 17'(CacheDescs) - 17'd256)) ? 9'd256
+                                                                                   : p2_room;
+    p2_nb    = (p1_big_q || !nic_pkg::le_const(p2_sum, 17'(CacheDescs - 1))) ? p2_room9
+                                                                            : 9'(p1_left_q) + 9'd1;
   end
 
   // The issue: the smallest of P2's three limits, with its length in beats and what its first

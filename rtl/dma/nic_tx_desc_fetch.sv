@@ -318,12 +318,16 @@ module nic_tx_desc_fetch #(
   // slot a frame), the reads stay whole batches of whole beats, not a descriptor or three as
   // slots free up; a read of an odd count wastes half a beat of the read channel that the
   // frames' data share.  Something is posted when prod and the fetch count differ in the bits
-  // the mask keeps ((prod - f) & mask is not zero): a compare, not a subtraction.
+  // the mask keeps ((prod - f) & mask is not zero): a compare, not a subtraction.  The store's
+  // room is a subtraction and a compare with a constant written as gates (nic_pkg::le_const),
+  // not a second carry chain.
   logic [NumQ-1:0] elig_f;
   always_comb begin
+    logic [GapW-1:0] ahead;
     for (int unsigned q = 0; q < NumQ; q++) begin
+      ahead     = GapW'(f_q[q]) - GapW'(s_q[q]);
       elig_f[q] = st_q[q] == QRun && ((prod[q] ^ f_q[q]) & mask[q]) != '0 &&
-                  GapW'(f_q[q]) - GapW'(s_q[q]) <= GapW'(QDescs - Batch);
+                  nic_pkg::le_const(17'(ahead), 17'(QDescs - Batch));
     end
   end
 
@@ -557,11 +561,15 @@ module nic_tx_desc_fetch #(
   // ======================================================================================
   // Scanner
   // ======================================================================================
+  // (MaxDescs descriptors stored past the scan position: a subtraction, then a compare with a
+  // constant written as gates.)
   logic [NumQ-1:0] elig_s;
   always_comb begin
+    logic [GapW-1:0] stored;
     for (int unsigned q = 0; q < NumQ; q++) begin
+      stored    = GapW'(a_q[q]) - GapW'(s_q[q]);
       elig_s[q] = st_q[q] == QRun &&
-                  (eopc_q[q] != '0 || GapW'(a_q[q]) - GapW'(s_q[q]) >= GapW'(MaxDescs));
+                  (eopc_q[q] != '0 || !nic_pkg::le_const(17'(stored), 17'(MaxDescs - 1)));
     end
   end
 

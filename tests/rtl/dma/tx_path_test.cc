@@ -272,6 +272,18 @@ TYPED_TEST(TxPath, CompletionRingAcrossA256KiBBoundary) {
   EXPECT_EQ(b.Completed(3), 1400u);
 }
 
+// Sixteen descriptors of 100 bytes and no eop: the card's segment limit reached, the frame is
+// dropped with a desc_count error completion.
+TxJob NoEopJob(std::mt19937_64& rng, unsigned q, unsigned n) {
+  TxJob j = RawJob(rng, q, n, 16 * 100, 16);
+  j.split.assign(16, 100);
+  j.eop = false;
+  j.wire.clear();
+  j.err = hw::TxErr::kDescCount;
+  j.what = "16 descriptors without eop";
+  return j;
+}
+
 // Descriptor errors between good frames: each bad frame gets its error completion, sends
 // nothing, has none of its buffers read, and the queue goes on.
 TYPED_TEST(TxPath, BadDescriptorsGiveErrorCompletions) {
@@ -314,16 +326,9 @@ TYPED_TEST(TxPath, BadDescriptorsGiveErrorCompletions) {
     b.Push(2, std::move(j));
   }
   good();
-  {  // sixteen descriptors and no eop: one dropped frame of sixteen descriptors
-    TxJob j = RawJob(rng, 2, n++, 16 * 100, 16);
-    j.split.assign(16, 100);
-    j.eop = false;
-    j.wire.clear();
-    j.err = hw::TxErr::kDescCount;
-    j.what = "16 descriptors without eop";
-    b.Push(2, std::move(j));
-  }
-  {  // sixteen descriptors with eop on the last: fine
+  // One dropped frame of sixteen descriptors, then sixteen with eop on the last: fine.
+  b.Push(2, NoEopJob(rng, 2, n++));
+  {
     TxJob j = RawJob(rng, 2, n++, 16 * 70, 16);
     j.split.assign(16, 70);
     b.Push(2, std::move(j));
@@ -344,6 +349,22 @@ TYPED_TEST(TxPath, BadDescriptorsGiveErrorCompletions) {
   TestFixture::Finish(b, ran, "bad descriptors");
   EXPECT_EQ(b.Completed(2), n);
   EXPECT_EQ(b.cpl_evts(), n);
+}
+
+// Sixteen descriptors without an eop as the last thing posted: the frame is judged once the
+// sixteenth is stored (the card's segment limit), not when a seventeenth arrives, which never
+// does: its error completion comes, and the queue is left idle.
+TYPED_TEST(TxPath, TooManyDescriptorsAreJudgedWithNothingPostedAfter) {
+  TxBenchOptions o;
+  o.seed = 6;
+  typename TestFixture::Bench b(TestFixture::Name("desc_count_last"), o);
+  auto& rng = b.rng();
+  b.Start(2, 6);
+  b.Push(2, PlainJob(rng, 2, 0, true, true, 4));
+  b.Push(2, NoEopJob(rng, 2, 1));
+  const bool ran = b.Run(100'000);
+  TestFixture::Finish(b, ran, "desc_count last");
+  EXPECT_EQ(b.Completed(2), 2u);
 }
 
 // Read errors on frame data: the frame completes with err dma and never reaches the wire (a
