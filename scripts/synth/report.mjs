@@ -134,8 +134,12 @@ function analyse(dir, top) {
   // sta: "Latest arrival time in 'top' is N:" (picoseconds), then the path, latest first.  A
   // top with parameters is named $paramod\...\NumQ=32'...: quotes inside the quotes.  The
   // flow runs sta twice: over every path, then over the card's only (idle_o, the simulator's
-  // hint, left out: scripts/synth.sh).
-  const runs = [...log.matchAll(/Latest arrival time in '.*?' is (\d+):\n((?:[ \t]+\S.*\n)*)/g)];
+  // hint, left out: scripts/synth.sh).  Each run's figure is looked for in its own section of
+  // the log, so that one garbled by stray bytes (Yosys under node writes some now and then)
+  // leaves that figure empty rather than giving the other run's to it.
+  const arrival = /Latest arrival time in '.*?' is (\d+):\n((?:[ \t]+\S.*\n)*)/;
+  const starts = [...log.matchAll(/Executing STA pass/g)].map((m) => m.index);
+  const runs = starts.map((at, i) => arrival.exec(log.slice(at, starts[i + 1] ?? log.length)));
   const all = staPath(runs[0]);
   const card = staPath(runs[1]);
   r.critical_path_ns = all.ns;
@@ -147,7 +151,10 @@ function analyse(dir, top) {
   r.card_path_from = card.from;
   r.card_path_to = card.to;
   r.card_path_levels = card.levels;
-  if (!runs.length && rc === 0 && r.flat) r.warnings.push('sta printed no arrival time');
+  if (rc === 0 && r.flat && (all.ns === null || card.ns === null)) {
+    r.warnings.push(`sta's ${all.ns === null ? 'first' : 'second'} run printed no readable ` +
+                    'arrival time (garbled log, or no sta run)');
+  }
   r.status = r.errors.length ? 'failed' : 'ok';
   return r;
 }
