@@ -152,8 +152,9 @@ function analyse(dir, top) {
   r.card_path_to = card.to;
   r.card_path_levels = card.levels;
   if (rc === 0 && r.flat && (all.ns === null || card.ns === null)) {
-    r.warnings.push(`sta's ${all.ns === null ? 'first' : 'second'} run printed no readable ` +
-                    'arrival time (garbled log, or no sta run)');
+    const which = all.ns === null ? (card.ns === null ? 'first and second runs' : 'first run')
+                                  : 'second run';
+    r.warnings.push(`sta's ${which} printed no readable arrival time (garbled log, or no sta run)`);
   }
   r.status = r.errors.length ? 'failed' : 'ok';
   return r;
@@ -262,8 +263,9 @@ const json = {
   yosys,
   package: opts.package ? `@yowasp/yosys@${opts.package}` : null,
   flow: 'synth_xilinx -family xcup -flatten; stat; ' +
-        'read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v; sta; ' +
-        'delete -output w:idle_o; opt_clean; sta (card_path_ns) ' +
+        'read_verilog -lib -specify +/xilinx/cells_sim.v timing_extra.v; design -save timed; ' +
+        'sta; design -load timed; delete w:idle_o %ci1 t:OBUF %i; delete -output w:idle_o; ' +
+        'opt_clean; sta (card_path_ns) ' +
         '(tops with flat: false: synth_xilinx -family xcup; stat -top, not timed)',
   date: date.toISOString(),
   commit: opts.commit || null,
