@@ -5,9 +5,10 @@ bind nic_tx_desc_fetch nic_tx_desc_fetch_check #(.NumQ(NumQ), .QDescs(QDescs)) u
   .rst_i,
   .run_i       (q_running_o),
   .start_i     (q_start_o),
-  .size_mask_i (mask),
+  .size_mask_i (mask_mem),
   .scanned_i   (s_q),
   .stored_i    (a_q),
-  .requested_i (f_q)
+  .requested_i (f_mem),
+  .req_zero_i  (f_zero_q)
 );
 

@@ -9,17 +9,21 @@ module nic_tx_desc_fetch_check #(
   input logic                  rst_i,
   input logic [NumQ-1:0]       run_i,
   input logic [NumQ-1:0]       start_i,
-  input logic [NumQ-1:0][15:0] size_mask_i,    // ring size - 1
+  // The mask and the requested positions are the fetch's RAMs; a requested position reads 0
+  // while its flag (req_zero_i) is set.
+  input logic [15:0]           size_mask_i [NumQ],   // ring size - 1
   input logic [NumQ-1:0][15:0] scanned_i,
   input logic [NumQ-1:0][15:0] stored_i,
-  input logic [NumQ-1:0][15:0] requested_i
+  input logic [15:0]           requested_i [NumQ],
+  input logic [NumQ-1:0]       req_zero_i
 );
-  logic [NumQ*16-1:0] mask, limit;
+  logic [NumQ*16-1:0] mask, limit, requested;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      mask[16*q +: 16]  = 16'hFFFF;
-      limit[16*q +: 16] = 17'(QDescs) < {1'b0, size_mask_i[q]} + 17'd1 ?
-                          16'(QDescs) : size_mask_i[q] + 16'd1;
+      mask[16*q +: 16]      = 16'hFFFF;
+      limit[16*q +: 16]     = 17'(QDescs) < {1'b0, size_mask_i[q]} + 17'd1 ?
+                              16'(QDescs) : size_mask_i[q] + 16'd1;
+      requested[16*q +: 16] = req_zero_i[q] ? 16'd0 : requested_i[q];
     end
   end
   nic_ring_check #(.NumQ(NumQ)) u_ring (
@@ -30,6 +34,6 @@ module nic_tx_desc_fetch_check #(
     .limit_i  (limit),
     .behind_i (scanned_i),
     .mid_i    (stored_i),
-    .ahead_i  (requested_i)
+    .ahead_i  (requested)
   );
 endmodule

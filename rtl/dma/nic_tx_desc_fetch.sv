@@ -3,28 +3,34 @@
 // Queues.  Per queue: off, running or stopped with an error (nic_hw_pkg::queue_err_e).  Enable
 // starts a queue at index 0 (the completion unit restarts its index and phase on q_start_o)
 // after checking both ring bases (64-byte aligned), ring_size.log2 (1..15) and prod (below
-// the size); a producer index at or beyond the size later, a descriptor read answered with an
-// error, or a completion write error (cpl_stop_i) stop it.  Disable turns it off and clears the
+// the size); a producer index at or beyond the size later (found by the fetch when it next
+// takes the queue, a few cycles later, before it reads anything), a descriptor read answered
+// with an error, or a completion write error (cpl_stop_i) stop it.  Disable turns it off and clears the
 // status.  A queue starts only once nothing of its previous run is in flight here or behind
 // (descriptor reads, scanned frames not yet retired by the completion unit), so nothing of an
 // old run can be taken for the new one.  One queue starts a cycle, a cycle after it is ready
 // (the lowest numbered of those ready; the others in the cycles after): the ring base it takes
 // is kept in RAM.
 //
-// Queue state in RAM.  The ring base is read only for the queue the fetch works on (its FSel
-// stage), so it is kept in a RAM (distributed RAM: a read needs no clock edge), written at the
-// queue's start.  The completion base and ring size are not kept here at all: they go to the
-// completion unit with the start (start_q_o, start_cbase_o, start_log2_o), which keeps them in
-// a RAM of its own.  What stays in flip-flops a queue is what every cycle's eligibility reads:
-// the state, the positions, the mask and the in-flight counts.
+// Queue state in RAM.  What is read only for the queue the fetch works on (its FSel stage) is
+// kept in RAMs (distributed RAM: a read needs no clock edge): the ring base and the ring's mask,
+// written at the queue's start, and the fetch position, written by the fetch alone.  A RAM is
+// not cleared by a start, so the fetch position has a flag a queue, set by the start, that
+// makes it read 0 until the fetch first writes it.  The completion base and ring size are not
+// kept here at all: they go to the completion unit with the start (start_q_o, start_cbase_o,
+// start_log2_o), which keeps them in a RAM of its own.  What stays in flip-flops a queue is what
+// every cycle's eligibility reads: the state, the consumer index (the fetch position within the
+// ring, which the host reads back and which tells whether something is posted), a flag for a
+// queue whose share of the store is full, the scanner's positions and the in-flight counts.
 //
-// Fetch.  A round-robin scheduler picks a running queue with descriptors posted and room for
-// a whole batch in its share of the descriptor store, and reads up to Batch descriptors (never
-// past prod, never past the ring's end, never across a Batch * 32-byte boundary of the ring, so
-// a read is at most 256 bytes and never crosses 4 KiB).  Descriptors come back in order per
-// queue and go into the store at the slot of their count since the queue started: one RAM per
-// descriptor lane of a beat (two at 512 bits), so a beat of two descriptors is written in one
-// cycle.
+// Fetch.  A round-robin scheduler picks a running queue with descriptors posted (prod differs
+// from the consumer index) whose share of the store was not found full, and reads up to Batch
+// descriptors if that share has room for a whole batch (never past prod, never past the ring's
+// end, never across a Batch * 32-byte boundary of the ring, so a read is at most 256 bytes and
+// never crosses 4 KiB); without room it marks the queue full until the scanner ends one of the
+// queue's frames.  Descriptors come back in order per queue and go into the store at the slot
+// of their count since the queue started: one RAM per descriptor lane of a beat (two at 512
+// bits), so a beat of two descriptors is written in one cycle.
 //
 // Scan.  A frame can be judged once all its descriptors are in the store: its eop has arrived
 // (a per-queue count of stored eops), or MaxDescs descriptors have.  A round-robin scanner
@@ -165,20 +171,25 @@ module nic_tx_desc_fetch #(
   qstate_e [NumQ-1:0]        st_q;
   logic [NumQ-1:0][3:0]      err_q;
   logic [63:0]               base_mem [NumQ];   // ring base, as at the start (RAM)
-  logic [NumQ-1:0][15:0]     f_q;      // descriptors requested since the start (count)
+  logic [15:0]               mask_mem [NumQ];   // ring size - 1, as at the start (RAM)
+  logic [15:0]               f_mem [NumQ];      // descriptors requested since the start (RAM)
+  logic [NumQ-1:0]           f_zero_q; // ... reads 0: the queue started, the fetch has not
+                                       // written it since
+  logic [NumQ-1:0][15:0]     cons_q;   // ... within the ring (the consumer index)
+  logic [NumQ-1:0]           full_q;   // the fetch found the store's share full; the scanner
+                                       // has not ended a frame of the queue since
   logic [NumQ-1:0][15:0]     a_q;      // ... written into the store
   logic [NumQ-1:0][15:0]     s_q;      // ... scanned (frames ended)
   logic [NumQ-1:0][10:0]     eopc_q;   // eops stored in [s, a)
   logic [NumQ-1:0][7:0]      odesc_q;  // descriptor reads outstanding
   logic [NumQ-1:0][9:0]      ofrm_q;   // frames scanned and not yet retired
 
-  logic [NumQ-1:0][15:0]     mask;     // ring size - 1, as at the start
   logic [NumQ-1:0][15:0]     prod;
   // Continuous assignments per queue, not one process: with hundreds of queues Verilator no
   // longer unrolls a loop and would take every output of it to depend on every input.
   for (genvar q = 0; q < NumQ; q++) begin : g_q_io
     assign prod[q]                  = q_prod_i[16*q +: 16];
-    assign q_cons_o[16*q +: 16]     = f_q[q] & mask[q];
+    assign q_cons_o[16*q +: 16]     = cons_q[q];
     assign q_running_o[q]           = st_q[q] == QRun;
     assign q_err_o[4*q +: 4]        = err_q[q];
   end
@@ -189,7 +200,8 @@ module nic_tx_desc_fetch #(
   logic [NumQ-1:0][3:0] wr_adv;          // descriptors written into the store this cycle
   logic [NumQ-1:0][1:0] wr_eops;         // ... of which eops
   logic [NumQ-1:0]      f_inc_en, odesc_inc, odesc_dec, sc_end, sc_end_eop;
-  logic [3:0]           f_inc;           // descriptors of the fetch being issued
+  logic [NumQ-1:0]      prod_stop;       // the fetch found prod at or beyond the ring's size
+  logic [NumQ-1:0]      full_set;        // ... found the store's share full
   logic [15:0]          sc_s_new;        // scan position after the frame that ends
   logic                 fsm_busy, sc_active_q, sc_load_q, d1_valid_q;
   logic [QW-1:0]        fq_q, sc_q;
@@ -223,7 +235,10 @@ module nic_tx_desc_fetch #(
   assign st_cb      = q_cpl_base_i;
 
   always_ff @(posedge clk_i) begin
-    if (start_ok != '0) base_mem[st_id] <= st_rb;
+    if (start_ok != '0) begin
+      base_mem[st_id] <= st_rb;
+      mask_mem[st_id] <= nic_pkg::ring_mask(st_l2);
+    end
     start_q_o     <= st_id;
     start_cbase_o <= st_cb;
     start_log2_o  <= st_l2;
@@ -232,19 +247,18 @@ module nic_tx_desc_fetch #(
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       for (int unsigned q = 0; q < NumQ; q++) begin
+        // (The positions are set by the queue's start; only what the host reads is reset.)
         st_q[q]    <= QOff;
         err_q[q]   <= nic_hw_pkg::QueueErrNone;
-        f_q[q]     <= '0;
-        a_q[q]     <= '0;
-        s_q[q]     <= '0;
-        eopc_q[q]  <= '0;
+        cons_q[q]  <= '0;
         odesc_q[q] <= '0;
         ofrm_q[q]  <= '0;
-        mask[q]    <= '0;
       end
       q_start_o <= '0;
     end else begin
       for (int unsigned q = 0; q < NumQ; q++) begin
+        // The start's checks are the queue's own, not the starting queue's selected by st_id:
+        // its ring size and producer index, as the queue's logic sees them anyway.
         logic [3:0]  l2;
         l2 = q_log2_i[4*q +: 4];
         q_start_o[q] <= start_ok[q];
@@ -252,11 +266,12 @@ module nic_tx_desc_fetch #(
         ofrm_q[q]  <= ofrm_q[q] + 10'(sc_end[q]) - 10'(ret_a_i && ret_a_q_i == QW'(q))
                                                - 10'(ret_b_i && ret_b_q_i == QW'(q));
         if (start_ok[q]) begin
-          f_q[q]    <= '0;
-          a_q[q]    <= '0;
-          s_q[q]    <= '0;
-          eopc_q[q] <= '0;
-          mask[q]   <= nic_pkg::ring_mask(l2);
+          f_zero_q[q] <= 1'b1;
+          cons_q[q]   <= '0;
+          full_q[q]   <= 1'b0;
+          a_q[q]      <= '0;
+          s_q[q]      <= '0;
+          eopc_q[q]   <= '0;
           if (st_rb[5:0] != '0 || st_cb[5:0] != '0) begin   // the starting queue's bases
             st_q[q]  <= QErr;
             err_q[q] <= nic_hw_pkg::QueueErrRingAlign;
@@ -271,7 +286,14 @@ module nic_tx_desc_fetch #(
             err_q[q] <= nic_hw_pkg::QueueErrNone;
           end
         end else begin
-          if (f_inc_en[q]) f_q[q] <= f_q[q] + 16'(f_inc);
+          if (f_inc_en[q]) begin
+            f_zero_q[q] <= 1'b0;
+            cons_q[q]   <= f_next & fs_mask_q;
+          end
+          // A frame end frees room; it wins over the fetch finding none (which read the scan
+          // position before it).
+          if (sc_end[q]) full_q[q] <= 1'b0;
+          else if (full_set[q]) full_q[q] <= 1'b1;
           a_q[q]    <= a_q[q] + 16'(wr_adv[q]);
           if (sc_end[q]) s_q[q] <= sc_s_new;
           eopc_q[q] <= eopc_q[q] + 11'(wr_eops[q]) - 11'(sc_end_eop[q]);
@@ -280,7 +302,7 @@ module nic_tx_desc_fetch #(
             QRun: begin
               if (!q_enable_i[q]) begin
                 st_q[q] <= QOff;
-              end else if ((prod[q] & ~mask[q]) != '0) begin
+              end else if (prod_stop[q]) begin
                 st_q[q]  <= QErr;
                 err_q[q] <= nic_hw_pkg::QueueErrProd;
               end else if (desc_stop[q]) begin
@@ -314,20 +336,19 @@ module nic_tx_desc_fetch #(
   fstate_e fst_q;
   assign fsm_busy = fst_q != FIdle;
 
-  // Room for a whole batch: where the store's room is what limits the fetch (the scanner frees a
-  // slot a frame), the reads stay whole batches of whole beats, not a descriptor or three as
-  // slots free up; a read of an odd count wastes half a beat of the read channel that the
-  // frames' data share.  Something is posted when prod and the fetch count differ in the bits
-  // the mask keeps ((prod - f) & mask is not zero): a compare, not a subtraction.  The store's
-  // room is a subtraction and a compare with a constant written as gates (nic_pkg::le_const),
-  // not a second carry chain.
+  // Something is posted when prod differs from the consumer index: a compare.  A producer index
+  // at or beyond the ring's size differs too, so the queue is picked and the fetch finds it
+  // (FAddr) and stops the queue before it reads anything.  The store's room is not looked at
+  // here: it would take every queue's fetch and scan positions.  The fetch works it out for the
+  // queue it picked, and reads only if there is room for a whole batch: where the room is what
+  // limits the fetch (the scanner frees a slot a frame), the reads stay whole batches of whole
+  // beats, not a descriptor or three as slots free up; a read of an odd count wastes half a beat
+  // of the read channel that the frames' data share.  Without room the queue is marked full and
+  // left out until the scanner ends one of its frames.
   logic [NumQ-1:0] elig_f;
   always_comb begin
-    logic [GapW-1:0] ahead;
     for (int unsigned q = 0; q < NumQ; q++) begin
-      ahead     = GapW'(f_q[q]) - GapW'(s_q[q]);
-      elig_f[q] = st_q[q] == QRun && ((prod[q] ^ f_q[q]) & mask[q]) != '0 &&
-                  nic_pkg::le_const(17'(ahead), 17'(QDescs - Batch));
+      elig_f[q] = st_q[q] == QRun && prod[q] != cons_q[q] && !full_q[q];
     end
   end
 
@@ -364,22 +385,35 @@ module nic_tx_desc_fetch #(
   );
 
   // FAddr's results, each limit already clamped to Batch: the address of the first
-  // descriptor, and the descriptors posted, left before the ring's end and free in the store.
+  // descriptor, and the descriptors posted, left before the ring's end and free in the store;
+  // and whether prod is beyond the ring.  FMin's: the batch (0 without room for a whole one),
+  // and whether the share was found full with something posted.
   logic [15:0] fs_f_q, fs_s_q, fs_prod_q, fs_mask_q;   // FSel: the picked queue's registers
   logic [63:0] fs_base_q;
   logic [63:0] fa_addr_q;
   logic [3:0]  fa_pend_q, fa_end_q, fa_space_q, fa_align_q;
-  logic [3:0]  fm_n_q;             // FMin: the batch
+  logic        fa_bad_q;
+  logic [3:0]  fm_n_q;
+  logic        fm_full_q, fm_bad_q;
+  logic        f_ended_q;          // the scanner ended a frame of the picked queue after FSel
+                                   // read its scan position
   logic [8:0]  fm_span;
+  logic [15:0] f_next;
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       f_inc_en[q]  = fst_q == FIssue && fq_q == QW'(q) && st_q[q] == QRun && fm_n_q != '0;
       odesc_inc[q] = f_inc_en[q];
+      prod_stop[q] = fst_q == FIssue && fq_q == QW'(q) && fm_bad_q;
+      full_set[q]  = fst_q == FIssue && fq_q == QW'(q) && fm_full_q && !f_ended_q;
     end
   end
-  assign f_inc   = fm_n_q;
+  assign f_next  = fs_f_q + 16'(fm_n_q);
   assign fm_span = 9'(fa_addr_q[LB-1:0]) + {fm_n_q, 5'd0} + 9'(Bytes - 1);
+
+  always_ff @(posedge clk_i) begin
+    if (|f_inc_en) f_mem[fq_q] <= f_next;
+  end
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
@@ -419,12 +453,16 @@ module nic_tx_desc_fetch #(
       endcase
     end
     if (fst_q == FSel) begin
-      fs_f_q    <= f_q[fq_q];
+      fs_f_q    <= f_zero_q[fq_q] ? '0 : f_mem[fq_q];
       fs_s_q    <= s_q[fq_q];
       fs_prod_q <= prod[fq_q];
-      fs_mask_q <= mask[fq_q];
+      fs_mask_q <= mask_mem[fq_q];
       fs_base_q <= base_mem[fq_q];
     end
+    // From FSel's cycle on (a frame that ends then moves the scan position at the edge that
+    // FSel reads it at) to FMin's.
+    if (fst_q == FSel) f_ended_q <= sc_end[fq_q];
+    else f_ended_q <= f_ended_q || sc_end[fq_q];
     if (fst_q == FAddr) begin
       logic [15:0] fi, pend, left, space;
       logic [63:0] addr;
@@ -440,10 +478,16 @@ module nic_tx_desc_fetch #(
       fa_pend_q  <= (pend >> BatchBits) == '0 ? pend[3:0] : 4'(Batch);
       fa_end_q   <= (left >> BatchBits) == '0 ? left[3:0] : 4'(Batch);
       fa_space_q <= (space >> BatchBits) == '0 ? space[3:0] : 4'(Batch);
+      fa_bad_q   <= (fs_prod_q & ~fs_mask_q) != '0;
       // Up to the next Batch * 32-byte boundary of the bus address: a read never crosses 4 KiB.
       fa_align_q <= 4'(Batch) - 4'(addr[5 +: BatchBits]);
     end
-    if (fst_q == FMin) fm_n_q <= min4(min4(fa_pend_q, fa_end_q), min4(fa_space_q, fa_align_q));
+    if (fst_q == FMin) begin
+      fm_n_q    <= (fa_bad_q || fa_space_q != 4'(Batch)) ? 4'd0 :
+                   min4(min4(fa_pend_q, fa_end_q), fa_align_q);
+      fm_full_q <= !fa_bad_q && fa_space_q != 4'(Batch) && fa_pend_q != '0;
+      fm_bad_q  <= fa_bad_q;
+    end
     if (fst_q == FIssue) begin
       dreq_addr_o <= fa_addr_q;
       dreq_len_o  <= 8'(fm_span >> LB) - 8'd1;
@@ -756,7 +800,7 @@ module nic_tx_desc_fetch #(
     s3_dcmd_q  <= c_cmd;
     s3_q_q     <= sc_q;
     s3_n_q     <= fa_cnt_q + 8'd1;
-    s3_idx_q   <= rd_idx_q & mask[sc_q];
+    s3_idx_q   <= rd_idx_q & mask_mem[sc_q];
     if (s3_dv_q) begin
       f3_len_q  <= v_len;
       f3_zero_q <= v_zero;
