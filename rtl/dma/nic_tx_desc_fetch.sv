@@ -12,16 +12,20 @@
 // (the lowest numbered of those ready; the others in the cycles after): the ring base it takes
 // is kept in RAM.
 //
-// Queue state in RAM.  What is read only for the queue the fetch works on (its FSel stage) is
-// kept in RAMs (distributed RAM: a read needs no clock edge): the ring base and the ring's mask,
-// written at the queue's start, and the fetch position, written by the fetch alone.  A RAM is
-// not cleared by a start, so the fetch position has a flag a queue, set by the start, that
-// makes it read 0 until the fetch first writes it.  The completion base and ring size are not
-// kept here at all: they go to the completion unit with the start (start_q_o, start_cbase_o,
+// Queue state in RAM.  A queue's positions and limits are kept in RAMs (distributed RAM: a
+// read needs no clock edge), each written by one unit alone and read for the queue a unit works
+// on: the ring base and the ring's mask, written at the queue's start; the fetch position,
+// written by the fetch; the descriptors and eops stored, written by the store's arrivals; the
+// descriptors and eops scanned, written by the scanner at a frame's end.  A RAM is not cleared
+// by a start, so each of the last three has a flag a queue, set by the start, that makes it
+// read 0 until its unit first writes it.  The completion base and ring size are not kept here
+// at all: they go to the completion unit with the start (start_q_o, start_cbase_o,
 // start_log2_o), which keeps them in a RAM of its own.  What stays in flip-flops a queue is what
-// every cycle's eligibility reads: the state, the consumer index (the fetch position within the
-// ring, which the host reads back and which tells whether something is posted), a flag for a
-// queue whose share of the store is full, the scanner's positions and the in-flight counts.
+// the schedulers look at for every queue every cycle, a few bits, and the counts the start waits
+// on: the state, the consumer index (the fetch position within the ring, which the host reads
+// back and which tells whether something is posted), a flag for a queue whose share of the
+// store was found full, a flag for a queue that may have a frame to judge, and the in-flight
+// counts.
 //
 // Fetch.  A round-robin scheduler picks a running queue with descriptors posted (prod differs
 // from the consumer index) whose share of the store was not found full, and reads up to Batch
@@ -33,8 +37,9 @@
 // bits), so a beat of two descriptors is written in one cycle.
 //
 // Scan.  A frame can be judged once all its descriptors are in the store: its eop has arrived
-// (a per-queue count of stored eops), or MaxDescs descriptors have.  A round-robin scanner
-// picks such a queue and reads its descriptors one per cycle: each goes on to the gather as
+// (the queue's eops stored less those scanned), or MaxDescs descriptors have.  The arrivals
+// flag a queue that has such a frame, and a round-robin scanner picks a flagged queue, checks
+// its counts and reads its descriptors one per cycle: each goes on to the gather as
 // (addr, len), and at the frame's end a record (queue, descriptors, last ring index, length,
 // the first descriptor's offload command, and the verdict: desc_count, desc_len or none).  It
 // stays on a queue for up to StayMax frames (longer while no other queue has a frame to judge)
@@ -178,9 +183,15 @@ module nic_tx_desc_fetch #(
   logic [NumQ-1:0][15:0]     cons_q;   // ... within the ring (the consumer index)
   logic [NumQ-1:0]           full_q;   // the fetch found the store's share full; the scanner
                                        // has not ended a frame of the queue since
-  logic [NumQ-1:0][15:0]     a_q;      // ... written into the store
-  logic [NumQ-1:0][15:0]     s_q;      // ... scanned (frames ended)
-  logic [NumQ-1:0][10:0]     eopc_q;   // eops stored in [s, a)
+  // Written by the store's arrivals alone, and by the scanner alone (at a frame's end): each
+  // pair in RAM, with a flag a queue that makes it read 0 after a start.
+  logic [15:0]               a_mem [NumQ];      // descriptors written into the store (RAM)
+  logic [GapW-1:0]           ea_mem [NumQ];     // ... of which eops (RAM)
+  logic [NumQ-1:0]           a_zero_q;
+  logic [15:0]               s_mem [NumQ];      // descriptors scanned (frames ended) (RAM)
+  logic [GapW-1:0]           es_mem [NumQ];     // ... of which eops (RAM)
+  logic [NumQ-1:0]           s_zero_q;
+  logic [NumQ-1:0]           sw_q;     // the scanner may find a frame of the queue to judge
   logic [NumQ-1:0][7:0]      odesc_q;  // descriptor reads outstanding
   logic [NumQ-1:0][9:0]      ofrm_q;   // frames scanned and not yet retired
 
@@ -197,9 +208,15 @@ module nic_tx_desc_fetch #(
   // Per-queue events of this cycle, from the blocks below.
   logic [NumQ-1:0]      desc_stop;       // a descriptor beat came back with an error
   logic [NumQ-1:0]      drained, start_rdy, start_ok;
-  logic [NumQ-1:0][3:0] wr_adv;          // descriptors written into the store this cycle
-  logic [NumQ-1:0][1:0] wr_eops;         // ... of which eops
-  logic [NumQ-1:0]      f_inc_en, odesc_inc, odesc_dec, sc_end, sc_end_eop;
+  logic [NumQ-1:0]      f_inc_en, odesc_inc, odesc_dec, sc_end;
+  logic                 arr_we;          // the beat in D1 writes descriptors into the store
+  logic                 sw_load;         // the scanner takes the queue its pick names
+  logic                 sw_judge;        // the queue the scanner left: its next frame judgeable
+  logic                 ar_v_q, ar_eop_q, ar2_hit_q;   // an arrival's frame to judge (see
+  logic [QW-1:0]        ar_q_q, ar2_q_q;               // the scanner)
+  logic [QW-1:0]        d_q;             // the queue of the descriptor beat in D1
+  logic [NumQ-1:0]      s_gnt;           // the scanner's pick, one-hot
+  logic                 left_q;          // the scanner left queue sc_q last cycle
   logic [NumQ-1:0]      prod_stop;       // the fetch found prod at or beyond the ring's size
   logic [NumQ-1:0]      full_set;        // ... found the store's share full
   logic [15:0]          sc_s_new;        // scan position after the frame that ends
@@ -269,9 +286,9 @@ module nic_tx_desc_fetch #(
           f_zero_q[q] <= 1'b1;
           cons_q[q]   <= '0;
           full_q[q]   <= 1'b0;
-          a_q[q]      <= '0;
-          s_q[q]      <= '0;
-          eopc_q[q]   <= '0;
+          a_zero_q[q] <= 1'b1;
+          s_zero_q[q] <= 1'b1;
+          sw_q[q]     <= 1'b0;
           if (st_rb[5:0] != '0 || st_cb[5:0] != '0) begin   // the starting queue's bases
             st_q[q]  <= QErr;
             err_q[q] <= nic_hw_pkg::QueueErrRingAlign;
@@ -294,9 +311,13 @@ module nic_tx_desc_fetch #(
           // position before it).
           if (sc_end[q]) full_q[q] <= 1'b0;
           else if (full_set[q]) full_q[q] <= 1'b1;
-          a_q[q]    <= a_q[q] + 16'(wr_adv[q]);
-          if (sc_end[q]) s_q[q] <= sc_s_new;
-          eopc_q[q] <= eopc_q[q] + 11'(wr_eops[q]) - 11'(sc_end_eop[q]);
+          if (arr_we && d_q == QW'(q)) a_zero_q[q] <= 1'b0;
+          if (sc_end[q]) s_zero_q[q] <= 1'b0;
+          // An arrival's frame to judge wins: it may have come after the scanner's reads.
+          if ((ar_v_q && ar_eop_q && ar_q_q == QW'(q)) || (ar2_hit_q && ar2_q_q == QW'(q)))
+            sw_q[q] <= 1'b1;
+          else if (left_q && sc_q == QW'(q)) sw_q[q] <= sw_judge;
+          else if (sw_load && s_gnt[q]) sw_q[q] <= 1'b0;
           unique case (st_q[q])
             QOff: err_q[q] <= nic_hw_pkg::QueueErrNone;
             QRun: begin
@@ -454,7 +475,7 @@ module nic_tx_desc_fetch #(
     end
     if (fst_q == FSel) begin
       fs_f_q    <= f_zero_q[fq_q] ? '0 : f_mem[fq_q];
-      fs_s_q    <= s_q[fq_q];
+      fs_s_q    <= s_zero_q[fq_q] ? '0 : s_mem[fq_q];
       fs_prod_q <= prod[fq_q];
       fs_mask_q <= mask_mem[fq_q];
       fs_base_q <= base_mem[fq_q];
@@ -513,7 +534,6 @@ module nic_tx_desc_fetch #(
     d1_tag_q  <= drd_tag_i;
   end
 
-  logic [QW-1:0]       d_q;
   logic [3:0]          d_n;
   assign d_q = d1_tag_q[DescTagW-1:4];
   assign d_n = d1_tag_q[3:0];
@@ -529,12 +549,16 @@ module nic_tx_desc_fetch #(
   logic [AddrW-1:0]        wr_addr;
   logic [3:0]              d_k;          // descriptors this beat completes
   logic [1:0]              d_eops;
+  logic [15:0]             a_d;          // the queue's descriptors stored before the beat
+  logic [GapW-1:0]         ea_d;         // ... of which eops
+  assign a_d  = a_zero_q[d_q] ? '0 : a_mem[d_q];
+  assign ea_d = a_zero_q[d_q] ? '0 : ea_mem[d_q];
   always_comb begin
     logic [3:0]  rem, lane0;
     logic [15:0] a;
     logic        run, complete;
     rem   = dfirst_q ? d_n : drem_q;
-    a     = a_q[d_q];
+    a     = a_d;
     run   = st_q[d_q] == QRun && !d1_err_q;
     // The lane of the next descriptor (a burst's later beats start at lane 0).
     lane0 = 4'(a & 16'(Lanes - 1));
@@ -557,9 +581,8 @@ module nic_tx_desc_fetch #(
       end
     end
     wr_addr = {d_q, RowW'(a >> LL)};
+    arr_we  = d1_valid_q && run && d_k != '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
-      wr_adv[q]    = (d1_valid_q && run && d_q == QW'(q)) ? d_k : 4'd0;
-      wr_eops[q]   = (d_q == QW'(q)) ? d_eops : 2'd0;
       desc_stop[q] = d1_valid_q && d1_err_q && d_q == QW'(q);
       odesc_dec[q] = d1_valid_q && d1_last_q && d_q == QW'(q);
     end
@@ -577,6 +600,24 @@ module nic_tx_desc_fetch #(
                                                                                  : dsub_q + 1'b1;
     end
     if (d1_valid_q) asm_q <= 256'({d1_data_q, asm_q} >> DataWidth);
+  end
+
+  // The queue's arrival counts, and what the scanner needs to know of the beat: a cycle later
+  // whether it stored an eop (ar_eop_q); two cycles later whether it left MaxDescs
+  // descriptors past the scan position (ar2_hit_q; see the scanner).
+  logic [GapW-1:0] ar_a_q;
+  logic            ar_szero_q;      // the queue's scan position read 0 in the beat's cycle
+  always_ff @(posedge clk_i) begin
+    if (arr_we) begin
+      a_mem[d_q]  <= a_d + 16'(d_k);
+      ea_mem[d_q] <= ea_d + GapW'(d_eops);
+    end
+    if (rst_i) ar_v_q <= 1'b0;
+    else ar_v_q <= arr_we;
+    ar_q_q     <= d_q;
+    ar_a_q     <= GapW'(a_d) + GapW'(d_k);
+    ar_eop_q   <= d_eops != '0;
+    ar_szero_q <= s_zero_q[d_q];
   end
 
   // ---- The store: one simple dual-port RAM per lane -----------------------------------
@@ -605,32 +646,68 @@ module nic_tx_desc_fetch #(
   // ======================================================================================
   // Scanner
   // ======================================================================================
-  // (MaxDescs descriptors stored past the scan position: a subtraction, then a compare with a
-  // constant written as gates.)
-  logic [NumQ-1:0] elig_s;
-  always_comb begin
-    logic [GapW-1:0] stored;
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      stored    = GapW'(a_q[q]) - GapW'(s_q[q]);
-      elig_s[q] = st_q[q] == QRun &&
-                  (eopc_q[q] != '0 || !nic_pkg::le_const(17'(stored), 17'(MaxDescs - 1)));
+  // Which queues may have a frame to judge is a flag a queue (sw_q), not every queue's counts
+  // compared every cycle.  It is set a cycle after an arrival that stored an eop, or two after
+  // one that left MaxDescs descriptors past the scan position as it was then (the scanner only
+  // moves the position on, so the flag may be set for a frame already scanned, never missed;
+  // the position's zero flag is taken in the arrival's cycle and, if the scanner writes the
+  // position in between, reads it as 0: earlier still).  It is cleared when the scanner takes
+  // the queue; when the scanner leaves the queue it is set or cleared by whether the queue's
+  // next frame is judgeable, from its counts as they are then (sw_judge).  An arrival's
+  // setting wins over both: its beat may have come after the counts the scanner read.  So the
+  // flag is a hint: the scanner checks the counts again as it loads a queue (sw_judge) and
+  // leaves it at once if nothing can be judged.
+  // The counts of queue sc_q (RAM reads): stored and scanned, and the eops of each.  No
+  // multiplexer over the queues' zero flags comes before the subtractions: the stored counts'
+  // flag is clear for a queue the scanner works on (its scan flag was set by an arrival since
+  // the start, which cleared it first), and the scanned counts' is copied as the scanner takes
+  // the queue (it writes nothing in that cycle, and the queue cannot start in it) and kept up to
+  // date here.
+  logic            sc_szero_q;
+  logic [15:0]     a_sc, s_sc;
+  logic [GapW-1:0] ea_sc, es_sc, eops_sc, stored_sc, s_ar, stored_ar;
+  always_ff @(posedge clk_i) begin
+    if (sw_load) sc_szero_q <= (s_zero_q & s_gnt) != '0;
+    else if (start_ok != '0 && st_id == sc_q) sc_szero_q <= 1'b1;
+    else if (rdv_q && c_end) sc_szero_q <= 1'b0;
+  end
+`ifndef SYNTHESIS
+  always_ff @(posedge clk_i) begin
+    if (!rst_i && (sc_load_q || sc_active_q || left_q) &&
+        (a_zero_q[sc_q] || sc_szero_q != s_zero_q[sc_q])) begin
+      $error("nic_tx_desc_fetch: the scanner reads queue %0d's counts with a wrong zero flag",
+             sc_q);
     end
   end
+`endif
+  assign a_sc      = a_mem[sc_q];
+  assign ea_sc     = ea_mem[sc_q];
+  assign s_sc      = sc_szero_q ? '0 : s_mem[sc_q];
+  assign es_sc     = sc_szero_q ? '0 : es_mem[sc_q];
+  assign eops_sc   = ea_sc - es_sc;
+  assign stored_sc = GapW'(a_sc) - GapW'(s_sc);
+  // (MaxDescs descriptors stored past the scan position: a subtraction, then a compare with a
+  // constant written as gates.)
+  assign sw_judge  = eops_sc != '0 || !nic_pkg::le_const(17'(stored_sc), 17'(MaxDescs - 1));
+  assign s_ar      = ar_szero_q ? '0 : GapW'(s_mem[ar_q_q]);
+  assign stored_ar = ar_a_q - s_ar;
+  always_ff @(posedge clk_i) begin
+    if (rst_i) ar2_hit_q <= 1'b0;
+    else ar2_hit_q <= ar_v_q && !nic_pkg::le_const(17'(stored_ar), 17'(MaxDescs - 1));
+    ar2_q_q <= ar_q_q;
+  end
 
-  // The eligibility is registered (the subtract and compare above get a cycle of their own),
-  // and the choice among it is a cycle late (nic_rr_pick_reg), so a pick reflects the queues
-  // as they were two cycles before.  Only the scanner makes a queue's next frame less ready
-  // (arrivals only add), so that is stale only for the queue the scanner is on (s_last_q) or
-  // has just left: it is left out while the scanner loads it or scans it, and the cycle after
-  // it leaves.  A queue that stopped is left out at once, and one picked as it stops is
-  // scanned as one that stops under the scanner is.  A queue cannot restart between the pick
-  // and the load: it starts only after its ready and run states, which the pick's inputs held
-  // a cycle before, have both changed.
-  logic [NumQ-1:0] elig_s_q, elig_go, s_gnt, s_last_q;   // s_last_q one-hot, as f_last_q
-  logic            left_q, s_any;
+  // The choice is a cycle late (nic_rr_pick_reg), so a pick reflects the flags of a cycle
+  // before.  The queue the scanner is on (s_last_q) is left out while the scanner loads it or
+  // scans it, and the cycle after it leaves, while its flag is settled.  A queue that stopped
+  // is left out at once, and one picked as it stops is scanned as one that stops under the
+  // scanner is.  A queue cannot restart between the pick and the load: it starts only after
+  // its ready and run states, which the pick's inputs held a cycle before, have both changed.
+  logic [NumQ-1:0] elig_go, s_last_q;   // s_last_q one-hot, as f_last_q
+  logic            s_any;
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      elig_go[q] = elig_s_q[q] && st_q[q] == QRun &&
+      elig_go[q] = sw_q[q] && st_q[q] == QRun &&
                    !((left_q || sc_active_q || sc_load_q) && s_last_q[q]);
     end
   end
@@ -690,9 +767,9 @@ module nic_tx_desc_fetch #(
   logic        eop_ge2_q, eop_ge3_q, far_q, run_q;
   logic [15:0] a_sel_q;
   always_ff @(posedge clk_i) begin
-    eop_ge2_q <= eopc_q[sc_q] >= 11'd2;
-    eop_ge3_q <= eopc_q[sc_q] >= 11'd3;
-    a_sel_q   <= a_q[sc_q];
+    eop_ge2_q <= eops_sc >= GapW'(2);
+    eop_ge3_q <= eops_sc >= GapW'(3);
+    a_sel_q   <= a_sc;
     far_q     <= (a_sel_q - rd_ptr_q) >= 16'(MaxDescs + 1);
     run_q     <= st_q[sc_q] == QRun;
   end
@@ -716,14 +793,25 @@ module nic_tx_desc_fetch #(
 
   logic sc_stop;   // the frame ends and the scanner leaves the queue: this cycle's read is void
   assign sc_stop  = rdv_q && c_end && !c_cont;
+  assign sw_load  = !sc_active_q && !sc_load_q && s_any;
   assign rd_en    = sc_active_q;
   assign rd_addr  = {sc_q, RowW'(rd_ptr_q >> LL)};
   assign sc_s_new = rd_idx_q + 16'd1;
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      sc_end[q]     = rdv_q && c_end && sc_q == QW'(q);
-      sc_end_eop[q] = sc_end[q] && c_eop;
+      sc_end[q] = rdv_q && c_end && sc_q == QW'(q);
+    end
+  end
+
+  // The queue's scan counts move on at the frame's end (the eops' by a multiplexer: the RAM
+  // output picks between two counts worked out ahead, not an adder after it).
+  logic [GapW-1:0] es_inc;
+  assign es_inc = es_sc + GapW'(1);
+  always_ff @(posedge clk_i) begin
+    if (rdv_q && c_end) begin
+      s_mem[sc_q]  <= sc_s_new;
+      es_mem[sc_q] <= c_eop ? es_inc : es_sc;
     end
   end
 
@@ -753,7 +841,6 @@ module nic_tx_desc_fetch #(
       sc_load_q   <= 1'b0;
       rdv_q       <= 1'b0;
       s_last_q    <= NumQ'(1);
-      elig_s_q    <= '0;
       left_q      <= 1'b0;
       fa_cnt_q    <= '0;
       cnt_last_q  <= MaxDescs == 1;
@@ -762,20 +849,20 @@ module nic_tx_desc_fetch #(
     end else begin
       rdv_q <= sc_active_q && room && !sc_stop;
       if (sc_active_q && room && !sc_stop) rd_ptr_q <= rd_ptr_q + 16'd1;
-      elig_s_q <= elig_s;
       left_q   <= sc_stop;
       if (sc_stop) sc_active_q <= 1'b0;
       // A queue is picked, then its scan position loaded (a cycle each).
       sc_load_q <= 1'b0;
       // s_any is s_gnt != 0, from a register beside the pick.
-      if (!sc_active_q && !sc_load_q && s_any) begin
+      if (sw_load) begin
         sc_load_q <= 1'b1;
         sc_q      <= oh_index(s_gnt);
         s_last_q  <= s_gnt;
       end
+      // The flag was a hint: with no frame to judge the scanner leaves the queue at once.
       if (sc_load_q) begin
-        sc_active_q <= 1'b1;
-        rd_ptr_q    <= s_q[sc_q];
+        sc_active_q <= sw_judge;
+        rd_ptr_q    <= s_sc;
         stay_q      <= '0;
       end
       if (rdv_q) begin
@@ -847,8 +934,10 @@ module nic_tx_desc_fetch #(
 
   // From last cycle's eligibility (nic_tx_path waits for 16 idle cycles in a row anyway).
   // (A FIFO with entries shows one at its output within two cycles: its valid stands for its level.)
+  // A running queue's scan flag, even one set for a frame already scanned, is work: the
+  // scanner takes the queue and clears it.
   assign idle_o = !fsm_busy && elig_f_q == '0 && !f_any && !sc_active_q && !sc_load_q &&
-                  elig_s_q == '0 && !s_any &&
+                  (sw_q & q_running_o) == '0 && !ar_v_q && !ar2_hit_q && !s_any &&
                   !d1_valid_q && !s3_dv_q && !s4_rv_q && !dsc_valid_o && !rec_valid_o &&
                   start_ok == '0;
 
