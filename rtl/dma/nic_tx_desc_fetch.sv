@@ -750,8 +750,13 @@ module nic_tx_desc_fetch #(
   logic [$clog2(DDepth):0] dlevel;
   logic [$clog2(RDepth):0] rlevel;
   logic room;
-  // Reads in flight: the one issued now, the one at the RAM output, S3 and S4.
-  assign room = 32'(dlevel) + 4 <= DDepth && 32'(rlevel) + 4 <= RDepth;
+  // Reads in flight: the one issued now, the one at the RAM output, S3 and S4.  From last
+  // cycle's levels (a FIFO's level is an add; its compare then gets a cycle of its own), so
+  // one more: a level grows by at most one a cycle.
+  always_ff @(posedge clk_i) begin
+    if (rst_i) room <= 1'b0;
+    else room <= 32'(dlevel) + 5 <= DDepth && 32'(rlevel) + 5 <= RDepth;
+  end
 
   // The descriptor at the RAM output: only where its frame ends is decided here.
   logic [StoreW-1:0] cur;
@@ -901,7 +906,7 @@ module nic_tx_desc_fetch #(
     s4_cmd_q  <= v_cmd;
   end
 
-  logic        unused_ready;
+  logic        dsc_free;
   logic [12:0] s3_tobnd;
   logic        s3_fit1, s3_fit2;
   assign s3_tobnd = 13'(MaxBurst) - 13'(s3_addr_q[MBL-1:0]);
@@ -911,7 +916,7 @@ module nic_tx_desc_fetch #(
     .clk_i,
     .rst_i,
     .s_valid_i (s3_dv_q),
-    .s_ready_o (unused_ready),
+    .s_ready_o (dsc_free),
     .s_data_i  ({s3_addr_q, s3_len_q, s3_tobnd, s3_fit1, s3_fit2}),
     .m_valid_o (dsc_valid_o),
     .m_ready_i (dsc_ready_i),
@@ -919,18 +924,30 @@ module nic_tx_desc_fetch #(
     .level_o   (dlevel)
   );
 
-  logic unused_rready;
+  logic rec_free;
   nic_fifo #(.Width(QW + 8 + 16 + 4 + 21 + 128), .Depth(RDepth)) u_rec (
     .clk_i,
     .rst_i,
     .s_valid_i (s4_rv_q),
-    .s_ready_o (unused_rready),
+    .s_ready_o (rec_free),
     .s_data_i  ({s4_q_q, s4_n_q, s4_idx_q, s4_err_q, s4_flen_q, s4_cmd_q}),
     .m_valid_o (rec_valid_o),
     .m_ready_i (rec_ready_i),
     .m_data_o  ({rec_q_o, rec_n_o, rec_idx_o, rec_err_o, rec_len_o, rec_cmd_o}),
     .level_o   (rlevel)
   );
+
+`ifndef SYNTHESIS
+  // The scanner reads only with room in both FIFOs for what it has in flight (room).
+  always_ff @(posedge clk_i) begin
+    if (!rst_i && ((s3_dv_q && !dsc_free) || (s4_rv_q && !rec_free))) begin
+      $error("nic_tx_desc_fetch: a descriptor or record FIFO was full");
+    end
+  end
+`else
+  logic unused_free;
+  assign unused_free = dsc_free ^ rec_free;
+`endif
 
   // From last cycle's eligibility (nic_tx_path waits for 16 idle cycles in a row anyway).
   // (A FIFO with entries shows one at its output within two cycles: its valid stands for its level.)
