@@ -658,37 +658,42 @@ module nic_tx_desc_fetch #(
   // flag is a hint: the scanner checks the counts again as it loads a queue (sw_judge) and
   // leaves it at once if nothing can be judged.
   // The counts of queue sc_q (RAM reads): stored and scanned, and the eops of each.  No
-  // multiplexer over the queues' zero flags comes before the subtractions: the stored counts'
+  // multiplexer over the queues' zero flags comes before the subtractions.  The stored counts'
   // flag is clear for a queue the scanner works on (its scan flag was set by an arrival since
-  // the start, which cleared it first), and the scanned counts' is copied as the scanner takes
-  // the queue (it writes nothing in that cycle, and the queue cannot start in it) and kept up to
-  // date here.
-  logic            sc_szero_q;
-  logic [15:0]     a_sc, s_sc;
-  logic [GapW-1:0] ea_sc, es_sc, eops_sc, stored_sc, s_ar, stored_ar;
+  // the start, which cleared it first).  The scanned counts' is copied as the scanner loads the
+  // queue (by the take's one-hot, s_last_q: the scanner writes nothing then, and the queue
+  // cannot start) and kept up to date here; in the load's own cycle the judgement is worked out
+  // both ways, with the scanned counts as read and as 0, and the flag picks one at the end.
+  logic            sc_szero_q, load_szero;
+  logic [15:0]     a_sc;
+  logic [GapW-1:0] ea_sc, es_sc, eops_sc, eops_raw, stored_raw, s_ar, stored_ar;
+  logic            judge_raw, judge_zero;
+  assign load_szero = (s_zero_q & s_last_q) != '0;
   always_ff @(posedge clk_i) begin
-    if (sw_load) sc_szero_q <= (s_zero_q & s_gnt) != '0;
+    if (sc_load_q) sc_szero_q <= load_szero;
     else if (start_ok != '0 && st_id == sc_q) sc_szero_q <= 1'b1;
     else if (rdv_q && c_end) sc_szero_q <= 1'b0;
   end
 `ifndef SYNTHESIS
   always_ff @(posedge clk_i) begin
     if (!rst_i && (sc_load_q || sc_active_q || left_q) &&
-        (a_zero_q[sc_q] || sc_szero_q != s_zero_q[sc_q])) begin
+        (a_zero_q[sc_q] || (!sc_load_q && sc_szero_q != s_zero_q[sc_q]))) begin
       $error("nic_tx_desc_fetch: the scanner reads queue %0d's counts with a wrong zero flag",
              sc_q);
     end
   end
 `endif
-  assign a_sc      = a_mem[sc_q];
-  assign ea_sc     = ea_mem[sc_q];
-  assign s_sc      = sc_szero_q ? '0 : s_mem[sc_q];
-  assign es_sc     = sc_szero_q ? '0 : es_mem[sc_q];
-  assign eops_sc   = ea_sc - es_sc;
-  assign stored_sc = GapW'(a_sc) - GapW'(s_sc);
+  assign a_sc       = a_mem[sc_q];
+  assign ea_sc      = ea_mem[sc_q];
+  assign es_sc      = sc_szero_q ? '0 : es_mem[sc_q];
+  assign eops_sc    = ea_sc - es_sc;
+  assign eops_raw   = ea_sc - es_mem[sc_q];
+  assign stored_raw = GapW'(a_sc) - GapW'(s_mem[sc_q]);
   // (MaxDescs descriptors stored past the scan position: a subtraction, then a compare with a
   // constant written as gates.)
-  assign sw_judge  = eops_sc != '0 || !nic_pkg::le_const(17'(stored_sc), 17'(MaxDescs - 1));
+  assign judge_raw  = eops_raw != '0 || !nic_pkg::le_const(17'(stored_raw), 17'(MaxDescs - 1));
+  assign judge_zero = ea_sc != '0 || !nic_pkg::le_const(17'(GapW'(a_sc)), 17'(MaxDescs - 1));
+  assign sw_judge   = (sc_load_q ? load_szero : sc_szero_q) ? judge_zero : judge_raw;
   assign s_ar      = ar_szero_q ? '0 : GapW'(s_mem[ar_q_q]);
   assign stored_ar = ar_a_q - s_ar;
   always_ff @(posedge clk_i) begin
@@ -867,7 +872,7 @@ module nic_tx_desc_fetch #(
       // The flag was a hint: with no frame to judge the scanner leaves the queue at once.
       if (sc_load_q) begin
         sc_active_q <= sw_judge;
-        rd_ptr_q    <= s_sc;
+        rd_ptr_q    <= load_szero ? '0 : s_mem[sc_q];
         stay_q      <= '0;
       end
       if (rdv_q) begin
