@@ -5,12 +5,12 @@
 // after checking both ring bases (64-byte aligned), ring_size.log2 (1..15) and prod (below
 // the size); a producer index at or beyond the size later (found by the fetch when it next
 // takes the queue, a few cycles later, before it reads anything), a descriptor read answered
-// with an error, or a completion write error (cpl_stop_i) stop it.  Disable turns it off and clears the
-// status.  A queue starts only once nothing of its previous run is in flight here or behind
-// (descriptor reads, scanned frames not yet retired by the completion unit), so nothing of an
-// old run can be taken for the new one.  One queue starts a cycle, a cycle after it is ready
-// (the lowest numbered of those ready; the others in the cycles after): the ring base it takes
-// is kept in RAM.
+// with an error, or a completion write error (cpl_stop_i) stop it.  Disable turns it off and
+// clears the status.  A queue starts only once nothing of its previous run is in flight here or
+// behind (descriptor reads, scanned frames not yet retired by the completion unit), so nothing
+// of an old run can be taken for the new one.  One queue starts a cycle, a cycle after it is
+// ready (the lowest numbered of those ready; the others in the cycles after): the ring base it
+// takes is kept in RAM.
 //
 // Queue state in RAM.  A queue's positions and limits are kept in RAMs (distributed RAM: a
 // read needs no clock edge), each written by one unit alone and read for the queue a unit works
