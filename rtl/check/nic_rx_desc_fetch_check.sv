@@ -13,7 +13,9 @@ module nic_rx_desc_fetch_check #(
   input logic [NumQ*16-1:0] mask_i,
   input logic [NumQ*16-1:0] cons_i,
   input logic [15:0]        fill_i [NumQ],
-  input logic [15:0]        fetch_i [NumQ]
+  // The fetch positions are the fetch's RAM: a position reads 0 while its flag is set.
+  input logic [15:0]        fetch_i [NumQ],
+  input logic [NumQ-1:0]    fetch_zero_i
 );
   logic [NumQ*16-1:0] limit, fill, fetch;
   always_comb begin
@@ -21,7 +23,7 @@ module nic_rx_desc_fetch_check #(
       limit[16*q +: 16] = 17'(CacheDescs) < 17'(mask_i[16*q +: 16]) ? 16'(CacheDescs)
                                                                    : mask_i[16*q +: 16];
       fill[16*q +: 16]  = fill_i[q];
-      fetch[16*q +: 16] = fetch_i[q];
+      fetch[16*q +: 16] = fetch_zero_i[q] ? 16'd0 : fetch_i[q];
     end
   end
   nic_ring_check #(.NumQ(NumQ)) u_ring (

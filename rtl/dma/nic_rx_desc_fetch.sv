@@ -26,6 +26,13 @@
 // queue's number, written at the start (one queue a cycle: q_start_i is one-hot, and
 // start_q_i, start_base_i name it and its base), and read for the held pick, with what the
 // batch needs of it: its distance to 4 KiB.
+//
+// Queues judged one at a time.  Whether a queue wants a batch is judged for the queue the
+// round robin picked, from copies of its pointers, not for every queue each cycle; a queue
+// that wants none is marked waiting and not picked again until an event can change that: a
+// doorbell (db_i: its prod written, from nic_queue_regs), a take (take_i: the planner's
+// consumer index moved on) or a start.  So what a queue costs here each cycle is a few flags;
+// its fetch position is in RAM beside its base, read at the pick.
 module nic_rx_desc_fetch #(
   // AXI data width in bits: 128 to 512 (a beat holds whole descriptors).
   parameter int unsigned DataWidth = 512,
@@ -49,6 +56,12 @@ module nic_rx_desc_fetch #(
   input  logic [NumQ*16-1:0]     q_mask_i,       // ring size - 1
   input  logic [NumQ*16-1:0]     q_prod_i,
   input  logic [NumQ*16-1:0]     q_cons_i,       // the planner's consumer index
+  // Events, each at most one a cycle, in the first cycle the input shows the new value: a
+  // doorbell (queue db_q_i's q_prod_i changed) and a take (take_q_i's q_cons_i moved on).
+  input  logic                   db_i,
+  input  logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] db_q_i,
+  input  logic                   take_i,
+  input  logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] take_q_i,
   output logic [NumQ*16-1:0]     q_fill_o,       // descriptors readable from the cache up to here
   output logic [NumQ-1:0]        q_rd_busy_o,    // reads of the queue outstanding
   output logic [NumQ-1:0]        q_err_o,        // pulse: a read of the queue got an error
@@ -97,42 +110,30 @@ module nic_rx_desc_fetch #(
     $fatal(1, "nic_rx_desc_fetch: MaxReads must be a power of two of at least 2");
   end
 
-  // ---- Per-queue pointers ----------------------------------------------------------------
-  // fetch_q: next descriptor to request; fill_q: next to land in the cache; fill_rd_q: fill_q
-  // one cycle later, what the planner may read.  rd_cnt_q: reads outstanding.
-  logic [15:0]    fetch_q [NumQ];
+  // ---- Per-queue state ---------------------------------------------------------------------
+  // fill_q: next descriptor to land in the cache; fill_rd_q: fill_q one cycle later, what the
+  // planner may read.  rd_cnt_q: reads outstanding.  The fetch position (the next descriptor
+  // to request) is in RAM (fetch_mem, below): only the pick reads it.
   logic [15:0]    fill_q  [NumQ];
   logic [15:0]    fill_rd_q [NumQ];
   logic [MRW:0]   rd_cnt_q [NumQ];
 
-  // Whether each queue wants a batch: something posted, and room in the cache for a whole batch
-  // or for all that is posted.  Worked out for every queue each cycle in two stages, three
-  // flip-flops a queue:
-  //   S1  something posted: prod and the fetch position differ (in the ring's bits); room for a
-  //       whole batch: cached (fetch - cons) at most CacheDescs - FetchDescs; room for all
-  //       that is posted: cached + posted, which is prod - cons (the consumer index never
-  //       passes the fetch position, nor that prod), at most CacheDescs.  One subtraction
-  //       each, then a compare with a constant written as gates (nic_pkg::le_const), not a
-  //       second carry chain;
-  //   S2  whether the queue wants a batch.
-  // The batch itself (the smallest of FetchDescs, what is posted, the room, what is left to
-  // the ring's end and to 4 KiB, with its length in beats) is worked out only for the held
-  // pick (P1, P2 and the issue, below), from the queue's pointers copied at the pick.  The
-  // fetch position moves a cycle after the issue, so a queue's wish is four cycles old; a queue
-  // that issued or was (re)started is skipped for four cycles (its fetch position moved), and
-  // the others can only be more eager now than the registers say (prod and the consumer index
-  // only move forward).
-  logic [15:0]     cached [NumQ], outst [NumQ];
-  logic            has_q [NumQ], fit_b_q [NumQ], fit_a_q [NumQ];
-  logic [NumQ-1:0] want;
-  logic [NumQ-1:0] want2_q;
-  // For idle_o only: S2's want, registered (want_any_q: whether any queue wants), speaks of the
-  // pointers two cycles ago, so the block looks idle only once the queue inputs have held
-  // still for four cycles (its own fetch positions move only by a read, which keeps it busy
-  // until answered).  Registered so that S2 does not run on into idle_o.
-  logic [15:0]     prod1_q [NumQ], cons1_q [NumQ];
-  logic [NumQ-1:0] run1_q;
-  logic            in_chg, chg1_q, chg2_q, chg3_q, chg4_q, want_any_q;
+  // Which queues to look at.  A queue wants a batch when something is posted past its fetch
+  // position and the cache has room for a whole batch or for all that is posted.  That is not
+  // worked out for every queue each cycle but judged for the pick (P1, below); a queue judged
+  // not to want one is marked waiting (wait_q) and left out of the picks until something the
+  // judgement read changes: its prod (a doorbell, db_i), its consumer index (a take, take_i)
+  // or its run (a start).  Every other running queue is picked in turn, so a queue is judged
+  // again after each of its events.  The judgement reads prod and the consumer index as they
+  // were at the pick; an event for the queue from the cycle after the pick to the judgement's
+  // own (pk_ev_q, p1_ev_q, p1_ev) keeps the mark off, so no change is missed: an event comes in
+  // the first cycle that shows the new value.  The fetch position moves only by the queue's
+  // own issue, after which the queue is blocked for four cycles (below).
+  logic [NumQ-1:0] wait_q, wait_d, wait_set, db_hot, take_hot;
+  // Last cycle's q_running_i (for idle_o), and whether each queue was running and neither
+  // waiting nor blocked: the round robin's input (below).
+  logic [NumQ-1:0] run1_q, go_q;
+  logic            in_chg;
 
   function automatic logic [8:0] min9(logic [8:0] a, logic [8:0] b);
     min9 = (a < b) ? a : b;
@@ -145,59 +146,37 @@ module nic_rx_desc_fetch #(
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
-      // S1
-      cached[q]  = (fetch_q[q] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
-      outst[q]   = (q_prod_i[q*16 +: 16] - q_cons_i[q*16 +: 16]) & q_mask_i[q*16 +: 16];
-      // S2
-      want[q]    = q_running_i[q] && has_q[q] && (fit_b_q[q] || fit_a_q[q]);
+      db_hot[q]   = db_i && db_q_i == QW'(q);
+      take_hot[q] = take_i && take_q_i == QW'(q);
     end
   end
 
-  logic [NumQ-1:0] want_q, block_q, block2_q, block3_q, blocked_q, elig;
+  assign wait_d = (wait_q | wait_set) & ~db_hot & ~take_hot & ~q_start_i;
 
-  // Per queue: a generate loop, not a loop in one process, so Verilator need not unroll it
-  // (it refuses nonblocking writes to arrays in a loop it keeps, past 32 queues or so).
-  for (genvar q = 0; q < NumQ; q++) begin : g_q_stages
-    always_ff @(posedge clk_i) begin
-      has_q[q]      <= (q_prod_i[q*16 +: 16] & q_mask_i[q*16 +: 16]) != fetch_q[q];
-      fit_b_q[q]    <= nic_pkg::le_const({1'b0, cached[q]}, 17'(CacheDescs - FetchDescs));
-      fit_a_q[q]    <= nic_pkg::le_const({1'b0, outst[q]}, 17'(CacheDescs));
-      prod1_q[q]    <= q_prod_i[q*16 +: 16];
-      cons1_q[q]    <= q_cons_i[q*16 +: 16];
-    end
-  end
+  logic [NumQ-1:0] block_q, block2_q, block3_q, blocked_q, blocked_d, elig;
 
   always_ff @(posedge clk_i) begin
     run1_q <= q_running_i;
     if (rst_i) begin
-      want2_q <= '0;
-      want_q  <= '0;
-      chg1_q  <= 1'b1;
-      chg2_q  <= 1'b1;
-      chg3_q  <= 1'b1;
-      chg4_q  <= 1'b1;
-      want_any_q <= 1'b0;
+      wait_q <= '0;
+      go_q   <= '0;
     end else begin
-      want2_q <= want;
-      want_q  <= want2_q & want;
-      chg1_q  <= in_chg;
-      chg2_q  <= chg1_q;
-      chg3_q  <= chg2_q;
-      chg4_q  <= chg3_q;
-      want_any_q <= want != '0;
+      wait_q <= wait_d;
+      go_q   <= q_running_i & ~wait_d & ~blocked_d;
     end
   end
 
-  // ---- Issue: round robin over the queues that want a batch ------------------------------
+  // ---- Issue: round robin over the running queues that are not waiting --------------------
   // Four stages.  Pick (P0): the round robin (nic_rr_pick_reg) chooses among the queues that
-  // were eligible last cycle, and the choice, one-hot, copies the queue's fetch position, prod,
-  // consumer index and ring mask by AND-OR into the pick registers (pk_*).  P1: what is posted
-  // (so the batch's first limit, FetchDescs or that), what is cached, what is left to the
-  // ring's end, the distance to 4 KiB, and the bus address, from the ring base in RAM (p1_*).
-  // P2: the cache's room and the second limit, the room or the ring's end (p2_*).  Issue: the
-  // batch, the smallest of the three limits with its length in beats, becomes a read when the
-  // tracker has room and the AR register is free.  Each stage has one carry chain or two side
-  // by side.  Nothing that depends on an issue feeds back into the pick in the same cycle: the
+  // were eligible last cycle, and the choice, one-hot, copies the queue's prod, consumer index
+  // and ring mask by AND-OR into the pick registers (pk_*), and its fetch position from the
+  // RAM.  P1: whether the queue wants a batch (above), what is posted (so the batch's first
+  // limit, FetchDescs or that), what is cached, what is left to the ring's end, the distance to
+  // 4 KiB, and the bus address, from the ring base in RAM (p1_*).  A queue that wants no batch
+  // is dropped in P1 and marked waiting.  P2: the cache's room and the second limit, the room
+  // or the ring's end (p2_*).  Issue: the batch, the smallest of the three limits with its
+  // length in beats, becomes a read when the tracker has room and the AR register is free.
+  // Each stage has one carry chain or two side by side.  Nothing that depends on an issue feeds back into the pick in the same cycle: the
   // queues held in P0, P1 and P2 are simply not eligible, so a pick moves on in the cycle the
   // one ahead of it does and a read can leave every cycle.  A held batch stays a legal read
   // while it waits (its queue's fetch position moves only by its own issue; what is posted and
@@ -210,9 +189,10 @@ module nic_rx_desc_fetch #(
   // whose queue stops is: pk_ok, p1_ok and p2_ok check the held queue is running and not
   // blocked (blocked_q holds it from the cycle after its issue or its start), and pk_ok that P1
   // does not hold it (so a second pick of a queue does not wait in P0 while P1 waits, keeping
-  // the others out; it is dropped there, so it never reaches P1).  A queue's wish is fresh once
-  // it is no longer blocked, and the pick copies its pointers as they are, so a pick that passes
-  // those checks carries a batch of at least one descriptor from after its last issue.
+  // the others out; it is dropped there, so it never reaches P1).  A queue's fetch position is
+  // fresh in the RAM once it is no longer blocked, and the pick copies its pointers as they
+  // are, so a pick that passes those checks and P1's judgement carries a batch of at least one
+  // descriptor from after its last issue.
   logic            ar_valid_q;
   logic [63:0]     ar_addr_q;
   logic [7:0]      ar_len_q;
@@ -220,13 +200,16 @@ module nic_rx_desc_fetch #(
   logic [NumQ-1:0] last_q, gnt;
   logic [QW-1:0]   pick;
   logic            pick_v;   // a choice this cycle (gnt is not zero)
-  // P0: the pick.
-  logic            pk_v_q, pk_ok, pk_kill, pk_adv, pk_load;
+  // P0: the pick.  pk_ev_q, p1_ev_q: an event for the held queue since the pick.
+  logic            pk_v_q, pk_ok, pk_kill, pk_adv, pk_load, pk_ev_q, pk_ev;
   logic [NumQ-1:0] pk_gnt_q;
   logic [QW-1:0]   pk_pick_q;
   logic [15:0]     pk_fetch_q, pk_prod_q, pk_cons_q, pk_mask_q;
-  // P1: what is posted, cached and left, the 4 KiB limit, the address.
-  logic            p1_v_q, p1_ok, p1_kill, p1_adv, p1_load;
+  // P1: whether the queue wants a batch; what is posted, cached and left, the 4 KiB limit, the
+  // address.
+  logic            p1_v_q, p1_ok, p1_live, p1_kill, p1_adv, p1_load, p1_ev_q, p1_ev;
+  logic            p1_want_q, p1_want;
+  logic [15:0]     p1_mask_q, p1_outst;
   logic [NumQ-1:0] p1_gnt_q;
   logic [QW-1:0]   p1_pick_q;
   logic [15:0]     p1_fetch_q, p1_cached_q;
@@ -241,7 +224,7 @@ module nic_rx_desc_fetch #(
   logic            p2_v_q, p2_ok, p2_kill, p2_load;
   logic [NumQ-1:0] p2_gnt_q;
   logic [QW-1:0]   p2_pick_q;
-  logic [15:0]     p2_fetch_q;
+  logic [15:0]     p2_fetch_q, p2_mask_q;
   logic [8:0]      p2_na_q, p2_nb_q, p2_t4k_q;
   logic [63:0]     p2_addr_q;
   logic [8:0]      p2_nb;
@@ -252,19 +235,22 @@ module nic_rx_desc_fetch #(
   // A cycle after the issue: the fetch position of the queue moves by its batch.
   logic            is_v_q;
   logic [NumQ-1:0] is_gnt_q;
+  logic [QW-1:0]   is_pick_q;
+  logic [15:0]     is_fetch_q, is_mask_q;
   logic [8:0]      is_n_q;
 
-  // blocked_q is the OR of the last four cycles' block_q, formed a cycle early so that
-  // eligibility is one LUT; the held picks' one-hots are zero whenever nothing is held.  want_q
-  // holds last cycle's running: a queue that stops this cycle may still be picked, and its
-  // pick is dropped before it issues (pk_ok, p1_ok, p2_ok).  So q_running_i (which falls in the
-  // cycle a queue stops: a disable, an error, a producer index found past the ring) meets only
-  // those checks and not the round robin and the AND-OR behind it.  A queue never starts while
-  // it runs (nic_rx_path: a start follows a disable and a cycle of waiting), so a starting queue
-  // does not want a batch (want_q), and q_start_i, which nic_rx_path works out this cycle, stays
-  // off the pick: it only blocks the queue from the next cycle on, which drops a pick of it
-  // made from the cycle before.
-  assign elig = want_q & ~blocked_q & ~pk_gnt_q & ~p1_gnt_q & ~p2_gnt_q;
+  // blocked_q is the OR of the last four cycles' block_q; it and the waiting mark are folded
+  // into go_q a cycle early, so that eligibility is one small LUT in front of the round robin;
+  // the held picks' one-hots are zero whenever nothing is held.  go_q holds last cycle's
+  // running: a queue that stops this cycle may still be picked, and its pick is dropped before
+  // it issues (pk_ok, p1_ok, p2_ok).  So q_running_i (which falls in the cycle a queue stops: a
+  // disable, an error, a producer index found past the ring) meets only those checks and not
+  // the round robin and the AND-OR behind it.  A queue never starts while it runs (nic_rx_path:
+  // a start follows a disable and a cycle of waiting), so a starting queue is not eligible
+  // (go_q), and q_start_i, which nic_rx_path works out this cycle, stays off the pick: it only
+  // blocks the queue from the next cycle on, which drops a pick of it made from the cycle
+  // before.
+  assign elig = go_q & ~pk_gnt_q & ~p1_gnt_q & ~p2_gnt_q;
 
   nic_rr_pick_reg #(.Num(NumQ)) u_pick (
     .clk_i,
@@ -275,29 +261,53 @@ module nic_rx_desc_fetch #(
     .any_o  (pick_v)
   );
 
-  logic [15:0]   p_fetch, p_prod, p_cons, p_mask;
+  // The fetch positions, in RAM (distributed RAM, read without a clock edge): written a cycle
+  // after a queue's issue (its one writer), read at the pick.  A RAM is not cleared, so a
+  // queue's flag (f_zero_q, set by a start and by reset) makes its position read 0 until the
+  // queue's first issue writes it.
+  logic [15:0]     fetch_mem [NumQ];
+  logic [NumQ-1:0] f_zero_q;
+  logic [15:0]     p_fetch, p_prod, p_cons, p_mask;
 
   always_comb begin
     pick    = '0;
-    p_fetch = '0;
     p_prod  = '0;
     p_cons  = '0;
     p_mask  = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
       pick    = pick | (gnt[q] ? QW'(q) : '0);
-      p_fetch = p_fetch | (fetch_q[q] & {16{gnt[q]}});
       p_prod  = p_prod | (q_prod_i[q*16 +: 16] & {16{gnt[q]}});
       p_cons  = p_cons | (q_cons_i[q*16 +: 16] & {16{gnt[q]}});
       p_mask  = p_mask | (q_mask_i[q*16 +: 16] & {16{gnt[q]}});
     end
+    p_fetch = (f_zero_q & gnt) != '0 ? '0 : fetch_mem[pick];
   end
+
+  always_ff @(posedge clk_i) begin
+    if (is_v_q) fetch_mem[is_pick_q] <= (is_fetch_q + 16'(is_n_q)) & is_mask_q;
+    if (rst_i) begin
+      f_zero_q <= '1;
+    end else begin
+      f_zero_q <= (f_zero_q & ~(is_v_q ? is_gnt_q : '0)) | q_start_i;
+    end
+  end
+
+  // An event for a held queue: one whose new value its pick did not copy.
+  assign pk_ev = (db_i && db_q_i == pk_pick_q) || (take_i && take_q_i == pk_pick_q);
+  assign p1_ev = (db_i && db_q_i == p1_pick_q) || (take_i && take_q_i == p1_pick_q);
+
+  assign blocked_d = (track_push ? p2_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q;
 
   assign p2_ok      = (p2_gnt_q & q_running_i & ~blocked_q) != '0;
   assign p2_kill    = p2_v_q && !p2_ok;
   assign track_push = p2_v_q && p2_ok && track_room && (!ar_valid_q || m_axi_arready_i);
   assign p2_load    = !p2_v_q || track_push || p2_kill;
-  assign p1_ok      = (p1_gnt_q & q_running_i & ~blocked_q) != '0;
+  // P1 drops a queue that stopped or restarted, and one that wants no batch, which it marks
+  // waiting unless an event came for it since the pick.
+  assign p1_live    = (p1_gnt_q & q_running_i & ~blocked_q) != '0;
+  assign p1_ok      = p1_live && p1_want_q;
   assign p1_kill    = p1_v_q && !p1_ok;
+  assign wait_set   = (p1_v_q && p1_live && !p1_want_q && !p1_ev_q && !p1_ev) ? p1_gnt_q : '0;
   assign p1_adv     = p1_v_q && p1_ok && p2_load;
   assign p1_load    = !p1_v_q || p1_adv || p1_kill;
   assign pk_ok      = (pk_gnt_q & q_running_i & ~blocked_q & ~p1_gnt_q) != '0;
@@ -334,7 +344,7 @@ module nic_rx_desc_fetch #(
       block_q  <= (track_push ? p2_gnt_q : '0) | q_start_i;
       block2_q <= block_q;
       block3_q <= block2_q;
-      blocked_q <= (track_push ? p2_gnt_q : '0) | q_start_i | block_q | block2_q | block3_q;
+      blocked_q <= blocked_d;
       is_v_q   <= track_push;
       if (m_axi_arready_i) ar_valid_q <= 1'b0;
       if (track_push) ar_valid_q <= 1'b1;
@@ -352,6 +362,8 @@ module nic_rx_desc_fetch #(
         if (pick_v) last_q <= gnt;
       end
     end
+    pk_ev_q <= pk_load ? 1'b0 : pk_ev_q || pk_ev;
+    p1_ev_q <= p1_load ? pk_ev_q || pk_ev : p1_ev_q || p1_ev;
     if (pk_load) begin
       pk_pick_q  <= pick;
       pk_fetch_q <= p_fetch;
@@ -362,6 +374,8 @@ module nic_rx_desc_fetch #(
     if (p1_load) begin
       p1_pick_q   <= pk_pick_q;
       p1_fetch_q  <= pk_fetch_q;
+      p1_mask_q   <= pk_mask_q;
+      p1_want_q   <= p1_want;
       p1_cached_q <= p1_cached;
       p1_na_q     <= p1_na;
       p1_t4k_q    <= p1_t4k;
@@ -372,16 +386,20 @@ module nic_rx_desc_fetch #(
     if (p2_load) begin
       p2_pick_q  <= p1_pick_q;
       p2_fetch_q <= p1_fetch_q;
+      p2_mask_q  <= p1_mask_q;
       p2_na_q    <= p1_na_q;
       p2_nb_q    <= p2_nb;
       p2_t4k_q   <= p1_t4k_q;
       p2_addr_q  <= p1_addr_q;
     end
     if (track_push) begin
-      ar_addr_q <= p2_addr_q;
-      ar_len_q  <= bt_len;
-      is_gnt_q  <= p2_gnt_q;
-      is_n_q    <= bt_n;
+      ar_addr_q  <= p2_addr_q;
+      ar_len_q   <= bt_len;
+      is_gnt_q   <= p2_gnt_q;
+      is_pick_q  <= p2_pick_q;
+      is_fetch_q <= p2_fetch_q;
+      is_mask_q  <= p2_mask_q;
+      is_n_q     <= bt_n;
     end
   end
 
@@ -408,14 +426,24 @@ module nic_rx_desc_fetch #(
   assign pk_lo   = {1'b0, pk_base[19:0]} + {1'b0, pk_fetch_q, 4'd0};
   assign p1_addr = {pk_lo[20] ? pk_hi1 : pk_base[63:20], pk_lo[19:0]};
 
-  // P1's counts and limits.  What is posted, capped at FetchDescs (at least one, as the queue
-  // wanted a batch).  The fetch position is within the mask, so what is left to the ring's end,
-  // mask - fetch + 1, is (mask & ~fetch) + 1, kept as its low byte and whether it is 256 or
-  // more.  The distance to 4 KiB is 256 - ((bits 11:4 of the base + fetch) mod 256): the RAM's
-  // negated base less the fetch position's low byte, with 0 meaning a whole 256.
+  // P1's judgement, counts and limits.  The queue wants a batch when prod and the fetch
+  // position differ (in the ring's bits) and the cache has room for a whole batch (cached,
+  // fetch - cons, at most CacheDescs - FetchDescs) or for all that is posted (cached + posted,
+  // prod - cons: the consumer index never passes the fetch position, nor that prod, at most
+  // CacheDescs): a subtraction each, side by side, then a compare with a constant written as
+  // gates (nic_pkg::le_const), not a second carry chain.  What is posted, capped at FetchDescs
+  // (at least one when the queue wants a batch).  The fetch position is within the mask, so
+  // what is left to the ring's end, mask - fetch + 1, is (mask & ~fetch) + 1, kept as its low
+  // byte and whether it is 256 or more.  The distance to 4 KiB is 256 - ((bits 11:4 of the
+  // base + fetch) mod 256): the RAM's negated base less the fetch position's low byte, with 0
+  // meaning a whole 256.
   always_comb begin
     p1_post   = (pk_prod_q - pk_fetch_q) & pk_mask_q;
     p1_cached = (pk_fetch_q - pk_cons_q) & pk_mask_q;
+    p1_outst  = (pk_prod_q - pk_cons_q) & pk_mask_q;
+    p1_want   = (pk_prod_q & pk_mask_q) != pk_fetch_q &&
+                (nic_pkg::le_const({1'b0, p1_cached}, 17'(CacheDescs - FetchDescs)) ||
+                 nic_pkg::le_const({1'b0, p1_outst}, 17'(CacheDescs)));
     p1_left   = pk_mask_q & ~pk_fetch_q;
     p1_na     = nic_pkg::le_const({1'b0, p1_post}, 17'(FetchDescs - 1)) ? 9'(p1_post)
                                                                          : 9'(FetchDescs);
@@ -560,13 +588,9 @@ module nic_rx_desc_fetch #(
   for (genvar q = 0; q < NumQ; q++) begin : g_q_state
     always_ff @(posedge clk_i) begin
       if (rst_i || q_start_i[q]) begin
-        fetch_q[q]   <= '0;
         fill_q[q]    <= '0;
         fill_rd_q[q] <= '0;
       end else begin
-        if (is_v_q && is_gnt_q[q]) begin
-          fetch_q[q] <= (fetch_q[q] + 16'(is_n_q)) & q_mask_i[q*16 +: 16];
-        end
         if (r_keep && t_q == QW'(q)) begin
           fill_q[q] <= (fill_q[q] + 16'(r_cnt)) & q_mask_i[q*16 +: 16];
         end
@@ -632,16 +656,34 @@ module nic_rx_desc_fetch #(
     end
   end
 
-  always_comb begin
-    in_chg = q_start_i != '0 || q_running_i != run1_q;
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      in_chg = in_chg || q_prod_i[q*16 +: 16] != prod1_q[q] || q_cons_i[q*16 +: 16] != cons1_q[q];
+  // Idle: nothing held or outstanding, and every running queue waiting for an event, with none
+  // here (nor a start or a change of running, which the marks and the picks see next cycle).
+  assign in_chg = q_start_i != '0 || q_running_i != run1_q || db_i || take_i;
+  assign idle_o = !ar_valid_q && !pk_v_q && !p1_v_q && !p2_v_q && !is_v_q && t_level == '0 &&
+                  !in_chg && (run1_q & ~wait_q) == '0 && !pick_v;
+
+`ifndef SYNTHESIS
+  // A waiting queue wants no batch: what its mark was judged on has not changed since, but by
+  // an event this cycle (which clears the mark).  Worked out here from the positions directly.
+  for (genvar q = 0; q < NumQ; q++) begin : g_sim_wait
+    logic [15:0] fetch, prod, cons, mask, cached, outst;
+    always_comb begin
+      fetch  = f_zero_q[q] ? '0 : fetch_mem[q];
+      prod   = q_prod_i[q*16 +: 16];
+      cons   = q_cons_i[q*16 +: 16];
+      mask   = q_mask_i[q*16 +: 16];
+      cached = (fetch - cons) & mask;
+      outst  = (prod - cons) & mask;
+    end
+    always_ff @(posedge clk_i) begin
+      if (!rst_i && q_running_i[q] && wait_q[q] && !db_hot[q] && !take_hot[q] &&
+          (prod & mask) != fetch &&
+          (17'(cached) <= 17'(CacheDescs - FetchDescs) || 17'(outst) <= 17'(CacheDescs))) begin
+        $error("nic_rx_desc_fetch: queue %0d waits with a batch to fetch", q);
+      end
     end
   end
-
-  assign idle_o = !ar_valid_q && !pk_v_q && !p1_v_q && !p2_v_q && !is_v_q && t_level == '0 &&
-                  !in_chg && !chg1_q && !chg2_q && !chg3_q && !chg4_q && !want_any_q &&
-                  want2_q == '0 && want_q == '0 && !pick_v;
+`endif
 
   // Unused: the reserved upper bytes of each descriptor; index bits above the cache slot.
   logic unused_rdata;

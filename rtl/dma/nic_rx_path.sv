@@ -62,6 +62,10 @@ module nic_rx_path #(
   input  logic [63:0]            q_cpl_base_i,
   input  logic [NumQ*4-1:0]      q_log2_i,
   input  logic [NumQ*16-1:0]     q_prod_i,       // buffers posted up to here
+  // A doorbell: queue q_db_q_i's q_prod_i changed, in the first cycle it shows the new value
+  // (one a cycle, as the register block writes).
+  input  logic                   q_db_i,
+  input  logic [$clog2(NumQ > 1 ? NumQ : 2)-1:0] q_db_q_i,
   output logic [NumQ*16-1:0]     q_cons_o,       // next buffer the card will fill
   output logic [NumQ-1:0]        q_running_o,
   output logic [NumQ*4-1:0]      q_err_o,        // nic_hw_pkg::queue_err_e
@@ -417,6 +421,10 @@ module nic_rx_path #(
     .q_mask_i       (mask_q),
     .q_prod_i,
     .q_cons_i       (cons),
+    .db_i           (q_db_i),
+    .db_q_i         (q_db_q_i),
+    .take_i         (push_q),
+    .take_q_i       (push_qid_q),
     .q_fill_o       (fill),
     .q_rd_busy_o    (rd_busy),
     .q_err_o        (desc_err),

@@ -73,6 +73,10 @@ module nic_queue_regs #(
   output logic [63:0]         cpl_base_o,
   output logic [NumQ*4-1:0]   log2_o,
   output logic [NumQ*16-1:0]  prod_o,
+  // A doorbell: a write of queue db_q_o's producer index, in the first cycle prod_o shows it
+  // (so every change of a queue's prod_o comes with one; one a cycle at most).
+  output logic                db_o,
+  output logic [QW-1:0]       db_q_o,
   // What the DMA path reports back.
   input  logic [NumQ*16-1:0]  cons_i,
   input  logic [NumQ-1:0]     running_i,
@@ -472,6 +476,22 @@ module nic_queue_regs #(
   end
 
   assign deny_o = deny_q;
+
+  // ---- Doorbells -------------------------------------------------------------------------
+  // The store takes a write at the end of the cycle its byte enables are set, so the event is
+  // those enables registered, with the served queue.
+  localparam int unsigned ProdIdx = nic_hw_pkg::TXQ_PROD_IDX;
+  if (nic_hw_pkg::RXQ_PROD_IDX != ProdIdx || (StoreMask[32*ProdIdx +: 32] == '0)) begin : g_bad_prod
+    $fatal(1, "nic_queue_regs: the producer index must be a storage word at one place");
+  end
+  logic          db_q;
+  logic [QW-1:0] db_qn_q;
+  always_ff @(posedge clk_i) begin
+    db_q    <= !rst_i && wr_be_q[4*ProdIdx +: 4] != '0;
+    db_qn_q <= sel_q;
+  end
+  assign db_o   = db_q;
+  assign db_q_o = db_qn_q;
 
   // ---- Counters --------------------------------------------------------------------------
   nic_queue_stats #(.NumQ(NumQ)) u_stats (

@@ -330,6 +330,11 @@ module nic_top #(
   logic [63:0]          rxq_ring_base, rxq_cpl_base;
   logic [NumRxQ*4-1:0]  rxq_log2, rxq_err;
   logic [NumRxQ*16-1:0] rxq_prod, rxq_cons;
+  // Doorbells (a producer index written, in the first cycle it shows).  The transmit path
+  // compares prod with its consumer index instead.
+  logic                 txq_db, rxq_db;
+  logic [$clog2(NumTxQ > 1 ? NumTxQ : 2)-1:0] txq_db_q;
+  logic [$clog2(NumRxQ > 1 ? NumRxQ : 2)-1:0] rxq_db_q;
   logic                 tx_csum_enable, rx_csum_enable;
   logic [15:0]          rx_queue;
   logic [15:0]          rx_max_frame_q;  // port.mtu + 18: an Ethernet header and one VLAN tag
@@ -433,6 +438,8 @@ module nic_top #(
     .q_cpl_base_i      (rxq_cpl_base),
     .q_log2_i          (rxq_log2),
     .q_prod_i          (rxq_prod),
+    .q_db_i            (rxq_db),
+    .q_db_q_i          (rxq_db_q),
     .q_cons_o          (rxq_cons),
     .q_running_o       (rxq_running),
     .q_err_o           (rxq_err),
@@ -1040,6 +1047,8 @@ module nic_top #(
     .cpl_base_o      (txq_cpl_base),
     .log2_o          (txq_log2),
     .prod_o          (txq_prod),
+    .db_o            (txq_db),
+    .db_q_o          (txq_db_q),
     .cons_i          (txq_cons),
     .running_i       (txq_running),
     .err_i           (txq_err),
@@ -1086,6 +1095,8 @@ module nic_top #(
     .cpl_base_o      (rxq_cpl_base),
     .log2_o          (rxq_log2),
     .prod_o          (rxq_prod),
+    .db_o            (rxq_db),
+    .db_q_o          (rxq_db_q),
     .cons_i          (rxq_cons),
     .running_i       (rxq_running),
     .err_i           (rxq_err),
@@ -1122,10 +1133,10 @@ module nic_top #(
                   !txq_busy && !rxq_busy && demux_idle && arb_idle && (csr_quiet_q == '0);
 
   // Register bits, strobes and pulses nothing here reads (whole structs, so lint sees every
-  // bit used).
+  // bit used), and the transmit queues' doorbells.
   logic unused;
   assign unused = ^{card_regs, card_pulse, card_wr, card_rd, csum_regs, csum_pulse, csum_wr,
                     csum_rd, tso_regs, tso_pulse, tso_wr, tso_rd, port_regs, port_pulse, port_wr,
-                    port_rd, admin_regs, admin_pulse, admin_wr, admin_rd};
+                    port_rd, admin_regs, admin_pulse, admin_wr, admin_rd, txq_db, txq_db_q};
 
 endmodule

@@ -160,6 +160,8 @@ class RxBench {
     t.q_cpl_base_i = 0;
     t.q_log2_i = 0;
     std::memset(t.q_prod_i.data(), 0, sizeof(t.q_prod_i));
+    t.q_db_i = 0;
+    t.q_db_q_i = 0;
     t.rx_queue_i = 0;
     t.csum_enable_i = cfg.csum_enable;
     t.max_frame_i = kMaxFrame;  // the port's MTU at its largest: the path's own limit decides
@@ -483,10 +485,22 @@ class RxBench {
         t.q_ring_base_i = hq.ring_bus + ring_skew_[q];
         t.q_cpl_base_i = hq.cpl_bus;
       }
+    }
+    // Producer indexes as the register block writes them: one queue's a cycle, with its
+    // doorbell in the first cycle the new value shows (queues in turn when several changed).
+    t.q_db_i = 0;
+    for (unsigned i = 0; i < kNumQ; ++i) {
+      const unsigned q = (db_next_ + i) % kNumQ;
       const uint32_t prod =
-          override_prod_[q] >= 0 ? static_cast<uint32_t>(override_prod_[q]) : hq.prod;
+          override_prod_[q] >= 0 ? static_cast<uint32_t>(override_prod_[q]) : q_[q].prod;
+      if (prod == prod_driven_[q]) continue;
+      prod_driven_[q] = prod;
       uint32_t& w = t.q_prod_i[q / 2];
       w = (w & ~(0xffffu << (16 * (q % 2)))) | (prod << (16 * (q % 2)));
+      t.q_db_i = 1;
+      t.q_db_q_i = static_cast<uint8_t>(q);
+      db_next_ = (q + 1) % kNumQ;
+      break;
     }
     t.q_enable_i = en;
     t.q_log2_i = log2;
@@ -501,6 +515,8 @@ class RxBench {
   uint64_t ring_skew_[kNumQ] = {};
 
  private:
+  uint32_t prod_driven_[kNumQ] = {};  // each queue's q_prod_i as driven
+  unsigned db_next_ = 0;              // the queue whose change goes first next time
   void SampleOutputs() {
     Model& t = h_.top();
     if (t.rx_frame_o) {

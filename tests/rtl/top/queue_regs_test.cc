@@ -5,7 +5,9 @@
 // every access must answer: random writes and reads over queues inside the count and past it
 // (DECERR), words past the layout (SLVERR), byte strobes, privileged and unprivileged writes
 // (an unprivileged one touching a management bit is refused whole and pulses deny_o), with
-// the ring registers of every queue on the outputs checked after each write.  Interrupts and
+// the ring registers of every queue on the outputs checked after each write; every producer
+// index written must pulse the doorbell for its queue, in the first cycle the output shows it
+// (checked every cycle against the outputs, and counted against the reference).  Interrupts and
 // counters must follow their own queue's events only; the byte counter's two halves must read
 // as one value the count really had.
 #include <gtest/gtest.h>
@@ -89,6 +91,17 @@ class QueueRegs : public ::testing::Test {
           mgr_.Sample();
           Vnic_queue_regs_tb& t = h_.top();
           if (t.deny_o) ++denies_;
+          if (t.db_o) {
+            EXPECT_LT(t.db_q_o, kQueues);
+            if (t.db_q_o < kQueues) ++doorbells_[t.db_q_o];
+          }
+          for (unsigned q = 0; q < kQueues; ++q) {
+            const std::uint64_t prod = Bits(t.prod_o, 16 * q, 16);
+            if (prod != prod_seen_[q]) {
+              EXPECT_TRUE(t.db_o && t.db_q_o == q) << "queue " << q << "'s prod changed alone";
+            }
+            prod_seen_[q] = prod;
+          }
           for (unsigned q = 0; q < kQueues; ++q) {
             if ((t.irq_o >> q) & 1) ++irqs_[q];
           }
@@ -169,6 +182,7 @@ class QueueRegs : public ::testing::Test {
       return AxiResp::kSlvErr;
     }
     store_[q][word] = (store_[q][word] & ~(be & r.rw_mask)) | (v & be & r.rw_mask);
+    if (word == txq::kProd / 4 && strb != 0) ++model_doorbells_[q];
     return AxiResp::kOkay;
   }
   Result ModelRead(unsigned q, unsigned word) const {
@@ -217,6 +231,8 @@ class QueueRegs : public ::testing::Test {
   std::array<std::uint32_t, kQueues> running_{}, err_{};
   std::array<Counts, kQueues> counts_{};
   std::array<unsigned, kQueues> irqs_{};
+  std::array<unsigned, kQueues> doorbells_{}, model_doorbells_{};
+  std::array<std::uint64_t, kQueues> prod_seen_{};
   unsigned denies_ = 0, model_denies_ = 0;
   std::set<std::uint64_t> had_{0};  // every value queue 0's byte count went through
 };
@@ -260,6 +276,8 @@ TEST_F(QueueRegs, EveryAccessAnswersAsTheReferenceSays) {
   }
   EXPECT_EQ(denies_, model_denies_);
   EXPECT_GT(model_denies_, 50u);
+  EXPECT_EQ(doorbells_, model_doorbells_);
+  for (unsigned q = 0; q < kQueues; ++q) EXPECT_GT(model_doorbells_[q], 3u) << "queue " << q;
   EXPECT_GT(writes - refused, 1000u);
   // And every register once more.
   for (unsigned q = 0; q < kQueues; ++q) {
