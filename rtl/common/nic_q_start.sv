@@ -8,8 +8,9 @@
 // off the path of this cycle's ready checks; a queue starts a cycle after it becomes ready, one
 // cycle more for each lower-numbered queue ready with it.  id_o is the chosen queue's number
 // and depends on registers only, so it can address the register block's RAM of ring bases
-// (nic_queue_regs' base port, read in the same cycle); log2_o is the chosen queue's ring size,
-// by AND-OR over the one-hot choice.  Both mean something in a cycle with start_o != 0.
+// (nic_queue_regs' base port, read in the same cycle); log2_o is the chosen queue's ring size.
+// Both come from the round robin's data select (by groups, beside the choice among them), and
+// mean something in a cycle with start_o != 0.
 module nic_q_start #(
   parameter int unsigned NumQ = 8
 ) (
@@ -24,29 +25,25 @@ module nic_q_start #(
 
   localparam int unsigned QW = $clog2(NumQ > 1 ? NumQ : 2);
 
-  logic [NumQ-1:0] pick;
-  logic            pick_v;
+  logic [NumQ-1:0]        pick;
+  logic                   pick_v;
+  logic [NumQ*(QW+4)-1:0] words;     // queue q's number and ring size
 
-  nic_rr_pick_reg #(.Num(NumQ)) u_pick (
+  always_comb begin
+    for (int unsigned q = 0; q < NumQ; q++) words[q*(QW+4) +: QW+4] = {QW'(q), log2_i[4*q +: 4]};
+  end
+
+  nic_rr_pick_reg #(.Num(NumQ), .DataW(QW + 4)) u_pick (
     .clk_i,
     .rst_i,
     .req_i  (rdy_i),
     .last_i ('0),
     .gnt_o  (pick),
-    .any_o  (pick_v)
+    .any_o  (pick_v),
+    .data_i (words),
+    .data_o ({id_o, log2_o})
   );
 
   assign start_o = pick & rdy_i & {NumQ{pick_v}};
-
-  always_comb begin
-    id_o   = '0;
-    log2_o = '0;
-    for (int unsigned q = 0; q < NumQ; q++) begin
-      if (pick[q]) begin
-        id_o   = id_o | QW'(q);
-        log2_o = log2_o | log2_i[4*q +: 4];
-      end
-    end
-  end
 
 endmodule

@@ -252,15 +252,6 @@ module nic_rx_desc_fetch #(
   // before.
   assign elig = go_q & ~pk_gnt_q & ~p1_gnt_q & ~p2_gnt_q;
 
-  nic_rr_pick_reg #(.Num(NumQ)) u_pick (
-    .clk_i,
-    .rst_i,
-    .req_i  (elig),
-    .last_i (last_q),
-    .gnt_o  (gnt),
-    .any_o  (pick_v)
-  );
-
   // The fetch positions, in RAM (distributed RAM, read without a clock edge): written a cycle
   // after a queue's issue (its one writer), read at the pick.  A RAM is not cleared, so a
   // queue's flag (f_zero_q, set by a start and by reset) makes its position read 0 until the
@@ -268,20 +259,31 @@ module nic_rx_desc_fetch #(
   logic [15:0]     fetch_mem [NumQ];
   logic [NumQ-1:0] f_zero_q;
   logic [15:0]     p_fetch, p_prod, p_cons, p_mask;
+  logic            p_zero;
 
+  // What the pick copies of its queue comes from the round robin's data select (an AND-OR by
+  // its groups): the queue's number, its zero flag, prod, consumer index and mask.
+  localparam int unsigned PW = QW + 1 + 48;
+  logic [NumQ*PW-1:0] p_words;
   always_comb begin
-    pick    = '0;
-    p_prod  = '0;
-    p_cons  = '0;
-    p_mask  = '0;
     for (int unsigned q = 0; q < NumQ; q++) begin
-      pick    = pick | (gnt[q] ? QW'(q) : '0);
-      p_prod  = p_prod | (q_prod_i[q*16 +: 16] & {16{gnt[q]}});
-      p_cons  = p_cons | (q_cons_i[q*16 +: 16] & {16{gnt[q]}});
-      p_mask  = p_mask | (q_mask_i[q*16 +: 16] & {16{gnt[q]}});
+      p_words[q*PW +: PW] = {QW'(q), f_zero_q[q], q_prod_i[q*16 +: 16], q_cons_i[q*16 +: 16],
+                             q_mask_i[q*16 +: 16]};
     end
-    p_fetch = (f_zero_q & gnt) != '0 ? '0 : fetch_mem[pick];
   end
+
+  nic_rr_pick_reg #(.Num(NumQ), .DataW(PW)) u_pick (
+    .clk_i,
+    .rst_i,
+    .req_i  (elig),
+    .last_i (last_q),
+    .gnt_o  (gnt),
+    .any_o  (pick_v),
+    .data_i (p_words),
+    .data_o ({pick, p_zero, p_prod, p_cons, p_mask})
+  );
+
+  assign p_fetch = p_zero ? '0 : fetch_mem[pick];
 
   always_ff @(posedge clk_i) begin
     if (is_v_q) fetch_mem[is_pick_q] <= (is_fetch_q + 16'(is_n_q)) & is_mask_q;

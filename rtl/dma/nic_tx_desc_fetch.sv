@@ -395,14 +395,16 @@ module nic_tx_desc_fetch #(
   // batch (FIssue then requests nothing), and FIssue checks the queue is still running.  A
   // queue cannot restart under the pass: it starts only while the FSM is not working on it.
   logic [NumQ-1:0] elig_f_q, f_gnt, f_last_q;
-  logic            f_any;
+  logic            f_any, f_nodata;   // (the round robin's data select, not used)
   nic_rr_pick_reg #(.Num(NumQ)) u_f_pick (
     .clk_i,
     .rst_i,
     .req_i  (elig_f_q),
     .last_i (f_last_q),
     .gnt_o  (f_gnt),
-    .any_o  (f_any)
+    .any_o  (f_any),
+    .data_i ('0),
+    .data_o (f_nodata)
   );
 
   // FAddr's results, each limit already clamped to Batch: the address of the first
@@ -709,7 +711,7 @@ module nic_tx_desc_fetch #(
   // scanner is.  A queue cannot restart between the pick and the load: it starts only after
   // its ready and run states, which the pick's inputs held a cycle before, have both changed.
   logic [NumQ-1:0] elig_go, s_last_q;   // s_last_q one-hot, as f_last_q
-  logic            s_any;
+  logic            s_any, s_nodata;   // (the round robin's data select, not used)
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       elig_go[q] = sw_q[q] && st_q[q] == QRun &&
@@ -722,7 +724,9 @@ module nic_tx_desc_fetch #(
     .req_i  (elig_go),
     .last_i (s_last_q),
     .gnt_o  (s_gnt),
-    .any_o  (s_any)
+    .any_o  (s_any),
+    .data_i ('0),
+    .data_o (s_nodata)
   );
 
   logic            rdv_q;            // the RAM output holds slot rd_idx_q of queue sc_q
@@ -953,6 +957,9 @@ module nic_tx_desc_fetch #(
   logic unused_free;
   assign unused_free = dsc_free ^ rec_free;
 `endif
+
+  logic unused_nodata;
+  assign unused_nodata = f_nodata ^ s_nodata;
 
   // From last cycle's eligibility (nic_tx_path waits for 16 idle cycles in a row anyway).
   // (A FIFO with entries shows one at its output within two cycles: its valid stands for its level.)

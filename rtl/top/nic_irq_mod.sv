@@ -311,6 +311,7 @@ module nic_irq_mod #(
   // queue number.
   logic [NumQ-1:0] want, pick, pick_q;
   logic            pick_v, pick_v_q;
+  logic            pick_nodata;   // the round robin's data select, not used
   logic            b1_v_q, b2_v_q, b3_v_q, b4_v_q;
   logic [QW-1:0]   b0_q, b1_q_q, b2_q_q, b3_q_q, b4_q_q;
   logic            b2_armed_q, b2_clr_q, b2_trun_q, b2_texp_q;
@@ -334,7 +335,9 @@ module nic_irq_mod #(
     .req_i  (want),
     .last_i (pick_q),
     .gnt_o  (pick),
-    .any_o  (pick_v)
+    .any_o  (pick_v),
+    .data_i ('0),
+    .data_o (pick_nodata)
   );
 
   always_ff @(posedge clk_i) begin
@@ -535,6 +538,6 @@ module nic_irq_mod #(
 
   logic unused;   // the words' other fields (irq.arm comes as arm_i)
   assign unused = ^{w0_irq_st[31:16], w0_irq_rs[31:16], w0_time_st[31:24], w0_time_rs[31:24],
-                    irq_reset, time_reset};
+                    irq_reset, time_reset, pick_nodata};
 
 endmodule
