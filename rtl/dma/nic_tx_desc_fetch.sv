@@ -221,13 +221,16 @@ module nic_tx_desc_fetch #(
   logic [NumQ-1:0]      full_set;        // ... found the store's share full
   logic [15:0]          sc_s_new;        // scan position after the frame that ends
   logic                 fsm_busy, sc_active_q, sc_load_q, d1_valid_q;
+  // The fetch works on a queue (fst_q is not FIdle), as a register of its own: with f_last_q,
+  // the one-hot of the queue it took, it keeps the start's drain check two gates from registers.
+  logic                 fbusy_q;
   logic [QW-1:0]        fq_q, sc_q;
 
   always_comb begin
     for (int unsigned q = 0; q < NumQ; q++) begin
       drained[q]   = odesc_q[q] == '0 && ofrm_q[q] == '0 &&
                      !((sc_active_q || sc_load_q) && sc_q == QW'(q)) &&
-                     !(fsm_busy && fq_q == QW'(q));
+                     !(fbusy_q && f_last_q[q]);
       start_rdy[q] = st_q[q] == QOff && q_enable_i[q] && drained[q];
     end
   end
@@ -355,7 +358,7 @@ module nic_tx_desc_fetch #(
   // ======================================================================================
   typedef enum logic [2:0] {FIdle, FSel, FAddr, FMin, FIssue, FReq} fstate_e;
   fstate_e fst_q;
-  assign fsm_busy = fst_q != FIdle;
+  assign fsm_busy = fbusy_q;
 
   // Something is posted when prod differs from the consumer index: a compare.  A producer index
   // at or beyond the ring's size differs too, so the queue is picked and the fetch finds it
@@ -438,9 +441,19 @@ module nic_tx_desc_fetch #(
     if (|f_inc_en) f_mem[fq_q] <= f_next;
   end
 
+`ifndef SYNTHESIS
+  // What the start's drain check reads in place of the state and the queue number.
+  always_ff @(posedge clk_i) begin
+    if (!rst_i && (fbusy_q != (fst_q != FIdle) || (fbusy_q && f_last_q != NumQ'(1) << fq_q))) begin
+      $error("nic_tx_desc_fetch: the busy flag or the taken queue's one-hot is wrong");
+    end
+  end
+`endif
+
   always_ff @(posedge clk_i) begin
     if (rst_i) begin
       fst_q        <= FIdle;
+      fbusy_q      <= 1'b0;
       f_last_q     <= NumQ'(1);
       dreq_valid_o <= 1'b0;
       elig_f_q     <= '0;
@@ -453,6 +466,7 @@ module nic_tx_desc_fetch #(
             fq_q     <= oh_index(f_gnt);
             f_last_q <= f_gnt;
             fst_q    <= FSel;
+            fbusy_q  <= 1'b1;
           end
         end
         FSel: fst_q <= FAddr;
@@ -463,16 +477,21 @@ module nic_tx_desc_fetch #(
             dreq_valid_o <= 1'b1;
             fst_q        <= FReq;
           end else begin
-            fst_q <= FIdle;
+            fst_q   <= FIdle;
+            fbusy_q <= 1'b0;
           end
         end
         FReq: begin
           if (dreq_ready_i) begin
             dreq_valid_o <= 1'b0;
             fst_q        <= FIdle;
+            fbusy_q      <= 1'b0;
           end
         end
-        default: fst_q <= FIdle;
+        default: begin
+          fst_q   <= FIdle;
+          fbusy_q <= 1'b0;
+        end
       endcase
     end
     if (fst_q == FSel) begin
