@@ -168,19 +168,20 @@ module nic_rx_desc_fetch #(
 
   // ---- Issue: round robin over the running queues that are not waiting --------------------
   // Four stages.  Pick (P0): the round robin (nic_rr_pick_reg) chooses among the queues that
-  // were eligible last cycle, and the choice, one-hot, copies the queue's prod, consumer index
-  // and ring mask by AND-OR into the pick registers (pk_*), and its fetch position from the
-  // RAM.  P1: whether the queue wants a batch (above), what is posted (so the batch's first
+  // were eligible last cycle, and the queue's prod, consumer index and ring mask come with the
+  // choice (its data select, below) into the pick registers (pk_*), and its fetch position from
+  // the RAM.  P1: whether the queue wants a batch (above), what is posted (so the batch's first
   // limit, FetchDescs or that), what is cached, what is left to the ring's end, the distance to
   // 4 KiB, and the bus address, from the ring base in RAM (p1_*).  A queue that wants no batch
   // is dropped in P1 and marked waiting.  P2: the cache's room and the second limit, the room
   // or the ring's end (p2_*).  Issue: the batch, the smallest of the three limits with its
   // length in beats, becomes a read when the tracker has room and the AR register is free.
-  // Each stage has one carry chain or two side by side.  Nothing that depends on an issue feeds back into the pick in the same cycle: the
-  // queues held in P0, P1 and P2 are simply not eligible, so a pick moves on in the cycle the
-  // one ahead of it does and a read can leave every cycle.  A held batch stays a legal read
-  // while it waits (its queue's fetch position moves only by its own issue; what is posted and
-  // the cache's room only grow); it is dropped if its queue stops or restarts before it issues.
+  // Each stage has one carry chain or two side by side.  Nothing that depends on an issue
+  // feeds back into the pick in the same cycle: the queues held in P0, P1 and P2 are simply
+  // not eligible, so a pick moves on in the cycle the one ahead of it does and a read can leave
+  // every cycle.  A held batch stays a legal read while it waits (its queue's fetch position
+  // moves only by its own issue; what is posted and the cache's room only grow); it is dropped
+  // if its queue stops or restarts before it issues.
   //
   // The choice is a cycle late (its two levels do not fit one cycle at many queues), so it may
   // name a queue that was eligible last cycle and is not now: one that stopped or (re)started,
@@ -342,7 +343,8 @@ module nic_rx_desc_fetch #(
       blocked_q  <= '0;
       is_v_q     <= 1'b0;
     end else begin
-      // Skipped for four cycles after it issued or (re)started: its wish is stale until then.
+      // Skipped for four cycles after it issued or (re)started: a pick copied before then has
+      // a stale fetch position (the RAM is written a cycle after the issue) or an old run's.
       block_q  <= (track_push ? p2_gnt_q : '0) | q_start_i;
       block2_q <= block_q;
       block3_q <= block2_q;

@@ -1,7 +1,8 @@
 // What nic_rr_pick_reg must give: the plain round-robin choice (nic_rr_pick_spec) of the
-// inputs a cycle before, whether there was a requester then (not in the cycle after a
-// reset), and the chosen requester's data word of this cycle (two bits a requester here).  scripts/prove.sh proves the two sides of this miter equal from the second cycle on
-// (the first depends on the registers' power-up values), for every input sequence.  Not for
+// inputs a cycle before, whether there was a requester then (not in the cycle after a reset),
+// and the chosen requester's data word of this cycle (two bits a requester here).
+// scripts/prove.sh proves the two sides of this miter equal from the second cycle on (the
+// first depends on the registers' power-up values), for every input sequence.  Not for
 // synthesis into the card.
 module nic_rr_pick_reg_dut #(
   parameter int unsigned Num = 2
